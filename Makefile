@@ -1,0 +1,81 @@
+# The two commands in README.md are `make run` and `make test`; everything else here serves them.
+# Each step is idempotent: a stamp file records what was installed, so re-runs are quick.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+PYTHON_BOOTSTRAP ?= $(shell command -v python3.11 || command -v python3)
+SASS := node_modules/.bin/sass
+PYTEST_WORKERS ?= 2
+
+# Development settings for `make run`; production reads the real environment (docs/deployment.md).
+RUN_ENV := DJANGO_DEBUG=true SECRET_KEY=development-only-not-secret
+# Tests run with DEBUG off, as production does, but over plain HTTP on 127.0.0.1.
+TEST_ENV := DJANGO_DEBUG=false SECRET_KEY=test-only-not-secret HTTPS_ONLY=false STATIC_MANIFEST=false \
+	DJANGO_ALLOW_ASYNC_UNSAFE=true
+
+.PHONY: help setup run test lint format assets database chromium demo-data check-deploy benchmark
+
+help:
+	@echo "make run    set everything up and serve the app with demo data on http://127.0.0.1:8000"
+	@echo "make test   set everything up and run the whole test suite (browser journeys included)"
+	@echo "make lint   ruff check and format check"
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON_BOOTSTRAP) -c "import sys; assert sys.version_info[:2] == (3, 11)" 2>/dev/null || { echo "Python 3.11 is needed: install python3.11 (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
+	test -x $(PYTHON) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed: apt-get install nodejs npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/build/app.css: node_modules/.installed $(wildcard static/src/scss/*.scss)
+	mkdir -p static/build/govuk static/build/moj
+	cp -r node_modules/govuk-frontend/dist/govuk/assets static/build/govuk/
+	cp -r node_modules/@ministryofjustice/frontend/moj/assets static/build/moj/
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/build/
+	$(SASS) --load-path=node_modules --load-path=. --quiet-deps --silence-deprecation=import \
+		--style=compressed --no-source-map static/src/scss/app.scss $@
+
+assets: static/build/app.css
+
+database:
+	@bash .ci/ensure-postgres.sh
+
+chromium:
+	@bash .ci/ensure-chromium.sh
+
+setup: $(VENV)/.installed assets database
+	$(RUN_ENV) $(PYTHON) manage.py migrate --no-input
+	$(RUN_ENV) $(PYTHON) manage.py collectstatic --no-input --verbosity 0
+
+demo-data: setup
+	$(RUN_ENV) $(PYTHON) manage.py seed_demo
+
+run: demo-data
+	$(RUN_ENV) $(PYTHON) manage.py runserver 127.0.0.1:8000
+
+test: $(VENV)/.installed assets database chromium
+	$(TEST_ENV) $(PYTHON) manage.py collectstatic --no-input --verbosity 0
+	$(VENV)/bin/ruff check .
+	$(TEST_ENV) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --create-db $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check-deploy: $(VENV)/.installed
+	DJANGO_DEBUG=false SECRET_KEY=$$(openssl rand -hex 40) ALLOWED_HOSTS=isotp.example.org \
+		$(PYTHON) manage.py check --deploy --fail-level WARNING
+
+benchmark: setup
+	$(RUN_ENV) $(PYTHON) benchmarks/run.py

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IsotpConfig(AppConfig):
+    name = "isotp"
+    verbose_name = "Staff and audit"

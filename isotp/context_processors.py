@@ -1,0 +1,22 @@
+from django.urls import reverse
+
+from isotp.models import Role
+
+
+def navigation(request):
+    """The header's links, by role: each person sees the pages their work needs."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    if user.role in (Role.OFFENDER_MANAGER, Role.PROGRAMME_MANAGER):
+        label = "Caseload" if user.role == Role.OFFENDER_MANAGER else "Office caseload"
+        items.append((label, reverse("referrals:caseload")))
+    if user.is_staff:
+        items.append(("Admin", reverse("admin:index")))
+    path = request.path
+    return {
+        "nav_items": [
+            {"label": label, "url": url, "active": path.startswith(url)} for label, url in items
+        ]
+    }

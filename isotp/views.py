@@ -1,0 +1,30 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from isotp.models import Role
+
+
+@require_safe
+def home(request):
+    """Send each role to the page their work starts from."""
+    if request.user.role == Role.ADMIN or (request.user.is_staff and not request.user.role):
+        return redirect("admin:index")
+    return redirect(reverse("referrals:caseload"))
+
+
+@login_not_required
+@require_safe
+def health(request):
+    with connection.cursor() as cursor:
+        cursor.execute("select 1")
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+@require_safe
+def robots(request):
+    return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")

@@ -1,0 +1,1 @@
+"""Groups, sessions, attendance and catch-ups arrive with the programme issue."""

@@ -1,0 +1,37 @@
+"""Who may see which offender. Every view that shows an offender calls these first."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from isotp.models import Role, Staff
+from referrals.models import Offender
+
+
+def offenders_visible_to(user: Staff) -> QuerySet[Offender]:
+    """An offender manager sees their caseload; a programme manager their office's offenders.
+
+    Facilitators see no case files until they run a group the offender is placed in.
+    Admins work through the Django admin, not these pages.
+    """
+    offenders = Offender.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return offenders.none()
+    if user.role == Role.OFFENDER_MANAGER:
+        return offenders.filter(offender_manager=user)
+    if user.role == Role.PROGRAMME_MANAGER and user.office_id:
+        return offenders.filter(office_id=user.office_id)
+    return offenders.none()
+
+
+def get_offender_for_user(user: Staff, pk: int) -> Offender:
+    try:
+        return offenders_visible_to(user).select_related("office", "offender_manager").get(pk=pk)
+    except Offender.DoesNotExist:
+        raise Http404("No such offender") from None
+
+
+def can_add_offenders(user: Staff) -> bool:
+    return user.is_authenticated and user.role in (
+        Role.OFFENDER_MANAGER,
+        Role.PROGRAMME_MANAGER,
+    )

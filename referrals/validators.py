@@ -1,0 +1,43 @@
+"""Validators for the identifiers probation uses."""
+
+import re
+
+from django.core.exceptions import ValidationError
+
+CRN_PATTERN = re.compile(r"^[A-Z][0-9]{6}$")
+# PNC IDs: a two- or four-digit year, a slash, up to seven digits, and a check letter.
+PNC_PATTERN = re.compile(r"^(?P<year>[0-9]{2}|[0-9]{4})/(?P<serial>[0-9]{1,7})(?P<check>[A-Z])$")
+PNC_CHECK_LETTERS = "ZABCDEFGHJKLMNPQRTUVWXY"
+
+CRN_MESSAGE = "Enter a CRN as one letter followed by six digits, like X123456"
+PNC_FORMAT_MESSAGE = (
+    "Enter a PNC number like 2012/0052494Q: year, slash, serial number, check letter"
+)
+PNC_CHECK_MESSAGE = "The check letter of the PNC number does not match: check it was copied correctly"
+
+
+def normalise_crn(value: str) -> str:
+    return (value or "").strip().upper()
+
+
+def validate_crn(value: str) -> None:
+    if not CRN_PATTERN.match(value or ""):
+        raise ValidationError(CRN_MESSAGE, code="invalid_crn")
+
+
+def pnc_check_letter(year: str, serial: str) -> str:
+    return PNC_CHECK_LETTERS[int(year[-2:] + serial.zfill(7)) % 23]
+
+
+def normalise_pnc(value: str) -> str:
+    return (value or "").strip().upper()
+
+
+def validate_pnc(value: str) -> None:
+    if not value:
+        return
+    match = PNC_PATTERN.match(value)
+    if not match:
+        raise ValidationError(PNC_FORMAT_MESSAGE, code="invalid_pnc")
+    if pnc_check_letter(match["year"], match["serial"]) != match["check"]:
+        raise ValidationError(PNC_CHECK_MESSAGE, code="invalid_pnc_check")

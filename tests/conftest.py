@@ -1,0 +1,70 @@
+"""Named characters every test can use.
+
+Alice is an accredited offender manager; Uma an unaccredited one; Otto another offender
+manager in the same office; Fern a facilitator; Pat the programme manager of the office;
+Hilary a programme manager of another office; Ada an admin.
+"""
+
+from datetime import date
+
+import pytest
+
+from tests.factories import Role, make_office, make_staff
+
+
+@pytest.fixture
+def office(db):
+    return make_office("Riverside PDU")
+
+
+@pytest.fixture
+def other_office(db):
+    return make_office("Hillside PDU")
+
+
+@pytest.fixture
+def alice(office):
+    return make_staff(
+        "alice.accredited", Role.OFFENDER_MANAGER, office, accredited_on=date(2024, 3, 14)
+    )
+
+
+@pytest.fixture
+def uma(office):
+    return make_staff("uma.unaccredited", Role.OFFENDER_MANAGER, office)
+
+
+@pytest.fixture
+def otto(office):
+    return make_staff("otto.other", Role.OFFENDER_MANAGER, office, accredited_on=date(2023, 1, 9))
+
+
+@pytest.fixture
+def fern(office):
+    return make_staff("fern.facilitator", Role.FACILITATOR, office)
+
+
+@pytest.fixture
+def pat(office):
+    return make_staff("pat.manager", Role.PROGRAMME_MANAGER, office)
+
+
+@pytest.fixture
+def hilary(other_office):
+    return make_staff("hilary.elsewhere", Role.PROGRAMME_MANAGER, other_office)
+
+
+@pytest.fixture
+def ada(office):
+    return make_staff("ada.admin", Role.ADMIN, office, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def login(client):
+    """Sign a character in: login(alice) returns the test client."""
+
+    def _login(staff):
+        client.force_login(staff)
+        return client
+
+    return _login

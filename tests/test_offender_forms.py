@@ -1,0 +1,138 @@
+import pytest
+from django.urls import reverse
+
+from referrals.models import Offender
+from referrals.validators import CRN_MESSAGE, PNC_CHECK_MESSAGE, PNC_FORMAT_MESSAGE
+from tests.factories import make_offender
+
+
+def valid_form_data(**overrides):
+    data = {
+        "crn": "A123456",
+        "pnc_number": "",
+        "first_name": "Invented",
+        "last_name": "Formperson",
+        "date_of_birth_0": "4",
+        "date_of_birth_1": "7",
+        "date_of_birth_2": "1990",
+        "gender": "male",
+        "order_type": "community_order",
+        "order_start_0": "1",
+        "order_start_1": "2",
+        "order_start_2": "2026",
+        "order_end_0": "31",
+        "order_end_1": "1",
+        "order_end_2": "2029",
+        "interpreter_language": "",
+        "other_needs": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_offender_manager_adds_an_offender_to_their_own_caseload(login, alice):
+    response = login(alice).post(reverse("referrals:offender_create"), valid_form_data())
+    offender = Offender.objects.get(crn="A123456")
+    assert response.status_code == 302 and response.url == offender.get_absolute_url()
+    assert offender.offender_manager == alice
+    assert offender.office == alice.office
+
+
+@pytest.mark.parametrize("crn", ["123456", "AB12345", "A12345", "A1234567", "A12345X"])
+def test_a_malformed_crn_is_refused_with_the_format_explained(login, alice, crn):
+    response = login(alice).post(reverse("referrals:offender_create"), valid_form_data(crn=crn))
+    assert response.status_code == 200
+    assert CRN_MESSAGE in response.content.decode()
+    assert not Offender.objects.exists()
+
+
+def test_a_lower_case_crn_is_accepted_and_stored_in_capitals(login, alice):
+    login(alice).post(reverse("referrals:offender_create"), valid_form_data(crn=" b654321 "))
+    assert Offender.objects.filter(crn="B654321").exists()
+
+
+def test_a_duplicate_crn_is_refused(login, alice):
+    make_offender(alice, crn="A123456")
+    response = login(alice).post(reverse("referrals:offender_create"), valid_form_data())
+    assert "An offender with this CRN already exists" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("pnc", "message"),
+    [
+        ("2012/0052494Z", PNC_CHECK_MESSAGE),
+        ("2012-0052494A", PNC_FORMAT_MESSAGE),
+        ("12/0052494", PNC_FORMAT_MESSAGE),
+    ],
+)
+def test_an_invalid_pnc_number_is_refused(login, alice, pnc, message):
+    response = login(alice).post(
+        reverse("referrals:offender_create"), valid_form_data(pnc_number=pnc)
+    )
+    assert message in response.content.decode()
+
+
+@pytest.mark.parametrize("pnc", ["2012/0052494Q", "12/52494q", ""])
+def test_a_valid_or_absent_pnc_number_is_accepted(login, alice, pnc):
+    response = login(alice).post(
+        reverse("referrals:offender_create"), valid_form_data(pnc_number=pnc)
+    )
+    assert response.status_code == 302
+    assert Offender.objects.get().pnc_number == pnc.upper()
+
+
+def test_an_impossible_date_gets_a_clear_message_and_keeps_what_was_typed(login, alice):
+    data = valid_form_data(date_of_birth_0="31", date_of_birth_1="2", first_name="Keptname")
+    response = login(alice).post(reverse("referrals:offender_create"), data)
+    content = response.content.decode()
+    assert "Date of birth must be a real date" in content
+    assert 'value="Keptname"' in content
+    assert 'name="date_of_birth_0" value="31"' in content
+
+
+def test_an_order_that_ends_before_it_starts_is_refused(login, alice):
+    data = valid_form_data(order_end_2="2025")
+    content = login(alice).post(reverse("referrals:offender_create"), data).content.decode()
+    assert "The end date must be after the start date" in content
+    assert not Offender.objects.exists()
+
+
+def test_missing_fields_are_each_named_in_the_error_summary(login, alice):
+    content = login(alice).post(reverse("referrals:offender_create"), {}).content.decode()
+    assert "There is a problem" in content
+    for message in [
+        "Enter the CRN",
+        "Enter the first name",
+        "Enter the date of birth",
+        "Select the gender",
+        "Select the type of order or licence",
+    ]:
+        assert message in content
+
+
+def test_programme_manager_assigns_an_offender_manager_of_the_office(login, pat, otto):
+    data = valid_form_data(offender_manager=otto.pk)
+    response = login(pat).post(reverse("referrals:offender_create"), data)
+    assert response.status_code == 302
+    assert Offender.objects.get().offender_manager == otto
+
+
+def test_programme_manager_cannot_assign_a_manager_from_another_office(login, pat, other_office):
+    from tests.factories import Role, make_staff
+
+    elsewhere = make_staff("ellis.elsewhere", Role.OFFENDER_MANAGER, other_office)
+    data = valid_form_data(offender_manager=elsewhere.pk)
+    content = login(pat).post(reverse("referrals:offender_create"), data).content.decode()
+    assert "Select a valid choice" in content
+
+
+def test_editing_keeps_the_record_and_shows_the_change_in_history(login, alice):
+    offender = make_offender(alice, first_name="Before")
+    client = login(alice)
+    data = valid_form_data(crn=offender.crn, first_name="After")
+    client.post(reverse("referrals:offender_edit", args=[offender.pk]), data)
+    offender.refresh_from_db()
+    assert offender.first_name == "After"
+    page = client.get(offender.get_absolute_url()).content.decode()
+    assert "Before" in page and "After" in page
+    assert str(alice) in page
