@@ -78,4 +78,4 @@ check-deploy: $(VENV)/.installed
 		$(PYTHON) manage.py check --deploy --fail-level WARNING
 
 benchmark: setup
-	$(RUN_ENV) $(PYTHON) benchmarks/run.py
+	for script in benchmarks/*.py; do $(RUN_ENV) $(PYTHON) $$script || exit 1; done

@@ -12,6 +12,7 @@ def navigation(request):
     if user.role in (Role.OFFENDER_MANAGER, Role.PROGRAMME_MANAGER):
         label = "Caseload" if user.role == Role.OFFENDER_MANAGER else "Office caseload"
         items.append((label, reverse("referrals:caseload")))
+        items.append(("Waiting list", reverse("referrals:waiting_list")))
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))
     path = request.path

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from isotp.models import Role, Staff
-from referrals.models import Offender
+from referrals.models import Assessment, Offender, Referral
 
 
 def offenders_visible_to(user: Staff) -> QuerySet[Offender]:
@@ -35,3 +35,45 @@ def can_add_offenders(user: Staff) -> bool:
         Role.OFFENDER_MANAGER,
         Role.PROGRAMME_MANAGER,
     )
+
+
+def referrals_visible_to(user: Staff) -> QuerySet[Referral]:
+    """Referrals of the offenders the user may see.
+
+    Facilitators see none until a referral is placed in a group they run (programme issue).
+    """
+    return Referral.objects.filter(offender__in=offenders_visible_to(user))
+
+
+def get_referral_for_user(user: Staff, pk: int) -> Referral:
+    try:
+        return (
+            referrals_visible_to(user)
+            .select_related(
+                "offender",
+                "offender__office",
+                "offender__offender_manager",
+                "programme",
+                "assessment",
+                "checklist",
+            )
+            .get(pk=pk)
+        )
+    except Referral.DoesNotExist:
+        raise Http404("No such referral") from None
+
+
+def get_assessment_for_user(user: Staff, pk: int) -> Assessment:
+    try:
+        return (
+            Assessment.objects.filter(offender__in=offenders_visible_to(user))
+            .select_related("offender", "assessor", "outcome_programme")
+            .get(pk=pk)
+        )
+    except Assessment.DoesNotExist:
+        raise Http404("No such assessment") from None
+
+
+def can_manage_referral(user: Staff, referral: Referral) -> bool:
+    """Offender managers and programme managers act on a referral; facilitators only read."""
+    return user.role in (Role.OFFENDER_MANAGER, Role.PROGRAMME_MANAGER)

@@ -1,9 +1,22 @@
+from datetime import date
+
 from crispy_forms_gds.layout import Field, Fieldset, Layout
 from django import forms
 
-from isotp.forms import GovDateField, GovModelForm
-from isotp.models import Role, Staff
-from referrals.models import Offence, Offender
+from isotp.forms import GovDateField, GovModelForm, GovPlainForm
+from isotp.models import Office, Role, Staff
+from referrals.models import (
+    CHECKLIST_DOCUMENTS,
+    AgeBand,
+    Assessment,
+    AssessmentStage,
+    ClosingReason,
+    Offence,
+    Offender,
+    PreProgrammeChecklist,
+    Programme,
+    Referral,
+)
 from referrals.validators import CRN_MESSAGE, normalise_crn, normalise_pnc
 
 
@@ -129,3 +142,212 @@ class OffenceForm(GovModelForm):
             Field("offence_date"),
             Field("conviction_date"),
         )
+
+
+class AssessmentForm(GovModelForm):
+    assessed_on = GovDateField(label="Date of assessment")
+    oasys_completed_on = GovDateField(label="OASys completed on", required=False)
+    rm2000_completed_on = GovDateField(label="RM2000 completed on", required=False)
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "stage",
+            "assessed_on",
+            "internet_offence_confirmed",
+            "oasys_completed_on",
+            "risk_of_serious_harm",
+            "rm2000_completed_on",
+            "rm2000_category",
+            "deviance",
+            "notes",
+        ]
+        widgets = {
+            "stage": forms.RadioSelect,
+            "risk_of_serious_harm": forms.RadioSelect,
+            "rm2000_category": forms.RadioSelect,
+            "deviance": forms.RadioSelect,
+        }
+        error_messages = {
+            "stage": {"required": "Select whether the assessment is pre- or post-sentence"}
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("stage", "risk_of_serious_harm", "rm2000_category", "deviance"):
+            self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
+        self.fields["deviance"].help_text = "Only for a post-sentence assessment, where assessed."
+        self.helper.layout = Layout(
+            Field.radios("stage", inline=True),
+            Field("assessed_on"),
+            Field.checkbox("internet_offence_confirmed"),
+            Fieldset(
+                Field("oasys_completed_on"),
+                Field.radios("risk_of_serious_harm", inline=True),
+                legend="OASys",
+                legend_size="m",
+            ),
+            Fieldset(
+                Field("rm2000_completed_on"),
+                Field.radios("rm2000_category", inline=True),
+                legend="Risk Matrix 2000 (RM2000)",
+                legend_size="m",
+            ),
+            Field.radios("deviance", inline=True),
+            Field.textarea("notes", rows=4),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        today = date.today()
+        assessed_on = cleaned.get("assessed_on")
+        if assessed_on and assessed_on > today:
+            self.add_error("assessed_on", "The date of assessment cannot be in the future")
+        for date_field, value_field, name in (
+            ("oasys_completed_on", "risk_of_serious_harm", "OASys"),
+            ("rm2000_completed_on", "rm2000_category", "RM2000"),
+        ):
+            completed_on, value = cleaned.get(date_field), cleaned.get(value_field)
+            if completed_on and completed_on > today:
+                self.add_error(date_field, f"The date {name} was completed cannot be in the future")
+            if completed_on and not value:
+                self.add_error(value_field, f"Select the {name} result, or remove its date")
+            if value and not completed_on and date_field not in self.errors:
+                self.add_error(date_field, f"Enter the date {name} was completed")
+        if cleaned.get("deviance") and cleaned.get("stage") != AssessmentStage.POST_SENTENCE:
+            self.add_error(
+                "deviance", "Only record a deviance level for a post-sentence assessment"
+            )
+        return cleaned
+
+
+class ChecklistForm(GovModelForm):
+    psr_provided_on = GovDateField(label="PSR given to facilitators on", required=False)
+    additional_reports_provided_on = GovDateField(
+        label="Additional reports given on", required=False
+    )
+    cps_pack_provided_on = GovDateField(label="CPS pack given on", required=False)
+    previous_convictions_provided_on = GovDateField(
+        label="Previous convictions given on", required=False
+    )
+    liaison_on = GovDateField(label="Liaised with facilitators on", required=False)
+    understands_requirements_on = GovDateField(
+        label="He confirmed he understands what is required on", required=False
+    )
+    interview_on = GovDateField(label="Assessment interview on", required=False)
+    interview_attended = forms.TypedChoiceField(
+        label="Did he attend the assessment interview?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = PreProgrammeChecklist
+        exclude = ["referral", "updated_at"]
+        widgets = {"interview_outcome": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.interview_attended is not None:
+            self.initial["interview_attended"] = "yes" if self.instance.interview_attended else "no"
+        self.fields["interview_outcome"].choices = [
+            c for c in self.fields["interview_outcome"].choices if c[0]
+        ]
+        documents = [
+            Fieldset(
+                Field(f"{prefix}_provided_on"),
+                Field.checkbox(f"{prefix}_not_available"),
+                legend=label,
+                legend_size="s",
+            )
+            for prefix, label in CHECKLIST_DOCUMENTS
+        ]
+        self.helper.layout = Layout(
+            Fieldset(*documents, legend="Information for the facilitators", legend_size="m"),
+            Fieldset(
+                Field("liaison_on"),
+                Field.textarea("liaison_notes", rows=3),
+                legend="Liaison about commencement",
+                legend_size="m",
+            ),
+            Fieldset(
+                Field("understands_requirements_on"),
+                Field.text("information_format"),
+                legend="What is required of him",
+                legend_size="m",
+            ),
+            Fieldset(
+                Field("interview_on"),
+                Field.radios("interview_attended", inline=True),
+                Field.radios("interview_outcome"),
+                legend="Assessment interview with facilitators",
+                legend_size="m",
+            ),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        for prefix, label in CHECKLIST_DOCUMENTS:
+            if cleaned.get(f"{prefix}_provided_on") and cleaned.get(f"{prefix}_not_available"):
+                self.add_error(
+                    f"{prefix}_not_available",
+                    f"{label}: either give the date it was provided or tick not available, not both",
+                )
+        if cleaned.get("interview_outcome") and not cleaned.get("interview_attended"):
+            self.add_error("interview_outcome", "Only record an interview outcome if he attended")
+        return cleaned
+
+
+class ReferralMoveForm(GovPlainForm):
+    to_status = forms.ChoiceField(
+        label="Move the referral to",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select where to move the referral"},
+    )
+    reason = forms.ModelChoiceField(
+        queryset=ClosingReason.objects.none(),
+        required=False,
+        label="Reason",
+        help_text="Needed to withdraw, deselect, breach or recall.",
+        empty_label="Choose a reason",
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, referral: Referral, **kwargs):
+        super().__init__(*args, **kwargs)
+        moves = referral.allowed_moves()
+        self.fields["to_status"].choices = [(m.to_status, m.label) for m in moves]
+        targets = {m.to_status for m in moves if m.requires_reason}
+        self.fields["reason"].queryset = ClosingReason.objects.filter(
+            status__in=targets, active=True
+        )
+        self.fields["reason"].label_from_instance = lambda reason: (
+            f"{reason.get_status_display()}: {reason.text}"
+        )
+        self.helper.layout = Layout(
+            Field.radios("to_status"), Field("reason"), Field.textarea("note", rows=3)
+        )
+
+
+class WaitingListFilterForm(forms.Form):
+    programme = forms.ModelChoiceField(
+        queryset=Programme.objects.all(), required=False, empty_label="All programmes"
+    )
+    band = forms.ChoiceField(
+        label="Age band", choices=[("", "All age bands"), *AgeBand.choices], required=False
+    )
+    office = forms.ModelChoiceField(
+        queryset=Office.objects.none(), required=False, empty_label="All offices"
+    )
+
+    def __init__(self, *args, user: Staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        offices = Office.objects.all()
+        if user.office_id:
+            offices = offices.filter(area__offices=user.office_id)
+        self.fields["office"].queryset = offices
+        for bound in self.fields.values():
+            bound.widget.attrs["class"] = "govuk-select"

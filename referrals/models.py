@@ -151,3 +151,488 @@ class Offence(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+# --- Programmes: their numbers are data, edited by admins -------------------------------
+
+
+class AgeBand(models.TextChoices):
+    YOUNG = "17_21", "17–21"
+    ADULT = "21_plus", "21+"
+
+
+@pghistory.track()
+class Programme(models.Model):
+    """An accredited programme and every number its rules use (none is written in code)."""
+
+    code = models.SlugField(unique=True, help_text="Used by the app to find the programme.")
+    name = models.CharField(max_length=30, help_text="Short name, e.g. i-SOTP.")
+    full_name = models.CharField(max_length=200)
+    sessions = models.PositiveSmallIntegerField("Sessions in the programme")
+    hours_per_session = models.DecimalField(max_digits=4, decimal_places=2)
+    max_group_size = models.PositiveSmallIntegerField("Maximum group size")
+    catch_up_limit = models.PositiveSmallIntegerField(
+        "Catch-up limit", help_text="Most sessions that may be made up by individual catch-ups."
+    )
+    minimum_age = models.PositiveSmallIntegerField("Minimum age")
+    young_band_upper_age = models.PositiveSmallIntegerField(
+        "Age at which the adult band starts",
+        help_text="Under this age at the group's start means the 17–21 band.",
+    )
+    minimum_supervision_months = models.PositiveSmallIntegerField("Minimum supervision (months)")
+    young_group_threshold = models.PositiveSmallIntegerField(
+        "17–21 referrals needed to form a group"
+    )
+    warnings_before_breach = models.PositiveSmallIntegerField(
+        "Formal warnings allowed in the window before breach", default=1
+    )
+    warning_window_months = models.PositiveSmallIntegerField("Warning window (months)", default=12)
+    enforcement_deadline_working_days = models.PositiveSmallIntegerField(
+        "Working days to make an enforcement decision", default=10
+    )
+    figures_confirmed = models.BooleanField(
+        default=True,
+        help_text="Unticked where figures are placeholders an admin must confirm.",
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sessions__gt=0) & Q(max_group_size__gt=0),
+                name="programme_positive_sizes",
+            ),
+            models.CheckConstraint(
+                condition=Q(young_band_upper_age__gt=models.F("minimum_age")),
+                name="programme_bands_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def rules(self):
+        from referrals.eligibility import ProgrammeRules
+
+        return ProgrammeRules(
+            name=self.name,
+            minimum_age=self.minimum_age,
+            minimum_supervision_months=self.minimum_supervision_months,
+        )
+
+    def age_band(self, date_of_birth: date, on: date) -> str:
+        if age_on(date_of_birth, on) < self.young_band_upper_age:
+            return AgeBand.YOUNG
+        return AgeBand.ADULT
+
+
+# --- Assessment -------------------------------------------------------------------------
+
+
+class AssessmentStage(models.TextChoices):
+    PRE_SENTENCE = "pre_sentence", "Pre-sentence"
+    POST_SENTENCE = "post_sentence", "Post-sentence"
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    VERY_HIGH = "very_high", "Very high"
+
+
+class Deviance(models.TextChoices):
+    LOW = "low", "Low"
+    HIGH = "high", "High"
+
+
+class Outcome(models.TextChoices):
+    ELIGIBLE = "eligible", "Eligible for i-SOTP"
+    REFER_NSOGP = "refer_nsogp", "Refer to N-SOGP"
+    NOT_ELIGIBLE = "not_eligible", "Not eligible"
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def newest_first(self):
+        return self.order_by("-assessed_on", "-created_at", "-pk")
+
+
+@pghistory.track()
+class Assessment(models.Model):
+    """An eligibility assessment; its outcome and reasons are stored as they were decided."""
+
+    offender = models.ForeignKey(Offender, on_delete=models.PROTECT, related_name="assessments")
+    stage = models.CharField(max_length=20, choices=AssessmentStage.choices)
+    assessed_on = models.DateField("Date of assessment")
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments_made"
+    )
+    oasys_completed_on = models.DateField("OASys completed on", null=True, blank=True)
+    risk_of_serious_harm = models.CharField(
+        "Risk of serious harm (OASys ROSH)", max_length=10, choices=RiskLevel.choices, blank=True
+    )
+    rm2000_completed_on = models.DateField("RM2000 completed on", null=True, blank=True)
+    rm2000_category = models.CharField(
+        "RM2000 category", max_length=10, choices=RiskLevel.choices, blank=True
+    )
+    deviance = models.CharField(
+        "Deviance level",
+        max_length=5,
+        choices=Deviance.choices,
+        blank=True,
+        help_text="Only for a post-sentence assessment.",
+    )
+    internet_offence_confirmed = models.BooleanField(
+        "Confirmed conviction for a sexual offence related to the use of the internet",
+        default=False,
+    )
+    notes = models.TextField(blank=True)
+
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    reasons = models.JSONField(default=list)
+    outcome_programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-assessed_on", "-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stage=AssessmentStage.POST_SENTENCE) | Q(deviance=""),
+                name="assessment_deviance_only_post_sentence",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome=Outcome.NOT_ELIGIBLE) | Q(outcome_programme__isnull=False),
+                name="assessment_positive_outcome_names_programme",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} assessment of {self.offender} on {self.assessed_on}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("referrals:assessment", args=[self.pk])
+
+    @property
+    def allows_referral(self) -> bool:
+        return self.outcome in (Outcome.ELIGIBLE, Outcome.REFER_NSOGP)
+
+
+# --- Referral to the waiting list, its statuses and their moves --------------------------
+
+
+class ReferralStatus(models.TextChoices):
+    AWAITING_ASSESSMENT = "awaiting_assessment", "Awaiting assessment interview"
+    SUITABLE_NOT_READY = "suitable_not_ready", "Suitable but not ready"
+    AWAITING_ALLOCATION = "awaiting_allocation", "Awaiting allocation"
+    SCHEDULED = "scheduled", "Scheduled"
+    ON_PROGRAMME = "on_programme", "On programme"
+    BREACH = "breach", "Breach"
+    POST_PROGRAMME = "post_programme", "Post-programme"
+    PROGRAMME_COMPLETE = "programme_complete", "Programme complete"
+    RESTART_REQUIRED = "restart_required", "Restart required"
+    RECALL = "recall", "Recall"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    DESELECTED = "deselected", "Deselected"
+
+
+CLOSED_STATUSES = [
+    ReferralStatus.PROGRAMME_COMPLETE,
+    ReferralStatus.RESTART_REQUIRED,
+    ReferralStatus.RECALL,
+    ReferralStatus.WITHDRAWN,
+    ReferralStatus.DESELECTED,
+]
+WAITING_STATUSES = [
+    ReferralStatus.AWAITING_ASSESSMENT,
+    ReferralStatus.SUITABLE_NOT_READY,
+    ReferralStatus.AWAITING_ALLOCATION,
+]
+
+
+class ReferralError(Exception):
+    """A refused referral action; the message is shown to the user as it is."""
+
+
+class StatusTransition(models.Model):
+    """An allowed move between two referral statuses (data: admins may change them)."""
+
+    from_status = models.CharField(max_length=30, choices=ReferralStatus.choices)
+    to_status = models.CharField(max_length=30, choices=ReferralStatus.choices)
+    label = models.CharField(max_length=100, help_text="What the button says.")
+    requires_reason = models.BooleanField(default=False)
+    automatic = models.BooleanField(
+        default=False,
+        help_text="Made by the app (allocation, attendance, completion), not offered to users.",
+    )
+
+    class Meta:
+        ordering = ["from_status", "to_status"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_status", "to_status"], name="status_transition_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+@pghistory.track()
+class ClosingReason(models.Model):
+    """A reason from the list that a closing (or other reasoned) move must give."""
+
+    status = models.CharField(max_length=30, choices=ReferralStatus.choices)
+    text = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["status", "text"]
+        constraints = [
+            models.UniqueConstraint(fields=["status", "text"], name="closing_reason_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ReferralQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status__in=CLOSED_STATUSES)
+
+    def waiting(self):
+        return self.filter(status__in=WAITING_STATUSES)
+
+    def for_programme(self, programme):
+        return self.filter(programme=programme)
+
+
+@pghistory.track()
+class Referral(models.Model):
+    """One attempt at a programme, from the waiting list to its end."""
+
+    offender = models.ForeignKey(Offender, on_delete=models.PROTECT, related_name="referrals")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="referrals")
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="referrals")
+    status = models.CharField(
+        max_length=30, choices=ReferralStatus.choices, default=ReferralStatus.AWAITING_ASSESSMENT
+    )
+    referred_on = models.DateField()
+    waiting_since = models.DateField(
+        help_text="The original referral date: a restart keeps its place in the queue."
+    )
+    previous_attempt = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_attempt"
+    )
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["waiting_since", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["offender"],
+                condition=~Q(status__in=CLOSED_STATUSES),
+                name="referral_one_open_per_offender",
+                violation_error_message="This offender already has an open referral",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme} referral of {self.offender}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("referrals:referral", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_STATUSES
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status in WAITING_STATUSES
+
+    def allowed_moves(self) -> list[StatusTransition]:
+        return list(StatusTransition.objects.filter(from_status=self.status, automatic=False))
+
+    def move_to(
+        self,
+        to_status: str,
+        *,
+        by,
+        reason: ClosingReason | None = None,
+        note: str = "",
+        automatic: bool = False,
+    ) -> "ReferralStatusChange":
+        """Move to another status if the move is allowed, and keep the move in the history.
+
+        Locks the referral row so two people cannot move it at once from the same status.
+        """
+        from django.db import transaction
+
+        with transaction.atomic():
+            current = Referral.objects.select_for_update().get(pk=self.pk)
+            transition = StatusTransition.objects.filter(
+                from_status=current.status, to_status=to_status
+            ).first()
+            if transition is None or (transition.automatic and not automatic):
+                raise ReferralError(
+                    f"A referral that is “{current.get_status_display().lower()}” cannot be "
+                    f"moved to “{ReferralStatus(to_status).label.lower()}”"
+                )
+            if transition.requires_reason:
+                if reason is None or reason.status != to_status:
+                    raise ReferralError(
+                        f"Choose a reason for moving the referral to "
+                        f"“{ReferralStatus(to_status).label.lower()}”"
+                    )
+            if to_status == ReferralStatus.AWAITING_ALLOCATION:
+                missing = current.checklist.missing_items()
+                if missing:
+                    raise ReferralError(
+                        "The referral cannot be ready for allocation until the pre-programme "
+                        "checklist is complete. Missing: " + "; ".join(missing)
+                    )
+            change = ReferralStatusChange.objects.create(
+                referral=current,
+                from_status=current.status,
+                to_status=to_status,
+                by=by,
+                reason=reason,
+                note=note,
+            )
+            current.status = to_status
+            current.save(update_fields=["status"])
+            self.status = to_status
+            return change
+
+
+@pghistory.track()
+class ReferralStatusChange(models.Model):
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(max_length=30, choices=ReferralStatus.choices, blank=True)
+    to_status = models.CharField(max_length=30, choices=ReferralStatus.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.ForeignKey(
+        ClosingReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or 'new'} → {self.to_status}"
+
+
+# --- The pre-programme checklist ---------------------------------------------------------
+
+
+class InterviewOutcome(models.TextChoices):
+    SUITABLE = "suitable", "Suitable"
+    SUITABLE_NOT_READY = "suitable_not_ready", "Suitable but not ready"
+    NOT_SUITABLE = "not_suitable", "Not suitable"
+
+
+CHECKLIST_DOCUMENTS = [
+    ("psr", "Pre-sentence report (PSR)"),
+    ("additional_reports", "Additional reports"),
+    ("cps_pack", "CPS pack"),
+    ("previous_convictions", "Previous convictions"),
+]
+
+
+def _document_constraint(prefix: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{prefix}_provided_on__isnull": True})
+        | Q(**{f"{prefix}_not_available": False}),
+        name=f"checklist_{prefix}_provided_or_not_available",
+    )
+
+
+@pghistory.track()
+class PreProgrammeChecklist(models.Model):
+    """What must be done before a referral can be allocated to a group."""
+
+    referral = models.OneToOneField(Referral, on_delete=models.PROTECT, related_name="checklist")
+    psr_provided_on = models.DateField("PSR given to facilitators on", null=True, blank=True)
+    psr_not_available = models.BooleanField("PSR not available", default=False)
+    additional_reports_provided_on = models.DateField(
+        "Additional reports given on", null=True, blank=True
+    )
+    additional_reports_not_available = models.BooleanField("No additional reports", default=False)
+    cps_pack_provided_on = models.DateField("CPS pack given on", null=True, blank=True)
+    cps_pack_not_available = models.BooleanField("CPS pack not available", default=False)
+    previous_convictions_provided_on = models.DateField(
+        "Previous convictions given on", null=True, blank=True
+    )
+    previous_convictions_not_available = models.BooleanField(
+        "Previous convictions not available", default=False
+    )
+    liaison_on = models.DateField("Liaised with facilitators on", null=True, blank=True)
+    liaison_notes = models.TextField("Notes on commencement", blank=True)
+    understands_requirements_on = models.DateField(
+        "Offender confirmed he understands what is required on", null=True, blank=True
+    )
+    information_format = models.CharField(
+        "Information given to him in",
+        max_length=100,
+        blank=True,
+        help_text="For example: standard print, large print, Braille, read to him in Polish.",
+    )
+    interview_on = models.DateField(
+        "Assessment interview with facilitators on", null=True, blank=True
+    )
+    interview_attended = models.BooleanField("He attended the interview", null=True, blank=True)
+    interview_outcome = models.CharField(
+        max_length=20, choices=InterviewOutcome.choices, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [_document_constraint(prefix) for prefix, _label in CHECKLIST_DOCUMENTS]
+
+    def __str__(self) -> str:
+        return f"Pre-programme checklist for {self.referral}"
+
+    def document_state(self, prefix: str) -> str:
+        provided_on = getattr(self, f"{prefix}_provided_on")
+        if provided_on:
+            return f"Given on {provided_on:%-d %B %Y}"
+        if getattr(self, f"{prefix}_not_available"):
+            return "Not available"
+        return "Missing"
+
+    def documents(self) -> list[tuple[str, str]]:
+        return [(label, self.document_state(prefix)) for prefix, label in CHECKLIST_DOCUMENTS]
+
+    def missing_items(self) -> list[str]:
+        missing = [
+            f"{label}: record the date given to the facilitators, or that it is not available"
+            for prefix, label in CHECKLIST_DOCUMENTS
+            if self.document_state(prefix) == "Missing"
+        ]
+        if not self.liaison_on:
+            missing.append("Liaison with facilitators about commencement")
+        if not self.understands_requirements_on:
+            missing.append("The offender's confirmation that he understands what is required")
+        if not self.interview_on or self.interview_attended is None:
+            missing.append("Assessment interview with facilitators: date and attendance")
+        elif not self.interview_attended:
+            missing.append("Assessment interview with facilitators: he did not attend")
+        elif self.interview_outcome != InterviewOutcome.SUITABLE:
+            missing.append("Assessment interview with facilitators: outcome must be suitable")
+        return missing
+
+    @property
+    def is_complete(self) -> bool:
+        return not self.missing_items()

@@ -15,4 +15,13 @@ urlpatterns = [
         views.offence_edit,
         name="offence_edit",
     ),
+    path("offenders/<int:pk>/assessments/new/", views.assessment_create, name="assessment_create"),
+    path("assessments/<int:pk>/", views.assessment_detail, name="assessment"),
+    path("assessments/<int:pk>/pdf/", views.assessment_pdf, name="assessment_pdf"),
+    path("assessments/<int:pk>/refer/", views.referral_create, name="referral_create"),
+    path("referrals/<int:pk>/", views.referral_detail, name="referral"),
+    path("referrals/<int:pk>/checklist/", views.referral_checklist, name="referral_checklist"),
+    path("referrals/<int:pk>/pack.pdf", views.referral_pack_pdf, name="referral_pack_pdf"),
+    path("referrals/<int:pk>/move/", views.referral_move, name="referral_move"),
+    path("waiting-list/", views.waiting_list, name="waiting_list"),
 ]

@@ -13,7 +13,9 @@ CRN_MESSAGE = "Enter a CRN as one letter followed by six digits, like X123456"
 PNC_FORMAT_MESSAGE = (
     "Enter a PNC number like 2012/0052494Q: year, slash, serial number, check letter"
 )
-PNC_CHECK_MESSAGE = "The check letter of the PNC number does not match: check it was copied correctly"
+PNC_CHECK_MESSAGE = (
+    "The check letter of the PNC number does not match: check it was copied correctly"
+)
 
 
 def normalise_crn(value: str) -> str:

@@ -10,8 +10,29 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from isotp.history import history_for
 from isotp.models import AccessLog
-from referrals.access import can_add_offenders, get_offender_for_user, offenders_visible_to
-from referrals.forms import OffenceForm, OffenderForm
+from isotp.pdf import render_pdf
+from referrals.access import (
+    can_add_offenders,
+    can_manage_referral,
+    get_assessment_for_user,
+    get_offender_for_user,
+    get_referral_for_user,
+    offenders_visible_to,
+    referrals_visible_to,
+)
+from referrals.eligibility import PROPOSAL_WORDING
+from referrals.forms import (
+    AssessmentForm,
+    ChecklistForm,
+    OffenceForm,
+    OffenderForm,
+    ReferralMoveForm,
+    WaitingListFilterForm,
+)
+from referrals.models import CLOSED_STATUSES, ReferralError, ReferralStatus
+from referrals.services import NOT_ACCREDITED_MESSAGE, assessment_record, current_assessment
+from referrals.services import referral_create as referral_create_service
+from referrals.waiting_list import waiting_list_sections
 
 CASELOAD_PAGE_SIZE = 25
 CASELOAD_SORTS = {
@@ -63,6 +84,8 @@ def caseload(request):
 def offender_detail(request, pk: int):
     offender = get_offender_for_user(request.user, pk)
     AccessLog.record(staff=request.user, obj=offender, path=request.path)
+    referrals = offender.referrals.select_related("programme")
+    open_statuses = [s for s in ReferralStatus.values if s not in CLOSED_STATUSES]
     return render(
         request,
         "referrals/offender_detail.html",
@@ -70,6 +93,9 @@ def offender_detail(request, pk: int):
             "offender": offender,
             "age": offender.age_on(timezone.localdate()),
             "offences": offender.offences.all(),
+            "assessments": offender.assessments.select_related("assessor"),
+            "open_referral": referrals.filter(status__in=open_statuses).first(),
+            "closed_referrals": referrals.exclude(status__in=open_statuses),
             "history": history_for(offender),
         },
     )
@@ -90,7 +116,9 @@ def offender_create(request):
 @require_http_methods(["GET", "POST"])
 def offender_edit(request, pk: int):
     offender = get_offender_for_user(request.user, pk)
-    form = OffenderForm(request.POST if request.method == "POST" else None, instance=offender, user=request.user)
+    form = OffenderForm(
+        request.POST if request.method == "POST" else None, instance=offender, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "The offender's details were saved")
@@ -125,3 +153,209 @@ def offence_edit(request, pk: int, offence_pk: int):
         "referrals/offence_form.html",
         {"form": form, "offender": offender, "offence": offence},
     )
+
+
+# --- Assessment --------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_create(request, pk: int):
+    offender = get_offender_for_user(request.user, pk)
+    if not request.user.is_accredited_assessor:
+        # Refused in the form and on the server alike, with the reason.
+        return render(
+            request,
+            "referrals/assessment_refused.html",
+            {"offender": offender, "message": NOT_ACCREDITED_MESSAGE},
+            status=403,
+        )
+    form = AssessmentForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "internet_offence_confirmed": offender.has_internet_sexual_offence,
+            "assessed_on": timezone.localdate(),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = assessment_record(
+                offender=offender, assessment=form.save(commit=False), by=request.user
+            )
+        except ReferralError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Assessment recorded: {assessment.get_outcome_display()}")
+            return redirect(assessment)
+    return render(request, "referrals/assessment_form.html", {"form": form, "offender": offender})
+
+
+@require_safe
+def assessment_detail(request, pk: int):
+    assessment = get_assessment_for_user(request.user, pk)
+    offender = assessment.offender
+    AccessLog.record(staff=request.user, obj=assessment, path=request.path)
+    return render(
+        request,
+        "referrals/assessment_detail.html",
+        {
+            "assessment": assessment,
+            "offender": offender,
+            "proposal_wording": PROPOSAL_WORDING,
+            "is_current": current_assessment(offender) == assessment,
+            "open_referral": offender.referrals.open().first(),
+        },
+    )
+
+
+# --- Referral ----------------------------------------------------------------------------
+
+
+@require_http_methods(["POST"])
+def referral_create(request, pk: int):
+    assessment = get_assessment_for_user(request.user, pk)
+    try:
+        referral = referral_create_service(
+            assessment=assessment, by=request.user, referred_on=timezone.localdate()
+        )
+    except ReferralError as error:
+        messages.error(request, str(error))
+        return redirect(assessment)
+    messages.success(request, f"Referred to the {referral.programme} waiting list")
+    return redirect(referral)
+
+
+@require_safe
+def referral_detail(request, pk: int):
+    referral = get_referral_for_user(request.user, pk)
+    AccessLog.record(staff=request.user, obj=referral, path=request.path)
+    return render(
+        request,
+        "referrals/referral_detail.html",
+        {
+            "referral": referral,
+            "offender": referral.offender,
+            "checklist": referral.checklist,
+            "missing": referral.checklist.missing_items(),
+            "changes": referral.status_changes.select_related("by", "reason"),
+            "can_manage": can_manage_referral(request.user, referral),
+            "moves": referral.allowed_moves(),
+        },
+    )
+
+
+def _get_managed_referral(request, pk: int):
+    referral = get_referral_for_user(request.user, pk)
+    if not can_manage_referral(request.user, referral):
+        raise Http404("You cannot change this referral")
+    return referral
+
+
+@require_http_methods(["GET", "POST"])
+def referral_checklist(request, pk: int):
+    referral = _get_managed_referral(request, pk)
+    form = ChecklistForm(
+        request.POST if request.method == "POST" else None, instance=referral.checklist
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "The pre-programme checklist was saved")
+        return redirect(referral)
+    return render(
+        request,
+        "referrals/checklist_form.html",
+        {"form": form, "referral": referral, "offender": referral.offender},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def referral_move(request, pk: int):
+    referral = _get_managed_referral(request, pk)
+    form = ReferralMoveForm(request.POST if request.method == "POST" else None, referral=referral)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral.move_to(
+                form.cleaned_data["to_status"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+        except ReferralError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"The referral is now “{referral.get_status_display()}”")
+            return redirect(referral)
+    return render(
+        request,
+        "referrals/referral_move.html",
+        {"form": form, "referral": referral, "offender": referral.offender},
+    )
+
+
+# --- Waiting list ------------------------------------------------------------------------
+
+
+@require_safe
+def waiting_list(request):
+    filters = WaitingListFilterForm(request.GET or None, user=request.user)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    sections = waiting_list_sections(
+        referrals=referrals_visible_to(request.user),
+        programmes=filters.fields["programme"].queryset,
+        today=timezone.localdate(),
+        programme=chosen.get("programme"),
+        band=chosen.get("band") or None,
+        office=chosen.get("office"),
+    )
+    return render(
+        request, "referrals/waiting_list.html", {"filters": filters, "sections": sections}
+    )
+
+
+# --- PDF reports -------------------------------------------------------------------------
+
+
+@require_safe
+def assessment_pdf(request, pk: int):
+    assessment = get_assessment_for_user(request.user, pk)
+    offender = assessment.offender
+    AccessLog.record(staff=request.user, obj=assessment, path=request.path, action="print")
+    return render_pdf(
+        "reports/assessment.html",
+        {
+            "assessment": assessment,
+            "offender": offender,
+            "offences": offender.offences.all(),
+            "proposal_wording": PROPOSAL_WORDING,
+            **report_header(offender),
+        },
+        filename=f"assessment-{offender.crn}-{assessment.assessed_on}.pdf",
+    )
+
+
+@require_safe
+def referral_pack_pdf(request, pk: int):
+    referral = get_referral_for_user(request.user, pk)
+    offender = referral.offender
+    AccessLog.record(staff=request.user, obj=referral, path=request.path, action="print")
+    return render_pdf(
+        "reports/referral_pack.html",
+        {
+            "referral": referral,
+            "offender": offender,
+            "age": offender.age_on(timezone.localdate()),
+            "assessment": referral.assessment,
+            "offences": offender.offences.all(),
+            "checklist": referral.checklist,
+            "missing": referral.checklist.missing_items(),
+            **report_header(offender),
+        },
+        filename=f"referral-pack-{offender.crn}.pdf",
+    )
+
+
+def report_header(offender) -> dict:
+    return {
+        "report_subject_name": offender.full_name,
+        "report_subject_crn": offender.crn,
+        "report_date": timezone.localdate(),
+    }

@@ -58,3 +58,51 @@ def make_offence(offender: Offender, internet: bool = True, **fields) -> Offence
 
 
 __all__ = ["PASSWORD", "Role", "make_office", "make_offence", "make_offender", "make_staff"]
+
+
+def make_assessment(offender: Offender, assessor: Staff, **fields):
+    """An assessment recorded through the service, so its outcome is decided by the rules."""
+    from referrals.models import Assessment
+    from referrals.services import assessment_record
+
+    values = {
+        "stage": "pre_sentence",
+        "assessed_on": date(2026, 1, 2),
+        "internet_offence_confirmed": True,
+        "oasys_completed_on": date(2025, 12, 20),
+        "risk_of_serious_harm": "medium",
+        "rm2000_completed_on": date(2025, 12, 21),
+        "rm2000_category": "low",
+    }
+    values.update(fields)
+    return assessment_record(offender=offender, assessment=Assessment(**values), by=assessor)
+
+
+def make_referral(offender: Offender, by: Staff, **assessment_fields):
+    from referrals.services import referral_create
+
+    assessment = make_assessment(offender, by, **assessment_fields)
+    return referral_create(assessment=assessment, by=by, referred_on=date(2026, 1, 5))
+
+
+def complete_checklist(referral, on: date = date(2026, 1, 10)):
+    checklist = referral.checklist
+    checklist.psr_provided_on = on
+    checklist.additional_reports_not_available = True
+    checklist.cps_pack_provided_on = on
+    checklist.previous_convictions_provided_on = on
+    checklist.liaison_on = on
+    checklist.understands_requirements_on = on
+    checklist.interview_on = on
+    checklist.interview_attended = True
+    checklist.interview_outcome = "suitable"
+    checklist.save()
+    return checklist
+
+
+def make_ready_referral(offender: Offender, by: Staff, **assessment_fields):
+    """A referral with its checklist complete, awaiting allocation to a group."""
+    referral = make_referral(offender, by, **assessment_fields)
+    complete_checklist(referral)
+    referral.move_to("awaiting_allocation", by=by)
+    return referral

@@ -75,3 +75,12 @@ def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db):
+    """Transactional tests empty every table afterwards, seeded reference data included."""
+    from referrals.models import ClosingReason, Programme, StatusTransition
+    from referrals.reference_data import ensure_reference_data
+
+    ensure_reference_data(Programme, StatusTransition, ClosingReason)

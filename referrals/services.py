@@ -1,0 +1,108 @@
+"""Work in the referrals app that spans several records: each is one atomic function."""
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+
+from isotp.models import Staff
+from referrals.eligibility import EligibilityFacts, decide_eligibility
+from referrals.models import (
+    Assessment,
+    AssessmentStage,
+    Offender,
+    Outcome,
+    PreProgrammeChecklist,
+    Programme,
+    Referral,
+    ReferralError,
+    ReferralStatusChange,
+)
+
+NOT_ACCREDITED_MESSAGE = (
+    "You cannot record an assessment: only offender managers and report authors who have "
+    "completed the three-day accredited training may assess for a Sex Offender Treatment "
+    "Programme. Ask an administrator to record your training date if you have completed it."
+)
+PROGRAMME_CODES = {Outcome.ELIGIBLE: "isotp", Outcome.REFER_NSOGP: "nsogp"}
+
+
+def facts_for(*, offender: Offender, assessment: Assessment) -> EligibilityFacts:
+    return EligibilityFacts(
+        gender=offender.gender,
+        date_of_birth=offender.date_of_birth,
+        assessed_on=assessment.assessed_on,
+        post_sentence=assessment.stage == AssessmentStage.POST_SENTENCE,
+        internet_sexual_offence=assessment.internet_offence_confirmed,
+        oasys_completed_on=assessment.oasys_completed_on,
+        risk_of_serious_harm=assessment.risk_of_serious_harm or None,
+        rm2000_completed_on=assessment.rm2000_completed_on,
+        rm2000_category=assessment.rm2000_category or None,
+        deviance=assessment.deviance or None,
+        order_start=offender.order_start,
+        order_end=offender.order_end,
+    )
+
+
+@transaction.atomic
+def assessment_record(*, offender: Offender, assessment: Assessment, by: Staff) -> Assessment:
+    """Decide the outcome from the facts as they are now, and store it with its reasons."""
+    if not by.is_accredited_assessor:
+        raise ReferralError(NOT_ACCREDITED_MESSAGE)
+    programmes = {p.code: p for p in Programme.objects.filter(code__in=["isotp", "nsogp"])}
+    result = decide_eligibility(
+        facts_for(offender=offender, assessment=assessment),
+        isotp=programmes["isotp"].rules(),
+        nsogp=programmes["nsogp"].rules(),
+    )
+    assessment.offender = offender
+    assessment.assessor = by
+    assessment.outcome = result.outcome
+    assessment.reasons = result.reasons
+    code = PROGRAMME_CODES.get(result.outcome)
+    assessment.outcome_programme = programmes[code] if code else None
+    assessment.save()
+    return assessment
+
+
+def current_assessment(offender: Offender) -> Assessment | None:
+    return offender.assessments.newest_first().first()
+
+
+@transaction.atomic
+def referral_create(*, assessment: Assessment, by: Staff, referred_on: date) -> Referral:
+    """Refer to the waiting list from the offender's current assessment, if its outcome allows."""
+    offender = Offender.objects.select_for_update().get(pk=assessment.offender_id)
+    if current_assessment(offender) != assessment:
+        raise ReferralError(
+            "Only the most recent assessment can be used to refer: this one has been replaced"
+        )
+    if not assessment.allows_referral:
+        raise ReferralError(
+            "This assessment's outcome is “not eligible”, so he cannot be referred to the "
+            "waiting list"
+        )
+    if offender.referrals.open().exists():
+        raise ReferralError("He already has an open referral: there can only be one at a time")
+    try:
+        with transaction.atomic():
+            referral = Referral.objects.create(
+                offender=offender,
+                programme=assessment.outcome_programme,
+                assessment=assessment,
+                referred_on=referred_on,
+                waiting_since=referred_on,
+                referred_by=by,
+            )
+    except IntegrityError:
+        raise ReferralError(
+            "He already has an open referral: there can only be one at a time"
+        ) from None
+    PreProgrammeChecklist.objects.create(referral=referral)
+    ReferralStatusChange.objects.create(
+        referral=referral,
+        from_status="",
+        to_status=referral.status,
+        by=by,
+        note=f"Referred to the {referral.programme} waiting list",
+    )
+    return referral

@@ -1,0 +1,99 @@
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_accessible, sign_in
+from tests.factories import make_offence, make_offender
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def fill_date(page, field: str, day: date) -> None:
+    page.locator(f"#id_{field}_0").fill(str(day.day))
+    page.locator(f"#id_{field}_1").fill(str(day.month))
+    page.locator(f"#id_{field}_2").fill(str(day.year))
+
+
+def test_assess_refer_complete_the_checklist_and_appear_on_the_waiting_list(page, alice, pat):
+    offender = make_offender(
+        alice,
+        first_name="Journey",
+        last_name="Referralman",
+        order_start=date(2026, 1, 5),
+        order_end=date(2029, 1, 4),
+    )
+    make_offence(offender)
+    sign_in(page, alice.username)
+    page.goto(f"/offenders/{offender.pk}/")
+    page.get_by_role("link", name="Record an eligibility assessment").click()
+    assert_accessible(page)
+
+    page.get_by_label("Pre-sentence").check()
+    fill_date(page, "assessed_on", date(2026, 1, 2))
+    fill_date(page, "oasys_completed_on", date(2025, 12, 20))
+    page.get_by_role("group", name="Risk of serious harm").get_by_label("Medium").check()
+    fill_date(page, "rm2000_completed_on", date(2025, 12, 21))
+    page.get_by_role("group", name="RM2000 category").get_by_label("Low").check()
+    page.get_by_role("button", name="Record assessment").click()
+
+    expect(page.get_by_role("heading", name="Eligible for i-SOTP")).to_be_visible()
+    expect(page.locator(".app-reasons")).to_contain_text("Male")
+    expect(page.get_by_label("Proposal wording")).to_have_value(
+        "to attend a Sex Offender Treatment Programme to a maximum of 60 sessions"
+    )
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Refer to the i-SOTP waiting list").click()
+    expect(page.get_by_role("alert")).to_contain_text("Referred to the i-SOTP waiting list")
+    expect(page.locator("#missing-items")).to_contain_text("CPS pack")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Change status").click()
+    page.get_by_label("Ready for allocation").check()
+    page.get_by_role("button", name="Change status").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "cannot be ready for allocation until the pre-programme checklist is complete"
+    )
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Back to the referral").click()
+    page.get_by_role("link", name="Update the checklist").click()
+    for field in [
+        "psr_provided_on",
+        "cps_pack_provided_on",
+        "previous_convictions_provided_on",
+        "liaison_on",
+        "understands_requirements_on",
+        "interview_on",
+    ]:
+        fill_date(page, field, date(2026, 1, 10))
+    page.get_by_label("No additional reports").check()
+    page.get_by_role("group", name="Did he attend the assessment interview?").get_by_label(
+        "Yes"
+    ).check()
+    page.get_by_label("Suitable", exact=True).check()
+    assert_accessible(page)
+    page.get_by_role("button", name="Save checklist").click()
+    expect(page.get_by_text("Complete", exact=True)).to_be_visible()
+
+    page.get_by_role("link", name="Change status").click()
+    page.get_by_label("Ready for allocation").check()
+    page.get_by_role("button", name="Change status").click()
+    expect(page.get_by_text("The referral is now “Awaiting allocation”")).to_be_visible()
+
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, pat.username)
+    page.get_by_role("link", name="Waiting list").click()
+    expect(page.get_by_role("link", name="Journey Referralman")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_an_unaccredited_offender_manager_is_refused_an_assessment(page, uma):
+    offender = make_offender(uma, first_name="Refused", last_name="Assessee")
+    sign_in(page, uma.username)
+    page.goto(f"/offenders/{offender.pk}/")
+    page.get_by_role("link", name="Record an eligibility assessment").click()
+    expect(page.get_by_role("heading", name="You cannot record an assessment")).to_be_visible()
+    expect(page.get_by_text("three-day accredited training")).to_be_visible()
+    assert_accessible(page)
