@@ -63,7 +63,7 @@ run: demo-data
 test: $(VENV)/.installed assets database chromium
 	$(TEST_ENV) $(PYTHON) manage.py collectstatic --no-input --verbosity 0
 	$(VENV)/bin/ruff check .
-	$(TEST_ENV) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --create-db $(PYTEST_ARGS)
+	$(TEST_ENV) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

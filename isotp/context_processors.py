@@ -9,10 +9,16 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = []
+    if user.role == Role.OFFENDER_MANAGER:
+        items.append(("Actions", reverse("programme:actions")))
     if user.role in (Role.OFFENDER_MANAGER, Role.PROGRAMME_MANAGER):
         label = "Caseload" if user.role == Role.OFFENDER_MANAGER else "Office caseload"
         items.append((label, reverse("referrals:caseload")))
         items.append(("Waiting list", reverse("referrals:waiting_list")))
+    if user.role == Role.FACILITATOR:
+        items.append(("My groups", reverse("programme:facilitator_home")))
+    if user.role in (Role.PROGRAMME_MANAGER, Role.FACILITATOR):
+        items.append(("Groups", reverse("programme:group_list")))
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))
     path = request.path

@@ -13,6 +13,8 @@ def home(request):
     """Send each role to the page their work starts from."""
     if request.user.role == Role.ADMIN or (request.user.is_staff and not request.user.role):
         return redirect("admin:index")
+    if request.user.role == Role.FACILITATOR:
+        return redirect(reverse("programme:facilitator_home"))
     return redirect(reverse("referrals:caseload"))
 
 

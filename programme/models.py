@@ -1,1 +1,429 @@
-"""Groups, sessions, attendance and catch-ups arrive with the programme issue."""
+"""Running the programme: groups and their sessions, places, registers, catch-ups,
+enforcement, and what the offender manager must act on."""
+
+from datetime import date, timedelta
+
+import pghistory
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from isotp.models import Office
+from referrals.models import AgeBand, Offender, OrderType, Programme, Referral, RiskLevel
+
+
+@pghistory.track()
+class BankHoliday(models.Model):
+    """Bank holidays in England and Wales: no group session or working day falls on one."""
+
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date:%-d %B %Y})"
+
+
+def add_working_days(start: date, days: int, holidays: set[date]) -> date:
+    """The date `days` working days after `start`, skipping weekends and bank holidays."""
+    current = start
+    remaining = days
+    while remaining > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5 and current not in holidays:
+            remaining -= 1
+    return current
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class ProgrammeError(Exception):
+    """A refused programme action; the message is shown to the user as it is."""
+
+
+@pghistory.track()
+class Group(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="groups")
+    age_band = models.CharField(max_length=10, choices=AgeBand.choices)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="groups")
+    venue = models.CharField(max_length=200)
+    facilitators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="groups_facilitated"
+    )
+    treatment_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="groups_managed",
+    )
+    start_date = models.DateField()
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.programme} {self.get_age_band_display()} group, {self.venue}, from {self.start_date:%-d %b %Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("programme:group", args=[self.pk])
+
+    @property
+    def capacity(self) -> int:
+        return self.programme.max_group_size
+
+
+class SessionQuerySet(models.QuerySet):
+    def in_order(self):
+        return self.order_by("number")
+
+
+@pghistory.track()
+class GroupSession(models.Model):
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="sessions")
+    number = models.PositiveSmallIntegerField()
+    date = models.DateField()
+    register_completed_at = models.DateTimeField(null=True, blank=True)
+    register_completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["group", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "number"], name="session_number_unique_in_group"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Session {self.number} on {self.date:%-d %b %Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("programme:register", args=[self.pk])
+
+
+class PlacementQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(ended_on__isnull=True)
+
+
+@pghistory.track()
+class Placement(models.Model):
+    """A referral's place in a group: one attempt at the programme."""
+
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="placements")
+    referral = models.OneToOneField(Referral, on_delete=models.PROTECT, related_name="placement")
+    allocated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    allocated_at = models.DateTimeField(auto_now_add=True)
+    ended_on = models.DateField(null=True, blank=True)
+    end_reason = models.CharField(max_length=200, blank=True)
+
+    objects = PlacementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["referral__offender__last_name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.referral.offender} in {self.group}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("programme:placement", args=[self.pk])
+
+    @property
+    def offender(self) -> Offender:
+        return self.referral.offender
+
+
+class AttendanceOutcome(models.TextChoices):
+    ATTENDED = "attended", "Attended and complied"
+    FAILED_TO_COMPLY = "failed_to_comply", "Attended, failed to comply"
+    SENT_HOME = "sent_home", "Sent home (behaviour)"
+    ACCEPTABLE_ABSENCE = "acceptable_absence", "Acceptable absence"
+    UNACCEPTABLE_ABSENCE = "unacceptable_absence", "Unacceptable absence"
+
+
+# He was there for the session's work: no catch-up needed.
+ATTENDED_OUTCOMES = {AttendanceOutcome.ATTENDED, AttendanceOutcome.FAILED_TO_COMPLY}
+# Each of these needs an enforcement decision from the offender manager.
+ENFORCEABLE_OUTCOMES = {
+    AttendanceOutcome.FAILED_TO_COMPLY,
+    AttendanceOutcome.SENT_HOME,
+    AttendanceOutcome.UNACCEPTABLE_ABSENCE,
+}
+
+
+class AbsenceReason(models.TextChoices):
+    MEDICAL = "medical", "Medical"
+    RELIGIOUS = "religious", "Religious"
+    HOLIDAY = "holiday", "Holiday agreed"
+    EMPLOYMENT = "employment", "Employment"
+    FAMILY = "family", "Family or childcare"
+    COURT = "court", "Court or legal"
+    STOOD_DOWN = "stood_down", "Session stood down"
+    OTHER = "other", "Other (professional judgement)"
+
+
+@pghistory.track()
+class Attendance(models.Model):
+    session = models.ForeignKey(GroupSession, on_delete=models.PROTECT, related_name="attendances")
+    placement = models.ForeignKey(Placement, on_delete=models.PROTECT, related_name="attendances")
+    outcome = models.CharField(max_length=30, choices=AttendanceOutcome.choices)
+    absence_reason = models.CharField(max_length=20, choices=AbsenceReason.choices, blank=True)
+    minutes_late = models.PositiveSmallIntegerField(default=0)
+    homework_done = models.BooleanField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    risk_relevant = models.BooleanField(
+        "Risk-relevant: share with the offender manager", default=False
+    )
+    change_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why a recorded outcome was changed."
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["session__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "placement"], name="attendance_one_per_member_per_session"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome=AttendanceOutcome.ACCEPTABLE_ABSENCE) | Q(absence_reason=""),
+                name="attendance_reason_only_for_acceptable_absence",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome=AttendanceOutcome.ACCEPTABLE_ABSENCE) | ~Q(absence_reason=""),
+                name="attendance_acceptable_absence_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.placement.offender}: {self.get_outcome_display()} at {self.session}"
+
+    @property
+    def missed(self) -> bool:
+        return self.outcome not in ATTENDED_OUTCOMES
+
+
+@pghistory.track()
+class CatchUp(models.Model):
+    """An individual catch-up of one missed group session."""
+
+    placement = models.ForeignKey(Placement, on_delete=models.PROTECT, related_name="catch_ups")
+    session = models.ForeignKey(GroupSession, on_delete=models.PROTECT, related_name="catch_ups")
+    held_on = models.DateField(null=True, blank=True)
+    facilitator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    completed = models.BooleanField(default=False)
+    cancelled = models.BooleanField(
+        default=False, help_text="Not needed after all: the absence was corrected to attended."
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["session__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["placement", "session"], name="catch_up_one_per_missed_session"
+            ),
+            models.CheckConstraint(
+                condition=Q(completed=False)
+                | (Q(held_on__isnull=False) & Q(facilitator__isnull=False)),
+                name="catch_up_completed_has_date_and_facilitator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Catch-up of session {self.session.number} for {self.placement.offender}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("programme:catch_up", args=[self.pk])
+
+
+class EnforcementAction(models.TextChoices):
+    WARNING = "warning", "Formal warning"
+    BREACH = "breach", "Breach: return to court"
+    RECALL = "recall", "Recall request"
+
+
+class EnforcementDecisionType(models.TextChoices):
+    WARNING_GIVEN = "warning_given", "Formal warning given"
+    BREACH_INITIATED = "breach_initiated", "Breach initiated"
+    RECALL_REQUESTED = "recall_requested", "Recall requested"
+    FOUND_ACCEPTABLE = "found_acceptable", "Absence found acceptable on review"
+
+
+class EnforcementQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(decision="")
+
+
+@pghistory.track()
+class Enforcement(models.Model):
+    """A failure (unacceptable absence, failure to comply) awaiting or given a decision."""
+
+    attendance = models.OneToOneField(
+        Attendance, on_delete=models.PROTECT, related_name="enforcement"
+    )
+    offender = models.ForeignKey(Offender, on_delete=models.PROTECT, related_name="enforcements")
+    failure_on = models.DateField()
+    due_by = models.DateField()
+    proposed_action = models.CharField(max_length=10, choices=EnforcementAction.choices)
+    proposal_reason = models.CharField(max_length=300)
+    decision = models.CharField(max_length=20, choices=EnforcementDecisionType.choices, blank=True)
+    decision_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_on = models.DateField(null=True, blank=True)
+
+    objects = EnforcementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_by", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision="")
+                | (Q(decided_by__isnull=False) & Q(decided_on__isnull=False)),
+                name="enforcement_decision_has_who_and_when",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Enforcement for {self.offender} ({self.failure_on})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("programme:enforcement", args=[self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        return not self.decision
+
+
+def propose_enforcement(
+    *,
+    order_type: str,
+    warnings_in_window: int,
+    warnings_allowed: int,
+    window_months: int,
+) -> tuple[str, str]:
+    """The action the policy gives, and why (Criminal Justice Act 2003, Sch. 8 para 5)."""
+    if order_type == OrderType.LICENCE:
+        return EnforcementAction.RECALL, "On licence: the action is a recall request"
+    if warnings_in_window >= warnings_allowed:
+        return (
+            EnforcementAction.BREACH,
+            f"A formal warning was already given in the previous {window_months} months: "
+            "the case goes back to court",
+        )
+    return (
+        EnforcementAction.WARNING,
+        f"No formal warning in the previous {window_months} months: give a formal warning",
+    )
+
+
+class NoticeKind(models.TextChoices):
+    RISK_NOTE = "risk_note", "Risk-relevant note"
+    FEEDBACK = "feedback", "Feedback from facilitators"
+    RESTART = "restart", "Restart required"
+    COMPLETION = "completion", "Programme sessions completed"
+
+
+class NoticeQuerySet(models.QuerySet):
+    def unacknowledged(self):
+        return self.filter(acknowledged_at__isnull=True)
+
+
+@pghistory.track()
+class Notice(models.Model):
+    """Something the offender manager is told and must acknowledge, saying what they did."""
+
+    offender = models.ForeignKey(Offender, on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
+    message = models.TextField()
+    attendance = models.ForeignKey(
+        Attendance, on_delete=models.PROTECT, null=True, blank=True, related_name="notices"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action_taken = models.TextField(blank=True)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.offender}"
+
+
+@pghistory.track()
+class RiskReview(models.Model):
+    """An OASys review during supervision: the risk history, before and after."""
+
+    offender = models.ForeignKey(Offender, on_delete=models.PROTECT, related_name="risk_reviews")
+    oasys_on = models.DateField("OASys updated on")
+    risk_before = models.CharField(max_length=10, choices=RiskLevel.choices, blank=True)
+    risk_of_serious_harm = models.CharField(max_length=10, choices=RiskLevel.choices)
+    what_changed = models.TextField()
+    post_programme = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-oasys_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Risk review of {self.offender} on {self.oasys_on}"
+
+
+@pghistory.track()
+class Appointment(models.Model):
+    """An additional appointment the offender manager makes to see him."""
+
+    offender = models.ForeignKey(Offender, on_delete=models.PROTECT, related_name="appointments")
+    on = models.DateField("Date")
+    purpose = models.CharField(max_length=300)
+    attended = models.BooleanField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Appointment with {self.offender} on {self.on}: {self.purpose}"

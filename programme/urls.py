@@ -1,5 +1,44 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from programme.views import groups, manager, register, reports
 
 app_name = "programme"
 
-urlpatterns: list = []
+urlpatterns = [
+    # Groups, their schedule and allocation (programme managers; facilitators read)
+    path("groups/", groups.group_list, name="group_list"),
+    path("groups/new/", groups.group_create, name="group_create"),
+    path("groups/<int:pk>/", groups.group_detail, name="group"),
+    path("groups/<int:pk>/allocate/", groups.group_allocate, name="group_allocate"),
+    path("sessions/<int:pk>/move/", groups.session_move, name="session_move"),
+    # Registers, catch-ups and members (facilitators)
+    path("sessions/<int:pk>/register/", register.register, name="register"),
+    path("catch-ups/<int:pk>/", register.catch_up, name="catch_up"),
+    path("placements/<int:pk>/", register.placement_detail, name="placement"),
+    path("placements/<int:pk>/feedback/", register.placement_feedback, name="placement_feedback"),
+    # The offender manager's work
+    path("actions/", manager.actions, name="actions"),
+    path("notices/<int:pk>/acknowledge/", manager.notice_acknowledge, name="notice_acknowledge"),
+    path("enforcement/<int:pk>/", manager.enforcement, name="enforcement"),
+    path("offenders/<int:pk>/programme/", manager.offender_programme, name="offender_programme"),
+    path(
+        "offenders/<int:pk>/risk-reviews/new/",
+        manager.risk_review_create,
+        name="risk_review_create",
+    ),
+    path(
+        "offenders/<int:pk>/appointments/new/",
+        manager.appointment_create,
+        name="appointment_create",
+    ),
+    path("appointments/<int:pk>/", manager.appointment_edit, name="appointment_edit"),
+    path("my-groups/", manager.facilitator_home, name="facilitator_home"),
+    # PDFs
+    path(
+        "placements/<int:pk>/attendance.pdf",
+        reports.attendance_record_pdf,
+        name="attendance_record_pdf",
+    ),
+    path("groups/<int:pk>/register.pdf", reports.group_register_pdf, name="group_register_pdf"),
+    path("enforcement/<int:pk>/letter.pdf", reports.warning_letter_pdf, name="warning_letter_pdf"),
+]

@@ -40,8 +40,11 @@ def can_add_offenders(user: Staff) -> bool:
 def referrals_visible_to(user: Staff) -> QuerySet[Referral]:
     """Referrals of the offenders the user may see.
 
-    Facilitators see none until a referral is placed in a group they run (programme issue).
+    A facilitator sees a referral once it has a place in a group they run (looked up by name,
+    so that this app does not import the programme app).
     """
+    if user.is_authenticated and user.role == Role.FACILITATOR:
+        return Referral.objects.filter(placement__group__facilitators=user).distinct()
     return Referral.objects.filter(offender__in=offenders_visible_to(user))
 
 

@@ -68,3 +68,20 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def group(pat, fern):
+    """An i-SOTP 21+ group run by Fern, formed by Pat, 35 Monday sessions from 2 Feb 2026."""
+    from tests.factories import make_group
+
+    return make_group(pat, [fern])
+
+
+@pytest.fixture
+def placement(group, alice, pat):
+    """Alice's man, Adam Placedperson, with a place in the group."""
+    from tests.factories import make_offender, make_placement
+
+    offender = make_offender(alice, first_name="Adam", last_name="Placedperson")
+    return make_placement(group, offender, alice, by=pat)

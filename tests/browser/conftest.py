@@ -84,3 +84,7 @@ def reference_data(transactional_db):
     from referrals.reference_data import ensure_reference_data
 
     ensure_reference_data(Programme, StatusTransition, ClosingReason)
+    from programme.models import BankHoliday
+    from programme.reference_data import ensure_bank_holidays
+
+    ensure_bank_holidays(BankHoliday)

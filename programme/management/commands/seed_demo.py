@@ -3,13 +3,17 @@
 Every name here is invented (the surnames are made-up words); no real person or case.
 """
 
+import datetime
 from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from isotp.models import Office, ProbationArea, Role, Staff
-from referrals.models import Gender, Offence, Offender, OrderType
+from programme.models import Group
+from programme.services import RegisterEntry, group_create, placement_allocate, register_save
+from referrals.models import Assessment, Gender, Offence, Offender, OrderType, Programme
+from referrals.services import assessment_record, referral_create
 
 DEMO_PASSWORD = "demo-password-2026"
 
@@ -108,6 +112,8 @@ class Command(BaseCommand):
                     conviction_date=start - timedelta(days=14),
                 )
 
+        self._seed_programme_work(staff, offices["Riverside PDU"])
+
         self.stdout.write(
             self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000 as:")
         )
@@ -118,3 +124,101 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {Role(role).label:<20} {username:<20} password {DEMO_PASSWORD}{note}"
             )
+
+    def _seed_programme_work(self, staff, office):
+        """A referral on the waiting list and a running group with a few registers recorded.
+
+        The programme app builds on this one; it is imported here so that the demo shows
+        every phase, while the referrals app's own code never depends on it.
+        """
+
+        if Group.objects.exists():
+            return
+        manager, facilitator = staff["om.accredited"], staff["facilitator"]
+        programme_manager = staff["programme.manager"]
+
+        def refer(first: str, last: str, crn: str, ready: bool):
+            offender = Offender.objects.create(
+                crn=crn,
+                first_name=first,
+                last_name=last,
+                date_of_birth=date(1979, 4, 9),
+                gender=Gender.MALE,
+                offender_manager=manager,
+                office=office,
+                order_type=OrderType.COMMUNITY_ORDER,
+                order_start=date(2026, 6, 1),
+                order_end=date(2029, 5, 31),
+                needs_large_print=last == "Largeprintman",
+            )
+            Offence.objects.create(
+                offender=offender,
+                description=OFFENCES[0][0],
+                internet_related_sexual=True,
+                conviction_date=date(2026, 5, 20),
+            )
+            assessment = assessment_record(
+                offender=offender,
+                assessment=Assessment(
+                    stage="pre_sentence",
+                    assessed_on=date(2026, 5, 10),
+                    internet_offence_confirmed=True,
+                    oasys_completed_on=date(2026, 5, 1),
+                    risk_of_serious_harm="medium",
+                    rm2000_completed_on=date(2026, 5, 2),
+                    rm2000_category="medium",
+                ),
+                by=manager,
+            )
+            referral = referral_create(
+                assessment=assessment, by=manager, referred_on=date(2026, 6, 5)
+            )
+            if ready:
+                checklist = referral.checklist
+                for field in (
+                    "psr_provided_on",
+                    "cps_pack_provided_on",
+                    "previous_convictions_provided_on",
+                    "liaison_on",
+                    "understands_requirements_on",
+                    "interview_on",
+                ):
+                    setattr(checklist, field, date(2026, 7, 1))
+                checklist.additional_reports_not_available = True
+                checklist.interview_attended = True
+                checklist.interview_outcome = "suitable"
+                checklist.save()
+                referral.move_to("awaiting_allocation", by=manager)
+            return referral
+
+        refer("Waiting", "Checklistman", "D800001", ready=False)
+        group = group_create(
+            programme=Programme.objects.get(code="isotp"),
+            age_band="21_plus",
+            office=office,
+            venue="Riverside probation office, group room",
+            facilitators=[facilitator],
+            treatment_manager=None,
+            start_date=date(2026, 9, 7),
+            weekday=0,
+            start_time=datetime.time(18, 0),
+            by=programme_manager,
+        )
+        members = [
+            refer(first, last, f"D80000{n}", ready=True)
+            for n, (first, last) in enumerate(
+                [("Gareth", "Groupmember"), ("Harold", "Largeprintman"), ("Ivor", "Regularson")],
+                start=2,
+            )
+        ]
+        placements = [
+            placement_allocate(group=group, referral=r, by=programme_manager) for r in members
+        ]
+        for session in group.sessions.order_by("number")[:4]:
+            entries = [
+                RegisterEntry(placement=p, outcome="attended", homework_done=True)
+                for p in placements
+            ]
+            if session.number == 4:
+                entries[1] = RegisterEntry(placement=placements[1], outcome="unacceptable_absence")
+            register_save(session=session, entries=entries, by=facilitator)

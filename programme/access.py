@@ -1,0 +1,119 @@
+"""Who may see and act on what in the programme app. Every view calls one of these first;
+a record the user may not see is a 404, as if it did not exist."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from isotp.models import Role, Staff
+from programme.models import CatchUp, Enforcement, Group, GroupSession, Notice, Placement
+from referrals.access import offenders_visible_to
+
+
+def groups_visible_to(user: Staff) -> QuerySet[Group]:
+    """Programme managers see their office's groups; facilitators the groups they run."""
+    if not user.is_authenticated or not user.is_active:
+        return Group.objects.none()
+    if user.role == Role.PROGRAMME_MANAGER and user.office_id:
+        return Group.objects.filter(office_id=user.office_id)
+    if user.role == Role.FACILITATOR:
+        return Group.objects.filter(Q(facilitators=user) | Q(treatment_manager=user)).distinct()
+    return Group.objects.none()
+
+
+def get_group_for_user(user: Staff, pk: int) -> Group:
+    try:
+        return groups_visible_to(user).select_related("programme", "office").get(pk=pk)
+    except Group.DoesNotExist:
+        raise Http404("No such group") from None
+
+
+def can_manage_groups(user: Staff) -> bool:
+    return user.is_authenticated and user.role == Role.PROGRAMME_MANAGER
+
+
+def runs_group(user: Staff, group: Group) -> bool:
+    return user.role == Role.FACILITATOR and (
+        group.treatment_manager_id == user.pk or group.facilitators.filter(pk=user.pk).exists()
+    )
+
+
+def get_session_for_register(user: Staff, pk: int) -> GroupSession:
+    """A session's register is kept by the facilitators of its group."""
+    try:
+        session = GroupSession.objects.select_related("group", "group__programme").get(pk=pk)
+    except GroupSession.DoesNotExist:
+        raise Http404("No such session") from None
+    if not runs_group(user, session.group):
+        raise Http404("No such session")
+    return session
+
+
+def placements_visible_to(user: Staff) -> QuerySet[Placement]:
+    """Offender managers see their offenders' places; programme managers their office's
+    groups and offenders; facilitators the members of groups they run."""
+    if not user.is_authenticated or not user.is_active:
+        return Placement.objects.none()
+    if user.role == Role.FACILITATOR:
+        return Placement.objects.filter(group__in=groups_visible_to(user))
+    if user.role == Role.PROGRAMME_MANAGER:
+        return Placement.objects.filter(
+            Q(group__office_id=user.office_id)
+            | Q(referral__offender__in=offenders_visible_to(user))
+        )
+    return Placement.objects.filter(referral__offender__in=offenders_visible_to(user))
+
+
+def get_placement_for_user(user: Staff, pk: int) -> Placement:
+    try:
+        return (
+            placements_visible_to(user)
+            .select_related(
+                "group",
+                "group__programme",
+                "referral",
+                "referral__offender",
+                "referral__offender__offender_manager",
+            )
+            .get(pk=pk)
+        )
+    except Placement.DoesNotExist:
+        raise Http404("No such place") from None
+
+
+def get_catch_up_for_facilitator(user: Staff, pk: int) -> CatchUp:
+    try:
+        catch_up = CatchUp.objects.select_related(
+            "session", "placement", "placement__group", "placement__referral__offender"
+        ).get(pk=pk)
+    except CatchUp.DoesNotExist:
+        raise Http404("No such catch-up") from None
+    if not runs_group(user, catch_up.placement.group):
+        raise Http404("No such catch-up")
+    return catch_up
+
+
+def enforcements_visible_to(user: Staff) -> QuerySet[Enforcement]:
+    return Enforcement.objects.filter(offender__in=offenders_visible_to(user))
+
+
+def get_enforcement_for_user(user: Staff, pk: int) -> Enforcement:
+    try:
+        return (
+            enforcements_visible_to(user)
+            .select_related("offender", "attendance__session", "decided_by")
+            .get(pk=pk)
+        )
+    except Enforcement.DoesNotExist:
+        raise Http404("No such enforcement decision") from None
+
+
+def can_decide_enforcement(user: Staff, enforcement: Enforcement) -> bool:
+    """The offender manager decides; a programme manager may read."""
+    return enforcement.offender.offender_manager_id == user.pk
+
+
+def get_notice_for_offender_manager(user: Staff, pk: int) -> Notice:
+    try:
+        return Notice.objects.select_related("offender").get(pk=pk, offender__offender_manager=user)
+    except Notice.DoesNotExist:
+        raise Http404("No such notice") from None

@@ -1,0 +1,138 @@
+"""Forms for the offender manager's pages: notices, enforcement decisions, risk reviews and
+additional appointments. They validate input and nothing else; the rules are in services."""
+
+from crispy_forms_gds.choices import Choice
+from crispy_forms_gds.layout import Field, Layout
+from django import forms
+from django.utils import timezone
+
+from isotp.forms import GovDateField, GovModelForm, GovPlainForm
+from programme.models import (
+    Appointment,
+    Enforcement,
+    EnforcementDecisionType,
+    RiskReview,
+)
+from referrals.models import RiskLevel
+
+ACTION_TAKEN_REQUIRED = "Say what you did about it"
+
+# The decision that carries out each action the policy can propose.
+DECISION_FOR_ACTION = {
+    "warning": EnforcementDecisionType.WARNING_GIVEN,
+    "breach": EnforcementDecisionType.BREACH_INITIATED,
+    "recall": EnforcementDecisionType.RECALL_REQUESTED,
+}
+
+
+class NoticeAcknowledgeForm(GovPlainForm):
+    """One per notice on the actions page, each with its own prefix (`notice-<pk>`)."""
+
+    action_taken = forms.CharField(
+        label="What did you do about it?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": ACTION_TAKEN_REQUIRED},
+    )
+
+
+class EnforcementDecisionForm(GovPlainForm):
+    decision = forms.ChoiceField(
+        label="Your decision",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select your decision"},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Needed when the absence is found acceptable, or when your decision differs "
+        "from the action the policy proposes.",
+    )
+
+    def __init__(self, *args, enforcement: Enforcement, **kwargs):
+        super().__init__(*args, **kwargs)
+        proposed = DECISION_FOR_ACTION.get(enforcement.proposed_action)
+        self.fields["decision"].choices = [
+            Choice(value, label, hint="The action the policy proposes")
+            if value == proposed
+            else Choice(value, label)
+            for value, label in EnforcementDecisionType.choices
+        ]
+        self.helper.layout = Layout(
+            Field.radios("decision", legend_size="m"), Field.textarea("reason", rows=4)
+        )
+
+
+class RiskReviewForm(GovModelForm):
+    oasys_on = GovDateField(label="OASys updated on", help_text="For example, 27 3 2026")
+
+    class Meta:
+        model = RiskReview
+        fields = ["oasys_on", "risk_of_serious_harm", "what_changed"]
+        labels = {
+            "risk_of_serious_harm": "Risk of serious harm now",
+            "what_changed": "What changed",
+        }
+        widgets = {"risk_of_serious_harm": forms.RadioSelect}
+        error_messages = {
+            "risk_of_serious_harm": {"required": "Select the risk of serious harm"},
+            "what_changed": {"required": "Say what changed"},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["risk_of_serious_harm"].choices = RiskLevel.choices
+        self.helper.layout = Layout(
+            Field("oasys_on"),
+            Field.radios("risk_of_serious_harm", inline=True),
+            Field.textarea("what_changed", rows=4),
+        )
+
+    def clean_oasys_on(self):
+        oasys_on = self.cleaned_data["oasys_on"]
+        if oasys_on and oasys_on > timezone.localdate():
+            raise forms.ValidationError("The date OASys was updated cannot be in the future")
+        return oasys_on
+
+
+ATTENDED_CHOICES = [("yes", "Yes"), ("no", "No"), ("unknown", "Not yet known")]
+ATTENDED_VALUES = {"yes": True, "no": False, "unknown": None}
+
+
+class AppointmentForm(GovModelForm):
+    on = GovDateField(label="Date", help_text="For example, 27 3 2026")
+    attended = forms.TypedChoiceField(
+        label="Did he attend?",
+        choices=ATTENDED_CHOICES,
+        coerce=lambda value: ATTENDED_VALUES.get(value),
+        empty_value=None,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether he attended, or “Not yet known”"},
+    )
+
+    class Meta:
+        model = Appointment
+        fields = ["on", "purpose", "attended"]
+        labels = {"purpose": "Purpose"}
+        error_messages = {"purpose": {"required": "Enter the purpose of the appointment"}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["attended"] = {True: "yes", False: "no"}.get(
+                self.instance.attended, "unknown"
+            )
+        self.helper.layout = Layout(
+            Field("on"),
+            Field.text("purpose"),
+            Field.radios("attended", inline=True),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        on, attended = cleaned.get("on"), cleaned.get("attended")
+        if on and attended is not None and on > timezone.localdate():
+            self.add_error(
+                "attended", "He cannot have attended or missed an appointment that is still to come"
+            )
+        return cleaned

@@ -1,0 +1,143 @@
+"""Groups: forming them, their schedule, and allocating places from the waiting list."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from programme.access import can_manage_groups, get_group_for_user, groups_visible_to, runs_group
+from programme.forms import GroupForm, SessionMoveForm
+from programme.models import GroupSession, ProgrammeError
+from programme.services import group_create as create_group
+from programme.services import placement_allocate
+from programme.services import (
+    session_move as session_move_service,
+)
+from referrals.access import referrals_visible_to
+from referrals.models import ReferralStatus
+
+
+@require_safe
+def group_list(request):
+    groups = (
+        groups_visible_to(request.user)
+        .select_related("programme", "office")
+        .prefetch_related("facilitators")
+    )
+    return render(
+        request,
+        "programme/group_list.html",
+        {"groups": groups, "can_manage": can_manage_groups(request.user)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def group_create(request):
+    if not can_manage_groups(request.user):
+        raise Http404("Only programme managers form groups")
+    form = GroupForm(request.POST if request.method == "POST" else None, office=request.user.office)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = _create_group(form, request.user)
+        except ProgrammeError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Group formed with {group.programme.sessions} sessions")
+            return redirect(group)
+    return render(request, "programme/group_form.html", {"form": form})
+
+
+def _create_group(form: GroupForm, user):
+    data = form.cleaned_data
+    return create_group(
+        programme=data["programme"],
+        age_band=data["age_band"],
+        office=user.office,
+        venue=data["venue"],
+        facilitators=list(data["facilitators"]),
+        treatment_manager=data["treatment_manager"],
+        start_date=data["start_date"],
+        weekday=data["weekday"],
+        start_time=data["start_time"],
+        by=user,
+    )
+
+
+@require_safe
+def group_detail(request, pk: int):
+    group = get_group_for_user(request.user, pk)
+    placements = list(
+        group.placements.select_related("referral", "referral__offender").order_by(
+            "ended_on", "referral__offender__last_name"
+        )
+    )
+    candidates = []
+    if can_manage_groups(request.user):
+        candidates = (
+            referrals_visible_to(request.user)
+            .filter(programme=group.programme, status__in=[ReferralStatus.AWAITING_ALLOCATION])
+            .select_related("offender")
+            .order_by("waiting_since", "pk")
+        )
+        candidates = [
+            (referral, group.programme.age_band(referral.offender.date_of_birth, group.start_date))
+            for referral in candidates
+        ]
+    active = [p for p in placements if p.ended_on is None]
+    return render(
+        request,
+        "programme/group_detail.html",
+        {
+            "group": group,
+            "sessions": group.sessions.order_by("number"),
+            "members": active,
+            "former_members": [p for p in placements if p.ended_on is not None],
+            "places_left": group.capacity - len(active),
+            "candidates": candidates,
+            "can_manage": can_manage_groups(request.user),
+            "runs_group": runs_group(request.user, group),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_POST
+def group_allocate(request, pk: int):
+    group = get_group_for_user(request.user, pk)
+    if not can_manage_groups(request.user):
+        raise Http404("Only programme managers allocate places")
+    referral = get_object_or_404(
+        referrals_visible_to(request.user), pk=request.POST.get("referral")
+    )
+    try:
+        placement_allocate(group=group, referral=referral, by=request.user)
+    except ProgrammeError as error:
+        messages.error(request, f"{referral.offender.full_name} was not allocated. {error}")
+    else:
+        messages.success(request, f"{referral.offender.full_name} has a place in the group")
+    return redirect(group)
+
+
+@require_http_methods(["GET", "POST"])
+def session_move(request, pk: int):
+    session = get_object_or_404(GroupSession.objects.select_related("group"), pk=pk)
+    group = get_group_for_user(request.user, session.group_id)
+    form = SessionMoveForm(
+        request.POST if request.method == "POST" else None, initial={"new_date": session.date}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = session_move_service(
+                session=session,
+                new_date=form.cleaned_data["new_date"],
+                move_later=form.cleaned_data["move_later"],
+            )
+        except ProgrammeError as error:
+            form.add_error("new_date", str(error))
+        else:
+            messages.success(request, f"{len(moved)} session{'s' if len(moved) != 1 else ''} moved")
+            return redirect(group)
+    return render(
+        request, "programme/session_move.html", {"form": form, "session": session, "group": group}
+    )

@@ -1,0 +1,397 @@
+"""The offender manager's work during the programme (actions, enforcement decisions, notices,
+risk reviews, appointments, his programme page) and the facilitator's start page."""
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from isotp.models import AccessLog, Staff
+from programme.access import (
+    can_decide_enforcement,
+    get_enforcement_for_user,
+    get_notice_for_offender_manager,
+    groups_visible_to,
+)
+from programme.forms_manager import (
+    AppointmentForm,
+    EnforcementDecisionForm,
+    NoticeAcknowledgeForm,
+    RiskReviewForm,
+)
+from programme.models import (
+    Appointment,
+    CatchUp,
+    Enforcement,
+    EnforcementDecisionType,
+    GroupSession,
+    Notice,
+    Placement,
+    ProgrammeError,
+)
+from programme.services import enforcement_decide, projected_finish
+from programme.services import notice_acknowledge as notice_acknowledge_service
+from referrals.access import get_offender_for_user
+from referrals.models import Offender, RiskLevel
+
+# An enforcement decision due within this many days (and not overdue) is marked "due soon".
+DUE_SOON_DAYS = 3
+NOT_THE_OFFENDER_MANAGER = "Only his offender manager, {name}, can record this decision"
+
+
+def _urgency(due_by: date, today: date) -> str:
+    if due_by < today:
+        return "overdue"
+    if due_by == today:
+        return "today"
+    if due_by <= today + timedelta(days=DUE_SOON_DAYS):
+        return "soon"
+    return ""
+
+
+def _require_offender_manager(user: Staff) -> None:
+    if not user.is_offender_manager:
+        raise Http404("This page is for offender managers")
+
+
+def _get_own_offender(user: Staff, pk: int) -> Offender:
+    """An offender the user may see and is the offender manager of (others: 404)."""
+    offender = get_offender_for_user(user, pk)
+    if offender.offender_manager_id != user.pk:
+        raise Http404("Only his offender manager can do this")
+    return offender
+
+
+def _get_appointment_for_offender_manager(user: Staff, pk: int) -> Appointment:
+    # Belongs in programme/access.py with the other helpers (not this module's to edit).
+    try:
+        return Appointment.objects.select_related("offender").get(
+            pk=pk, offender__offender_manager=user
+        )
+    except Appointment.DoesNotExist:
+        raise Http404("No such appointment") from None
+
+
+def risk_before_review(offender: Offender) -> tuple[str, str]:
+    """His risk of serious harm before a new review, and where it comes from: his latest risk
+    review, or, before any, his latest assessment that recorded one. ("", "") if neither."""
+    latest = offender.risk_reviews.order_by("-oasys_on", "-pk").first()
+    if latest:
+        return latest.risk_of_serious_harm, f"risk review of {latest.oasys_on:%-d %B %Y}"
+    assessment = offender.assessments.exclude(risk_of_serious_harm="").first()
+    if assessment:
+        return (
+            assessment.risk_of_serious_harm,
+            f"assessment of {assessment.assessed_on:%-d %B %Y}",
+        )
+    return "", ""
+
+
+# --- The offender manager's actions ----------------------------------------------------------
+
+
+def _actions_page(request, refused: Notice | None = None, refused_form=None):
+    """The actions page; with `refused`, that notice's form is shown bound, with its errors."""
+    user = request.user
+    today = timezone.localdate()
+    # Due date first puts every overdue decision (due before today) above the rest.
+    enforcements = list(
+        Enforcement.objects.pending()
+        .filter(offender__offender_manager=user)
+        .select_related("offender", "attendance__session")
+        .order_by("due_by", "failure_on", "pk")
+    )
+    for enforcement in enforcements:
+        enforcement.urgency = _urgency(enforcement.due_by, today)
+    notices = list(
+        Notice.objects.unacknowledged()
+        .filter(offender__offender_manager=user)
+        .select_related("offender", "created_by", "attendance__session")
+        .order_by("created_at", "pk")
+    )
+    for notice in notices:
+        if refused is not None and notice.pk == refused.pk:
+            notice.form = refused_form
+        else:
+            notice.form = NoticeAcknowledgeForm(prefix=f"notice-{notice.pk}")
+    catch_ups = list(
+        CatchUp.objects.filter(
+            completed=False,
+            cancelled=False,
+            placement__ended_on__isnull=True,
+            placement__referral__offender__offender_manager=user,
+        )
+        .select_related("session", "placement__group", "placement__referral__offender")
+        .order_by("session__date", "pk")
+    )
+    return render(
+        request,
+        "programme/actions.html",
+        {
+            "enforcements": enforcements,
+            "overdue_count": sum(1 for e in enforcements if e.urgency == "overdue"),
+            "notices": notices,
+            "catch_ups": catch_ups,
+            "form": refused_form,
+            "today": today,
+        },
+    )
+
+
+@require_safe
+def actions(request):
+    _require_offender_manager(request.user)
+    return _actions_page(request)
+
+
+@require_POST
+def notice_acknowledge(request, pk: int):
+    notice = get_notice_for_offender_manager(request.user, pk)
+    form = NoticeAcknowledgeForm(request.POST, prefix=f"notice-{notice.pk}")
+    if form.is_valid():
+        try:
+            notice_acknowledge_service(
+                notice=notice, action_taken=form.cleaned_data["action_taken"], by=request.user
+            )
+        except ProgrammeError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"{notice.get_kind_display()} for {notice.offender.full_name} acknowledged",
+            )
+            return redirect("programme:actions")
+    return _actions_page(request, refused=notice, refused_form=form)
+
+
+# --- Enforcement ----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def enforcement(request, pk: int):
+    enforcement = get_enforcement_for_user(request.user, pk)
+    can_decide = can_decide_enforcement(request.user, enforcement) and enforcement.is_pending
+    status = 200
+    form = None
+    if can_decide:
+        form = EnforcementDecisionForm(
+            request.POST if request.method == "POST" else None, enforcement=enforcement
+        )
+    if request.method == "POST":
+        if not can_decide_enforcement(request.user, enforcement):
+            messages.error(
+                request,
+                NOT_THE_OFFENDER_MANAGER.format(name=enforcement.offender.offender_manager),
+            )
+            status = 403
+        elif not enforcement.is_pending:
+            messages.error(request, "A decision has already been recorded for this failure")
+            return redirect(enforcement)
+        elif form.is_valid():
+            try:
+                decided = enforcement_decide(
+                    enforcement=enforcement,
+                    decision=form.cleaned_data["decision"],
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                )
+            except ProgrammeError as error:
+                # The refusals are about a missing reason: shown at the reason box.
+                field = None if form.cleaned_data["reason"].strip() else "reason"
+                form.add_error(field, str(error))
+            else:
+                messages.success(request, f"Decision recorded: {decided.get_decision_display()}")
+                return redirect(decided)
+    else:
+        AccessLog.record(staff=request.user, obj=enforcement, path=request.path)
+    attendance = enforcement.attendance
+    return render(
+        request,
+        "programme/enforcement.html",
+        {
+            "enforcement": enforcement,
+            "offender": enforcement.offender,
+            "attendance": attendance,
+            "session": attendance.session,
+            "recorded_by": attendance.recorded_by,
+            "urgency": _urgency(enforcement.due_by, timezone.localdate())
+            if enforcement.is_pending
+            else "",
+            "form": form,
+            "warning_given": enforcement.decision == EnforcementDecisionType.WARNING_GIVEN,
+        },
+        status=status,
+    )
+
+
+# --- His programme ----------------------------------------------------------------------------
+
+
+@require_safe
+def offender_programme(request, pk: int):
+    offender = get_offender_for_user(request.user, pk)
+    AccessLog.record(staff=request.user, obj=offender, path=request.path)
+    today = timezone.localdate()
+    placements = list(
+        Placement.objects.filter(referral__offender=offender)
+        .select_related("group", "group__programme", "referral")
+        .order_by("-allocated_at", "-pk")
+    )
+    current = next((p for p in placements if p.ended_on is None), None)
+    context = {
+        "offender": offender,
+        "placement": current,
+        "earlier": [p for p in placements if p.ended_on is not None],
+        "enforcements": offender.enforcements.select_related(
+            "attendance__session", "decided_by"
+        ).order_by("-failure_on", "-pk"),
+        "risk_reviews": offender.risk_reviews.select_related("recorded_by"),
+        "appointments": offender.appointments.all(),
+        "is_his_offender_manager": offender.offender_manager_id == request.user.pk,
+    }
+    if current:
+        group = current.group
+        sessions = list(group.sessions.order_by("number"))
+        attendances = list(current.attendances.select_related("session"))
+        catch_ups = list(current.catch_ups.select_related("session"))
+        context.update(
+            {
+                "group": group,
+                "sessions_total": len(sessions),
+                "next_session": next((s for s in sessions if s.date >= today), None),
+                "attendances": attendances,
+                "catch_ups_used": sum(1 for c in catch_ups if not c.cancelled),
+                "catch_ups_outstanding": [
+                    c for c in catch_ups if not c.cancelled and not c.completed
+                ],
+                "projection": projected_finish(placement=current, today=today),
+            }
+        )
+    return render(request, "programme/offender_programme.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def risk_review_create(request, pk: int):
+    offender = _get_own_offender(request.user, pk)
+    before, source = risk_before_review(offender)
+    form = RiskReviewForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        review = form.save(commit=False)
+        review.offender = offender
+        review.risk_before = before
+        review.recorded_by = request.user
+        review.save()
+        after = review.get_risk_of_serious_harm_display()
+        change = f"{RiskLevel(before).label} → {after}" if before else after
+        messages.success(request, f"Risk review recorded: risk of serious harm {change}")
+        return redirect("programme:offender_programme", pk=offender.pk)
+    return render(
+        request,
+        "programme/risk_review_form.html",
+        {
+            "form": form,
+            "offender": offender,
+            "risk_before": RiskLevel(before).label if before else "",
+            "risk_source": source,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def appointment_create(request, pk: int):
+    offender = _get_own_offender(request.user, pk)
+    form = AppointmentForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        appointment = form.save(commit=False)
+        appointment.offender = offender
+        appointment.recorded_by = request.user
+        appointment.save()
+        messages.success(request, f"Appointment on {appointment.on:%-d %B %Y} added")
+        return redirect("programme:offender_programme", pk=offender.pk)
+    return render(
+        request,
+        "programme/appointment_form.html",
+        {"form": form, "offender": offender, "appointment": None},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def appointment_edit(request, pk: int):
+    appointment = _get_appointment_for_offender_manager(request.user, pk)
+    offender = appointment.offender
+    form = AppointmentForm(request.POST if request.method == "POST" else None, instance=appointment)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Appointment on {appointment.on:%-d %B %Y} saved")
+        return redirect("programme:offender_programme", pk=offender.pk)
+    return render(
+        request,
+        "programme/appointment_form.html",
+        {"form": form, "offender": offender, "appointment": appointment},
+    )
+
+
+# --- The facilitator's start page -------------------------------------------------------------
+
+
+@require_safe
+def facilitator_home(request):
+    if not request.user.is_facilitator:
+        raise Http404("This page is for facilitators")
+    today = timezone.localdate()
+    groups = list(
+        groups_visible_to(request.user)
+        .select_related("programme")
+        .annotate(
+            members=Count("placements", filter=Q(placements__ended_on__isnull=True), distinct=True)
+        )
+        .order_by("start_date", "pk")
+    )
+    group_ids = [g.pk for g in groups]
+    # The next session of each group: one row per group (PostgreSQL's DISTINCT ON).
+    next_sessions = sorted(
+        GroupSession.objects.filter(group_id__in=group_ids, date__gte=today)
+        .order_by("group_id", "date", "number")
+        .distinct("group_id"),
+        key=lambda s: (s.date, s.number, s.pk),
+    )
+    by_group = {s.group_id: s for s in next_sessions}
+    for group in groups:
+        group.next_session = by_group.get(group.pk)
+    groups_by_id = {g.pk: g for g in groups}
+    for session in next_sessions:
+        session.group = groups_by_id[session.group_id]
+    registers_due = list(
+        GroupSession.objects.filter(
+            group_id__in=group_ids, date__lte=today, register_completed_at__isnull=True
+        ).order_by("date", "group_id", "number")
+    )
+    for session in registers_due:
+        session.group = groups_by_id[session.group_id]
+    catch_ups = list(
+        CatchUp.objects.filter(
+            placement__group_id__in=group_ids,
+            placement__ended_on__isnull=True,
+            completed=False,
+            cancelled=False,
+        )
+        .select_related("session", "placement__referral__offender")
+        .order_by("session__date", "pk")
+    )
+    for catch_up in catch_ups:
+        catch_up.placement.group = groups_by_id[catch_up.placement.group_id]
+    return render(
+        request,
+        "programme/facilitator_home.html",
+        {
+            "groups": groups,
+            "next_sessions": next_sessions,
+            "registers_due": registers_due,
+            "catch_ups": catch_ups,
+            "today": today,
+        },
+    )

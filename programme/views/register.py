@@ -1,0 +1,189 @@
+"""The session register, catch-ups and a member's page: the facilitators' week."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from isotp.models import AccessLog, Role
+from programme.access import (
+    get_catch_up_for_facilitator,
+    get_placement_for_user,
+    get_session_for_register,
+    runs_group,
+)
+from programme.forms import CatchUpForm, FeedbackForm, RegisterEntryForm
+from programme.models import ATTENDED_OUTCOMES, AttendanceOutcome, ProgrammeError
+from programme.services import (
+    CATCH_UP_OUTSTANDING,
+    RegisterEntry,
+    RegisterRefused,
+    _members_at,
+    catch_up_record,
+    feedback_send,
+    outstanding_catch_ups,
+    projected_finish,
+    register_save,
+)
+
+
+def _register_rows(session, data=None, mark_all=False):
+    members = list(_members_at(session).order_by("referral__offender__last_name"))
+    existing = {a.placement_id: a for a in session.attendances.all()}
+    outstanding = outstanding_catch_ups(members)
+    rows = []
+    for placement in members:
+        attendance = existing.get(placement.pk)
+        earlier = [n for n in outstanding.get(placement.pk, []) if n < session.number]
+        initial = {}
+        if attendance:
+            initial = {
+                "outcome": attendance.outcome,
+                "absence_reason": attendance.absence_reason,
+                "minutes_late": attendance.minutes_late or None,
+                "homework": {True: "yes", False: "no"}.get(attendance.homework_done, ""),
+                "note": attendance.note,
+                "risk_relevant": attendance.risk_relevant,
+            }
+        elif mark_all and not earlier:
+            initial = {"outcome": AttendanceOutcome.ATTENDED}
+        form = RegisterEntryForm(data, prefix=f"m{placement.pk}", initial=initial)
+        rows.append(
+            {
+                "placement": placement,
+                "form": form,
+                "attendance": attendance,
+                "blocked": CATCH_UP_OUTSTANDING.format(numbers=", ".join(map(str, earlier)))
+                if earlier
+                else "",
+                "error": "",
+            }
+        )
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+def register(request, pk: int):
+    session = get_session_for_register(request.user, pk)
+    mark_all = request.method == "POST" and "mark_all" in request.POST
+    if mark_all:
+        rows = _register_rows(session, mark_all=True)
+        return render(request, "programme/register.html", {"session": session, "rows": rows})
+    rows = _register_rows(session, request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        # A member left blank is not recorded yet; the register stays open for him.
+        filled = [row for row in rows if row["form"].has_changed() or row["attendance"]]
+        if all(row["form"].is_valid() for row in filled):
+            try:
+                result = register_save(
+                    session=session, entries=[_entry(row) for row in filled], by=request.user
+                )
+            except RegisterRefused as refusal:
+                for row in rows:
+                    row["error"] = refusal.errors.get(row["placement"].pk, "")
+            else:
+                _report(request, session, result, len(filled))
+                return redirect("programme:register", pk=session.pk)
+    errors = [row for row in rows if row["error"] or (row["form"].is_bound and row["form"].errors)]
+    return render(
+        request, "programme/register.html", {"session": session, "rows": rows, "errors": errors}
+    )
+
+
+def _entry(row) -> RegisterEntry:
+    data = row["form"].cleaned_data
+    return RegisterEntry(
+        placement=row["placement"],
+        outcome=data["outcome"],
+        absence_reason=data.get("absence_reason") or "",
+        minutes_late=data.get("minutes_late") or 0,
+        homework_done=row["form"].homework_done,
+        note=data.get("note", ""),
+        risk_relevant=data.get("risk_relevant", False),
+        change_reason=data.get("change_reason", ""),
+    )
+
+
+def _report(request, session, result, count: int) -> None:
+    messages.success(request, f"Register for session {session.number} saved ({count} recorded)")
+    for placement in result.restarted:
+        messages.warning(
+            request,
+            f"{placement.referral.offender.full_name} has missed more sessions than catch-ups "
+            "allow: this attempt has ended, he must restart the programme and is back on the "
+            "waiting list. His offender manager has been told.",
+        )
+    for placement in result.completed:
+        messages.success(
+            request, f"{placement.referral.offender.full_name} has completed the programme"
+        )
+
+
+@require_http_methods(["GET", "POST"])
+def catch_up(request, pk: int):
+    catch_up = get_catch_up_for_facilitator(request.user, pk)
+    form = CatchUpForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "held_on": catch_up.held_on or timezone.localdate(),
+            "completed": True,
+            "note": catch_up.note,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            catch_up_record(
+                catch_up=catch_up,
+                held_on=form.cleaned_data["held_on"],
+                facilitator=request.user,
+                completed=form.cleaned_data["completed"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+        except ProgrammeError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Catch-up of session {catch_up.session.number} recorded")
+            return redirect(catch_up.placement)
+    return render(request, "programme/catch_up.html", {"catch_up": catch_up, "form": form})
+
+
+@require_http_methods(["GET"])
+def placement_detail(request, pk: int):
+    placement = get_placement_for_user(request.user, pk)
+    AccessLog.record(staff=request.user, obj=placement, path=request.path)
+    sessions = list(placement.group.sessions.order_by("number"))
+    attendances = {a.session_id: a for a in placement.attendances.all()}
+    catch_ups = list(placement.catch_ups.select_related("session", "facilitator"))
+    used = sum(1 for c in catch_ups if not c.cancelled)
+    return render(
+        request,
+        "programme/placement_detail.html",
+        {
+            "placement": placement,
+            "offender": placement.referral.offender,
+            "rows": [(s, attendances.get(s.pk)) for s in sessions],
+            "catch_ups": catch_ups,
+            "catch_ups_used": used,
+            "attended": sum(1 for a in attendances.values() if a.outcome in ATTENDED_OUTCOMES),
+            "projection": projected_finish(placement=placement, today=timezone.localdate()),
+            "runs_group": runs_group(request.user, placement.group),
+            "feedback_form": FeedbackForm(),
+        },
+    )
+
+
+@require_POST
+def placement_feedback(request, pk: int):
+    placement = get_placement_for_user(request.user, pk)
+    if request.user.role != Role.FACILITATOR or not runs_group(request.user, placement.group):
+        raise Http404("Only the group's facilitators send feedback")
+    form = FeedbackForm(request.POST)
+    if form.is_valid():
+        feedback_send(placement=placement, message=form.cleaned_data["message"], by=request.user)
+        messages.success(request, "Feedback sent to his offender manager")
+        return redirect(placement)
+    return render(
+        request, "programme/feedback_form.html", {"placement": placement, "form": form}, status=200
+    )

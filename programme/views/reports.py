@@ -1,0 +1,264 @@
+"""PDF reports of the programme: a man's attendance record, a group's register, and the
+formal warning letter that follows a warning decision."""
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from django.http import Http404
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from isotp.models import AccessLog
+from isotp.pdf import render_pdf
+from programme.access import (
+    enforcements_visible_to,
+    get_enforcement_for_user,
+    get_group_for_user,
+    get_placement_for_user,
+)
+from programme.models import (
+    ATTENDED_OUTCOMES,
+    ENFORCEABLE_OUTCOMES,
+    Attendance,
+    AttendanceOutcome,
+    CatchUp,
+    EnforcementDecisionType,
+    GroupSession,
+    Placement,
+    Weekday,
+)
+from referrals.access import offenders_visible_to
+from referrals.eligibility import add_months
+
+# The register's short codes, in the order the legend lists them.
+OUTCOME_CODES = {
+    AttendanceOutcome.ATTENDED: "A",
+    AttendanceOutcome.FAILED_TO_COMPLY: "F",
+    AttendanceOutcome.SENT_HOME: "S",
+    AttendanceOutcome.ACCEPTABLE_ABSENCE: "AA",
+    AttendanceOutcome.UNACCEPTABLE_ABSENCE: "U",
+}
+CAUGHT_UP_SUFFIX = "/C"
+NOT_A_MEMBER = "–"
+# Sessions per table of the register: 9 columns of codes fit across a landscape A4 page.
+REGISTER_BLOCK = 9
+
+
+@require_safe
+def attendance_record_pdf(request, pk: int):
+    placement = get_placement_for_user(request.user, pk)
+    AccessLog.record(staff=request.user, obj=placement, path=request.path, action="print")
+    group = placement.group
+    offender = placement.offender
+    today = timezone.localdate()
+    sessions = list(group.sessions.in_order())
+    attendances = {a.session_id: a for a in placement.attendances.all()}
+    catch_ups = list(
+        placement.catch_ups.select_related("session", "facilitator").order_by("session__number")
+    )
+    # Facilitators see the record of the members of their groups, but not enforcement.
+    shows_enforcement = offenders_visible_to(request.user).filter(pk=offender.pk).exists()
+    enforcements = (
+        list(
+            enforcements_visible_to(request.user)
+            .filter(attendance__placement=placement)
+            .select_related("attendance__session", "decided_by")
+            .order_by("failure_on", "pk")
+        )
+        if shows_enforcement
+        else []
+    )
+    outcomes = [a.outcome for a in attendances.values()]
+    return render_pdf(
+        "reports/attendance_record.html",
+        {
+            "placement": placement,
+            "offender": offender,
+            "group": group,
+            "programme": group.programme,
+            "schedule": schedule(group.weekday, group.start_time),
+            "facilitators": list(group.facilitators.all()),
+            "rows": [session_row(s, attendances.get(s.pk), placement, today) for s in sessions],
+            "catch_ups": catch_ups,
+            "shows_enforcement": shows_enforcement,
+            "enforcements": enforcements,
+            "attended": sum(1 for o in outcomes if o in ATTENDED_OUTCOMES),
+            "session_count": len(sessions),
+            "catch_ups_used": sum(1 for c in catch_ups if not c.cancelled),
+            "unacceptable_absences": outcomes.count(AttendanceOutcome.UNACCEPTABLE_ABSENCE),
+            "report_subject_name": offender.full_name,
+            "report_subject_crn": offender.crn,
+            "report_date": today,
+        },
+        filename=f"attendance-record-{offender.crn}.pdf",
+    )
+
+
+@require_safe
+def group_register_pdf(request, pk: int):
+    group = get_group_for_user(request.user, pk)
+    AccessLog.record(staff=request.user, obj=group, path=request.path, action="print")
+    sessions = list(group.sessions.in_order())
+    placements = list(group.placements.select_related("referral__offender"))
+    codes = {
+        (placement_id, session_id): OUTCOME_CODES[outcome]
+        for placement_id, session_id, outcome in Attendance.objects.filter(
+            session__group=group
+        ).values_list("placement_id", "session_id", "outcome")
+    }
+    caught_up = set(
+        CatchUp.objects.filter(session__group=group, completed=True).values_list(
+            "placement_id", "session_id"
+        )
+    )
+    blocks = [
+        RegisterBlock(
+            sessions=block,
+            rows=[(p, [register_code(p, s, codes, caught_up) for s in block]) for p in placements],
+        )
+        for block in chunks(sessions, REGISTER_BLOCK)
+    ]
+    name = f"{group.programme} {group.get_age_band_display()} group, {group.venue}"
+    return render_pdf(
+        "reports/group_register.html",
+        {
+            "group": group,
+            "programme": group.programme,
+            "schedule": schedule(group.weekday, group.start_time),
+            "facilitators": list(group.facilitators.all()),
+            "placements": placements,
+            "sessions": sessions,
+            "blocks": blocks,
+            "report_subject_name": name,
+            # The shared layout prints "CRN" before this: a group has none.
+            "report_subject_crn": f"n/a (group {group.pk})",
+            "report_date": timezone.localdate(),
+        },
+        filename=f"group-register-{group.pk}.pdf",
+    )
+
+
+@require_safe
+def warning_letter_pdf(request, pk: int):
+    enforcement = get_enforcement_for_user(request.user, pk)
+    # A failure corrected since (to attended, or to an acceptable absence) has no letter.
+    if (
+        enforcement.decision != EnforcementDecisionType.WARNING_GIVEN
+        or enforcement.attendance.outcome not in ENFORCEABLE_OUTCOMES
+    ):
+        raise Http404("No formal warning was given for this failure")
+    AccessLog.record(staff=request.user, obj=enforcement, path=request.path, action="print")
+    offender = enforcement.offender
+    attendance = enforcement.attendance
+    placement = Placement.objects.select_related("group", "group__programme").get(
+        pk=attendance.placement_id
+    )
+    group = placement.group
+    programme = group.programme
+    today = timezone.localdate()
+    next_session = None
+    if placement.ended_on is None:
+        next_session = (
+            group.sessions.filter(date__gte=today)
+            .exclude(attendances__placement=placement)
+            .in_order()
+            .first()
+        )
+    catch_up_outstanding = CatchUp.objects.filter(
+        placement=placement, session=attendance.session, completed=False, cancelled=False
+    ).exists()
+    decided_by = enforcement.decided_by
+    return render_pdf(
+        "reports/warning_letter.html",
+        {
+            "enforcement": enforcement,
+            "offender": offender,
+            "attendance": attendance,
+            "session": attendance.session,
+            "group": group,
+            "programme": programme,
+            # Sch. 8 para 6 CJA 2003: the twelve months beginning with the day it was given.
+            "warning_until": add_months(enforcement.decided_on, programme.warning_window_months)
+            - timedelta(days=1),
+            "next_session": next_session,
+            "start_time": clock(group.start_time),
+            "catch_up_outstanding": catch_up_outstanding,
+            "decided_by": decided_by,
+            "decided_by_office": decided_by.office,
+            "large_print": offender.needs_large_print,
+            "report_subject_name": offender.full_name,
+            "report_subject_crn": offender.crn,
+            "report_date": today,
+        },
+        filename=f"warning-letter-{offender.crn}-{enforcement.failure_on}.pdf",
+    )
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SessionRow:
+    session: GroupSession
+    outcome: str
+    minutes_late: str
+    homework: str
+
+
+def session_row(
+    session: GroupSession, attendance: Attendance | None, placement: Placement, today: date
+) -> SessionRow:
+    """One line of a man's attendance record; a session without his attendance says why."""
+    if attendance is None:
+        if placement.ended_on and session.date > placement.ended_on:
+            outcome = "Place ended"
+        elif session.date > today:
+            outcome = "Not yet held"
+        else:
+            outcome = "Not recorded"
+        return SessionRow(session=session, outcome=outcome, minutes_late="—", homework="—")
+    outcome = attendance.get_outcome_display()
+    if attendance.outcome == AttendanceOutcome.ACCEPTABLE_ABSENCE:
+        outcome += f": {attendance.get_absence_reason_display()}"
+    homework = {True: "Yes", False: "No", None: "—"}[attendance.homework_done]
+    late = str(attendance.minutes_late) if attendance.outcome in ATTENDED_OUTCOMES else "—"
+    return SessionRow(session=session, outcome=outcome, minutes_late=late, homework=homework)
+
+
+@dataclass
+class RegisterBlock:
+    sessions: list[GroupSession]
+    rows: list[tuple[Placement, list[str]]]
+
+    @property
+    def first(self) -> int:
+        return self.sessions[0].number
+
+    @property
+    def last(self) -> int:
+        return self.sessions[-1].number
+
+
+def register_code(placement: Placement, session: GroupSession, codes: dict, caught_up: set) -> str:
+    code = codes.get((placement.pk, session.pk), "")
+    if not code:
+        return NOT_A_MEMBER if placement.ended_on and session.date > placement.ended_on else ""
+    if (placement.pk, session.pk) in caught_up:
+        code += CAUGHT_UP_SUFFIX
+    return code
+
+
+def chunks(items: list, size: int) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def clock(value: time) -> str:
+    """6pm, 6:30pm: the GOV.UK style for times."""
+    hour = value.hour % 12 or 12
+    suffix = "am" if value.hour < 12 else "pm"
+    minutes = f":{value.minute:02d}" if value.minute else ""
+    return f"{hour}{minutes}{suffix}"
+
+
+def schedule(weekday: int, start_time: time) -> str:
+    return f"{Weekday(weekday).label}s at {clock(start_time)}"

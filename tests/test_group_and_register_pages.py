@@ -1,0 +1,278 @@
+"""The pages programme managers and facilitators use: groups, allocation, the register."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from programme.models import Attendance, CatchUp, Group
+from tests.factories import make_offender, make_placement, make_ready_referral, record
+
+
+def session_of(group, number):
+    return group.sessions.get(number=number)
+
+
+def group_form_data(fern, **overrides):
+    data = {
+        "programme": "",
+        "age_band": "21_plus",
+        "venue": "Riverside probation office",
+        "facilitators": [fern.pk],
+        "treatment_manager": "",
+        "start_date_0": "2",
+        "start_date_1": "2",
+        "start_date_2": "2026",
+        "weekday": "0",
+        "start_time": "18:00",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_programme_manager_forms_a_group_with_its_sessions(login, pat, fern):
+    from referrals.models import Programme
+
+    isotp = Programme.objects.get(code="isotp")
+    response = login(pat).post(
+        reverse("programme:group_create"), group_form_data(fern, programme=isotp.pk)
+    )
+    group = Group.objects.get()
+    assert response.url == group.get_absolute_url()
+    assert group.sessions.count() == 35
+    assert list(group.facilitators.all()) == [fern]
+
+
+def test_a_group_form_with_mistakes_keeps_what_was_typed(login, pat, fern):
+    content = (
+        login(pat)
+        .post(
+            reverse("programme:group_create"),
+            group_form_data(
+                fern, programme="", facilitators=[], start_time="6pm", venue="Kept venue"
+            ),
+        )
+        .content.decode()
+    )
+    assert "Choose at least one facilitator" in content
+    assert "Enter a time like 18:00" in content
+    assert "Kept venue" in content
+    assert not Group.objects.exists()
+
+
+@pytest.mark.parametrize("character", ["alice", "fern"])
+def test_only_programme_managers_form_groups(request, login, character):
+    client = login(request.getfixturevalue(character))
+    assert client.get(reverse("programme:group_create")).status_code == 404
+
+
+def test_allocating_from_the_group_page(login, pat, alice, group):
+    referral = make_ready_referral(make_offender(alice, last_name="Allocatedman"), alice)
+    client = login(pat)
+    page = client.get(group.get_absolute_url()).content.decode()
+    assert "Allocatedman" in page
+    response = client.post(
+        reverse("programme:group_allocate", args=[group.pk]), {"referral": referral.pk}, follow=True
+    )
+    assert "has a place in the group" in response.content.decode()
+    assert group.placements.filter(referral=referral).exists()
+
+
+def test_a_refused_allocation_says_why(login, pat, alice, group):
+    young = make_offender(alice, last_name="Youngman", date_of_birth=date(2007, 6, 1))
+    referral = make_ready_referral(young, alice)
+    response = login(pat).post(
+        reverse("programme:group_allocate", args=[group.pk]), {"referral": referral.pk}, follow=True
+    )
+    assert "Youngman was not allocated" in response.content.decode()
+    assert "17–21 age band" in response.content.decode()
+
+
+def test_allocation_needs_post(login, pat, group):
+    assert login(pat).get(reverse("programme:group_allocate", args=[group.pk])).status_code == 405
+
+
+def test_facilitator_sees_their_group_but_cannot_allocate(login, fern, group, alice):
+    referral = make_ready_referral(make_offender(alice), alice)
+    client = login(fern)
+    assert client.get(group.get_absolute_url()).status_code == 200
+    response = client.post(
+        reverse("programme:group_allocate", args=[group.pk]), {"referral": referral.pk}
+    )
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("character", ["alice", "hilary"])
+def test_others_cannot_see_the_group(request, login, group, character):
+    assert (
+        login(request.getfixturevalue(character)).get(group.get_absolute_url()).status_code == 404
+    )
+
+
+def test_moving_a_session_from_the_page(login, pat, group):
+    first = session_of(group, 1)
+    response = login(pat).post(
+        reverse("programme:session_move", args=[first.pk]),
+        {"new_date_0": "3", "new_date_1": "2", "new_date_2": "2026", "move_later": "on"},
+    )
+    assert response.status_code == 302
+    assert session_of(group, 2).date == date(2026, 2, 10)
+
+
+# --- The register ---------------------------------------------------------------------------
+
+
+def register_data(placement, outcome, **fields):
+    prefix = f"m{placement.pk}-"
+    data = {prefix + "outcome": outcome}
+    data.update({prefix + key: value for key, value in fields.items()})
+    return data
+
+
+def test_mark_all_attended_fills_the_page_without_saving(login, fern, group, placement):
+    response = login(fern).post(
+        reverse("programme:register", args=[session_of(group, 1).pk]), {"mark_all": "1"}
+    )
+    assert (
+        f'id="id_m{placement.pk}-outcome_0" name="m{placement.pk}-outcome" type="radio" value="attended" checked'
+        in response.content.decode()
+    )
+    assert not Attendance.objects.exists()
+
+
+def test_saving_the_register_records_each_member(login, fern, group, placement, alice, pat):
+    other = make_placement(group, make_offender(alice, last_name="Otherman"), alice, by=pat)
+    data = {
+        **register_data(placement, "attended", homework="yes", minutes_late="5"),
+        **register_data(other, "unacceptable_absence"),
+    }
+    response = login(fern).post(reverse("programme:register", args=[session_of(group, 1).pk]), data)
+    assert response.status_code == 302
+    outcomes = dict(Attendance.objects.values_list("placement_id", "outcome"))
+    assert outcomes == {placement.pk: "attended", other.pk: "unacceptable_absence"}
+    assert Attendance.objects.get(placement=placement).minutes_late == 5
+    assert CatchUp.objects.filter(placement=other).count() == 1
+    session = session_of(group, 1)
+    assert session.register_completed_at is not None
+
+
+def test_the_register_says_why_a_man_cannot_be_recorded_attending(login, fern, group, placement):
+    record(session_of(group, 1), placement, "unacceptable_absence", fern)
+    client = login(fern)
+    url = reverse("programme:register", args=[session_of(group, 2).pk])
+    page = client.get(url).content.decode()
+    assert "Catch-up for session 1 outstanding" in page
+    response = client.post(url, register_data(placement, "attended", note="Kept note"))
+    content = response.content.decode()
+    assert "There is a problem: nothing was saved" in content
+    assert "Kept note" in content
+    assert not Attendance.objects.filter(session__number=2).exists()
+
+
+def test_an_acceptable_absence_without_a_reason_is_refused_on_the_form(
+    login, fern, group, placement
+):
+    response = login(fern).post(
+        reverse("programme:register", args=[session_of(group, 1).pk]),
+        register_data(placement, "acceptable_absence"),
+    )
+    assert "Choose the reason the absence is acceptable" in response.content.decode()
+
+
+def test_a_risk_relevant_mark_needs_the_note(login, fern, group, placement):
+    response = login(fern).post(
+        reverse("programme:register", args=[session_of(group, 1).pk]),
+        register_data(placement, "attended", risk_relevant="on"),
+    )
+    assert "Write the risk-relevant information to share" in response.content.decode()
+
+
+@pytest.mark.parametrize("character", ["alice", "pat", "otto"])
+def test_only_the_groups_facilitators_keep_its_register(request, login, group, character):
+    client = login(request.getfixturevalue(character))
+    assert (
+        client.get(reverse("programme:register", args=[session_of(group, 1).pk])).status_code == 404
+    )
+
+
+def test_the_register_refuses_other_methods(login, fern, group):
+    url = reverse("programme:register", args=[session_of(group, 1).pk])
+    assert login(fern).put(url).status_code == 405
+
+
+@pytest.mark.parametrize("members", [2, 8])
+def test_the_register_runs_the_same_queries_whatever_the_group_size(
+    login, fern, pat, alice, group, members, django_assert_num_queries
+):
+    for _ in range(members):
+        make_placement(group, make_offender(alice), alice, by=pat)
+    client = login(fern)
+    url = reverse("programme:register", args=[session_of(group, 2).pk])
+    # session, user, the session with its group and programme, the facilitator check,
+    # members with referral and offender, their attendances, outstanding catch-ups,
+    # and the session's renewal (three statements)
+    with django_assert_num_queries(10):
+        response = client.get(url)
+    assert len(response.context["rows"]) == members
+
+
+# --- Catch-ups and the member page ------------------------------------------------------------
+
+
+def test_facilitator_records_a_catch_up_and_the_count_shows(login, fern, group, placement):
+    record(session_of(group, 1), placement, "unacceptable_absence", fern)
+    catch_up = CatchUp.objects.get()
+    client = login(fern)
+    response = client.post(
+        reverse("programme:catch_up", args=[catch_up.pk]),
+        {"held_on_0": "5", "held_on_1": "2", "held_on_2": "2026", "completed": "on", "note": ""},
+    )
+    assert response.url == placement.get_absolute_url()
+    catch_up.refresh_from_db()
+    assert catch_up.completed and catch_up.facilitator == fern
+    page = client.get(placement.get_absolute_url()).content.decode()
+    assert "1 of 4 used" in page
+
+
+def test_a_catch_up_dated_before_the_missed_session_is_refused_on_the_form(
+    login, fern, group, placement
+):
+    record(session_of(group, 1), placement, "unacceptable_absence", fern)
+    catch_up = CatchUp.objects.get()
+    content = (
+        login(fern)
+        .post(
+            reverse("programme:catch_up", args=[catch_up.pk]),
+            {"held_on_0": "1", "held_on_1": "1", "held_on_2": "2026", "completed": "on"},
+        )
+        .content.decode()
+    )
+    assert "cannot be held before the session it makes up" in content
+
+
+def test_feedback_reaches_the_offender_manager(login, fern, group, placement):
+    from programme.models import Notice
+
+    login(fern).post(
+        reverse("programme:placement_feedback", args=[placement.pk]),
+        {"message": "Engaging well; struggled with homework"},
+    )
+    notice = Notice.objects.get()
+    assert notice.kind == "feedback" and notice.offender == placement.referral.offender
+
+
+@pytest.mark.parametrize("character", ["otto", "hilary"])
+def test_others_cannot_see_a_members_page(request, login, placement, character):
+    client = login(request.getfixturevalue(character))
+    assert client.get(placement.get_absolute_url()).status_code == 404
+
+
+def test_a_facilitator_can_now_open_the_referral_pack_of_a_member(login, fern, placement):
+    response = login(fern).get(reverse("referrals:referral_pack_pdf", args=[placement.referral.pk]))
+    assert response.status_code == 200
+
+
+def test_a_facilitator_cannot_open_the_referral_pack_before_allocation(login, fern, alice):
+    referral = make_ready_referral(make_offender(alice), alice)
+    response = login(fern).get(reverse("referrals:referral_pack_pdf", args=[referral.pk]))
+    assert response.status_code == 404
