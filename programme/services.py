@@ -250,6 +250,11 @@ def register_save(
         .select_related("group", "group__programme")
         .get(pk=session.pk)
     )
+    if session.date > timezone.localdate():
+        raise ProgrammeError(
+            f"Session {session.number} is on {session.date:%-d %B %Y}: its register can be "
+            "recorded once it has been held"
+        )
     programme = session.group.programme
     members = {p.pk: p for p in _members_at(session).select_for_update(of=("self",))}
     existing = {a.placement_id: a for a in session.attendances.all()}

@@ -508,3 +508,12 @@ def test_a_warning_given_more_than_twelve_months_before_a_failure_does_not_count
     do_catch_up(placement, 1, fern)
     record(session(group, 2), placement, "unacceptable_absence", fern)
     assert Enforcement.objects.exclude(pk=first.pk).get().proposed_action == "warning"
+
+
+def test_a_register_cannot_be_recorded_before_the_session_is_held(pat, fern, alice):
+    group = make_group(pat, [fern], start_date=date(2030, 1, 7))
+    placement = make_placement(
+        group, make_offender(alice, order_end=date(2033, 1, 1)), alice, by=pat
+    )
+    with pytest.raises(ProgrammeError, match="can be recorded once it has been held"):
+        record(session(group, 1), placement, "attended", fern)

@@ -82,6 +82,8 @@ def register(request, pk: int):
             except RegisterRefused as refusal:
                 for row in rows:
                     row["error"] = refusal.errors.get(row["placement"].pk, "")
+            except ProgrammeError as error:
+                messages.error(request, str(error))
             else:
                 _report(request, session, result, len(filled))
                 return redirect("programme:register", pk=session.pk)
