@@ -6,7 +6,8 @@ from django.http import Http404
 
 from isotp.models import Role, Staff
 from programme.models import CatchUp, Enforcement, Group, GroupSession, Notice, Placement
-from referrals.access import offenders_visible_to
+from referrals.access import offenders_visible_to, referrals_visible_to
+from referrals.models import Referral
 
 
 def groups_visible_to(user: Staff) -> QuerySet[Group]:
@@ -117,3 +118,44 @@ def get_notice_for_offender_manager(user: Staff, pk: int) -> Notice:
         return Notice.objects.select_related("offender").get(pk=pk, offender__offender_manager=user)
     except Notice.DoesNotExist:
         raise Http404("No such notice") from None
+
+
+def get_referral_after_programme(user: Staff, pk: int):
+    """A referral's post-programme pages: his offender manager, the office's programme
+    managers, and the facilitators of the group he attended."""
+    try:
+        return (
+            referrals_visible_to(user)
+            .select_related(
+                "offender",
+                "offender__offender_manager",
+                "offender__office",
+                "programme",
+                "assessment",
+            )
+            .get(pk=pk)
+        )
+    except Referral.DoesNotExist:
+        raise Http404("No such referral") from None
+
+
+def writes_report(user: Staff, referral) -> bool:
+    """The facilitators (and treatment manager) of the group he attended write the report."""
+    placement = Placement.objects.filter(referral=referral).select_related("group").first()
+    return placement is not None and runs_group(user, placement.group)
+
+
+def runs_post_programme(user: Staff, referral) -> bool:
+    """His offender manager records the handover, re-assessment, recommendations, closure."""
+    return referral.offender.offender_manager_id == user.pk
+
+
+def get_report_for_user(user: Staff, pk: int):
+    from programme.models import EndOfProgrammeReport
+
+    try:
+        report = EndOfProgrammeReport.objects.select_related("referral").get(pk=pk)
+    except EndOfProgrammeReport.DoesNotExist:
+        raise Http404("No such report") from None
+    get_referral_after_programme(user, report.referral_id)
+    return report

@@ -3,8 +3,8 @@ from django import forms
 
 from isotp.forms import GovDateField, GovPlainForm
 from isotp.models import Role, Staff
-from programme.models import AbsenceReason, AttendanceOutcome, Weekday
-from referrals.models import AgeBand, Programme
+from programme.models import AbsenceReason, AttendanceOutcome, RecommendationStatus, Weekday
+from referrals.models import AgeBand, Programme, RiskLevel
 
 
 class GroupForm(GovPlainForm):
@@ -150,3 +150,192 @@ class FeedbackForm(GovPlainForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper.layout = Layout(Field.textarea("message", rows=4))
+
+
+class ReportForm(GovPlainForm):
+    overall_progress = forms.CharField(
+        label="Overall progress", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    risk_factors = forms.CharField(
+        label="Risk factors",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="What informs the likelihood of re-offending.",
+    )
+    relapse_prevention_plan = forms.CharField(
+        label="Relapse prevention plan", required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    recommendations = forms.CharField(
+        label="Recommendations",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One recommendation per line; they are numbered in this order.",
+    )
+
+    def __init__(self, *args, targets, **kwargs):
+        super().__init__(*args, **kwargs)
+        progress_fields = []
+        for target in targets:
+            name = f"target_{target.pk}"
+            self.fields[name] = forms.CharField(
+                label=f"Progress against target {target.number}: {target.name}",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+            progress_fields.append(Field.textarea(name, rows=3))
+        self.targets = list(targets)
+        self.helper.layout = Layout(
+            Field.textarea("overall_progress", rows=4),
+            *progress_fields,
+            Field.textarea("risk_factors", rows=5),
+            Field.textarea("relapse_prevention_plan", rows=5),
+            Field.textarea("recommendations", rows=5),
+        )
+
+    @property
+    def progress(self) -> dict[int, str]:
+        return {t.pk: self.cleaned_data.get(f"target_{t.pk}", "") for t in self.targets}
+
+    @property
+    def recommendation_lines(self) -> list[str]:
+        lines = self.cleaned_data.get("recommendations", "").splitlines()
+        return [line.strip() for line in lines if line.strip()]
+
+
+class CorrectionForm(GovPlainForm):
+    reason = forms.CharField(
+        label="What does the correction change, and why?",
+        max_length=300,
+        error_messages={"required": "Say what the correction is for"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.layout = Layout(Field.text("reason"))
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def yes_no_field(label: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=YES_NO,
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": f"Answer: {label.lower()}"},
+    )
+
+
+class HandoverForm(GovPlainForm):
+    held_on = GovDateField(label="Date of the meeting")
+    place = forms.CharField(max_length=200, error_messages={"required": "Enter where it was held"})
+    offender_attended = yes_no_field("Did he attend?")
+    facilitator_attended = yes_no_field("Did a facilitator attend?")
+    offender_manager_attended = yes_no_field("Did the offender manager attend?")
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    agreed_actions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.layout = Layout(
+            Field("held_on"),
+            Field.text("place"),
+            Field.radios("offender_attended", inline=True),
+            Field.radios("facilitator_attended", inline=True),
+            Field.radios("offender_manager_attended", inline=True),
+            Field.textarea("notes", rows=4),
+            Field.textarea("agreed_actions", rows=4),
+        )
+
+    def clean_held_on(self):
+        from django.utils import timezone
+
+        held_on = self.cleaned_data["held_on"]
+        if held_on and held_on > timezone.localdate():
+            raise forms.ValidationError("Record the meeting once it has been held")
+        return held_on
+
+
+class ReassessmentForm(GovPlainForm):
+    oasys_on = GovDateField(label="OASys completed on")
+    risk_of_serious_harm = forms.ChoiceField(
+        label="Risk of serious harm (OASys ROSH)",
+        choices=RiskLevel.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the risk of serious harm"},
+    )
+    rm2000_on = GovDateField(label="RM2000 completed on")
+    rm2000_category = forms.ChoiceField(
+        label="RM2000 category",
+        choices=RiskLevel.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the RM2000 category"},
+    )
+    what_changed = forms.CharField(
+        label="What changed",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say what changed in his risk"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.layout = Layout(
+            Field("oasys_on"),
+            Field.radios("risk_of_serious_harm", inline=True),
+            Field("rm2000_on"),
+            Field.radios("rm2000_category", inline=True),
+            Field.textarea("what_changed", rows=4),
+        )
+
+    def clean(self):
+        from django.utils import timezone
+
+        cleaned = super().clean()
+        for name in ("oasys_on", "rm2000_on"):
+            if cleaned.get(name) and cleaned[name] > timezone.localdate():
+                self.add_error(name, "The date cannot be in the future")
+        return cleaned
+
+
+class RecommendationForm(GovPlainForm):
+    status = forms.ChoiceField(
+        choices=RecommendationStatus.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the status"},
+    )
+    owner = forms.ModelChoiceField(
+        queryset=Staff.objects.none(), required=False, empty_label="Nobody yet", label="Owner"
+    )
+    due_on = GovDateField(label="Due by", required=False)
+    not_pursued_reason = forms.CharField(
+        label="Why it is not being pursued",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    note = forms.CharField(
+        label="Progress note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Dated today and kept with the recommendation.",
+    )
+
+    def __init__(self, *args, office, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = Staff.objects.filter(office=office, is_active=True)
+        self.helper.layout = Layout(
+            Field.radios("status"),
+            Field("owner"),
+            Field("due_on"),
+            Field.textarea("not_pursued_reason", rows=2),
+            Field.textarea("note", rows=3),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("status") == RecommendationStatus.NOT_PURSUED
+            and not (cleaned.get("not_pursued_reason") or "").strip()
+        ):
+            self.add_error("not_pursued_reason", "Say why the recommendation is not being pursued")
+        return cleaned

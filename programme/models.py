@@ -122,9 +122,15 @@ class GroupSession(models.Model):
         return reverse("programme:register", args=[self.pk])
 
 
+# Closing a referral by hand (withdrawn, deselected, recalled) gives up his place too.
+PLACE_GIVEN_UP_STATUSES = ["withdrawn", "deselected", "recall"]
+
+
 class PlacementQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(ended_on__isnull=True)
+        return self.filter(ended_on__isnull=True).exclude(
+            referral__status__in=PLACE_GIVEN_UP_STATUSES
+        )
 
 
 @pghistory.track()
@@ -352,6 +358,7 @@ class NoticeKind(models.TextChoices):
     FEEDBACK = "feedback", "Feedback from facilitators"
     RESTART = "restart", "Restart required"
     COMPLETION = "completion", "Programme sessions completed"
+    REPORT = "report", "End-of-programme report submitted"
 
 
 class NoticeQuerySet(models.QuerySet):
@@ -427,3 +434,243 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"Appointment with {self.offender} on {self.on}: {self.purpose}"
+
+
+# --- After the programme ------------------------------------------------------------------
+
+
+@pghistory.track()
+class TreatmentTarget(models.Model):
+    """A treatment target of a programme; the end-of-programme report reports against each."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="treatment_targets"
+    )
+    number = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["programme", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "number"], name="target_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.name}"
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+
+
+@pghistory.track()
+class EndOfProgrammeReport(models.Model):
+    """The facilitators' report. A submitted version is locked; a correction is a new version."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="end_reports")
+    version = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(
+        max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+    )
+    previous_version = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="correction"
+    )
+    attendance_summary = models.JSONField(default=dict)
+    overall_progress = models.TextField(blank=True)
+    risk_factors = models.TextField(blank=True)
+    relapse_prevention_plan = models.TextField(blank=True)
+    recommendations = models.JSONField(
+        default=list, help_text="The numbered recommendations, in order, as written."
+    )
+    correction_reason = models.CharField(max_length=300, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["referral", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "version"], name="report_version_unique"),
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=Q(status="draft"),
+                name="report_one_draft_per_referral",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(submitted_at__isnull=False),
+                name="report_submitted_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"End-of-programme report v{self.version} for {self.referral.offender}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("programme:report", args=[self.pk])
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == ReportStatus.SUBMITTED
+
+
+@pghistory.track()
+class TargetProgress(models.Model):
+    report = models.ForeignKey(
+        EndOfProgrammeReport, on_delete=models.PROTECT, related_name="progress"
+    )
+    target = models.ForeignKey(TreatmentTarget, on_delete=models.PROTECT, related_name="+")
+    progress = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["target__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "target"], name="progress_one_per_target")
+        ]
+
+    def __str__(self) -> str:
+        return f"Progress against {self.target}"
+
+
+class RecommendationStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    NOT_PURSUED = "not_pursued", "Not pursued"
+
+
+class RecommendationQuerySet(models.QuerySet):
+    def outstanding(self):
+        return self.filter(
+            status__in=[RecommendationStatus.NOT_STARTED, RecommendationStatus.IN_PROGRESS]
+        )
+
+
+@pghistory.track()
+class Recommendation(models.Model):
+    """A recommendation the offender manager works until it is done (or closed with a reason)."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="recommendations")
+    number = models.PositiveSmallIntegerField()
+    text = models.TextField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    due_on = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=15,
+        choices=RecommendationStatus.choices,
+        default=RecommendationStatus.NOT_STARTED,
+    )
+    not_pursued_reason = models.TextField(blank=True)
+
+    objects = RecommendationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["referral", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral", "number"], name="recommendation_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="not_pursued") | ~Q(not_pursued_reason=""),
+                name="recommendation_not_pursued_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Recommendation {self.number} for {self.referral.offender}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("programme:recommendation", args=[self.pk])
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in (RecommendationStatus.DONE, RecommendationStatus.NOT_PURSUED)
+
+
+@pghistory.track()
+class RecommendationNote(models.Model):
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.PROTECT, related_name="notes"
+    )
+    on = models.DateField()
+    text = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["on", "pk"]
+
+    def __str__(self) -> str:
+        return f"Note on recommendation {self.recommendation.number}, {self.on}"
+
+
+@pghistory.track()
+class HandoverMeeting(models.Model):
+    """The three-way handover: the offender, a facilitator and the offender manager."""
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, related_name="handover_meetings"
+    )
+    held_on = models.DateField()
+    place = models.CharField(max_length=200)
+    offender_attended = models.BooleanField("The offender attended")
+    facilitator_attended = models.BooleanField("A facilitator attended")
+    offender_manager_attended = models.BooleanField("The offender manager attended")
+    notes = models.TextField(blank=True)
+    agreed_actions = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Handover meeting for {self.referral.offender} on {self.held_on}"
+
+    @property
+    def all_attended(self) -> bool:
+        return (
+            self.offender_attended and self.facilitator_attended and self.offender_manager_attended
+        )
+
+    @property
+    def missing_people(self) -> list[str]:
+        return [
+            who
+            for who, attended in (
+                ("the offender", self.offender_attended),
+                ("a facilitator", self.facilitator_attended),
+                ("the offender manager", self.offender_manager_attended),
+            )
+            if not attended
+        ]
+
+
+@pghistory.track()
+class Reassessment(models.Model):
+    """The post-programme re-assessment of his risk: OASys and RM2000 again."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="reassessments")
+    oasys_on = models.DateField("OASys completed on")
+    risk_of_serious_harm = models.CharField(
+        "Risk of serious harm (OASys ROSH)", max_length=10, choices=RiskLevel.choices
+    )
+    rm2000_on = models.DateField("RM2000 completed on")
+    rm2000_category = models.CharField("RM2000 category", max_length=10, choices=RiskLevel.choices)
+    what_changed = models.TextField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-oasys_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Post-programme re-assessment of {self.referral.offender} on {self.oasys_on}"

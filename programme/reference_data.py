@@ -42,3 +42,29 @@ def ensure_bank_holidays(BankHoliday) -> None:
     """Create the listed bank holidays that are missing; safe to run again."""
     for day, name in BANK_HOLIDAYS:
         BankHoliday.objects.get_or_create(date=day, defaults={"name": name})
+
+
+# Not in our source: a starting list for the treatment manager to confirm against the
+# programme manual in the admin. Reports record progress against whatever is listed.
+TREATMENT_TARGETS = {
+    "isotp": [
+        "Motivation to change and understanding of his offending",
+        "Victim empathy and the harm of indecent images",
+        "Relationships and intimacy",
+        "Managing emotions and problem solving",
+        "Managing sexual interests and internet use",
+        "Relapse prevention and a good life plan",
+    ],
+}
+
+
+def ensure_treatment_targets(Programme, TreatmentTarget) -> None:
+    """Create the listed treatment targets that are missing; safe to run again."""
+    for code, names in TREATMENT_TARGETS.items():
+        programme = Programme.objects.filter(code=code).first()
+        if programme is None:
+            continue
+        for number, name in enumerate(names, 1):
+            TreatmentTarget.objects.get_or_create(
+                programme=programme, number=number, defaults={"name": name}
+            )

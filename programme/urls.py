@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programme.views import groups, manager, register, reports
+from programme.views import groups, letters, manager, overview, post_programme, register, reports
 
 app_name = "programme"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("catch-ups/<int:pk>/", register.catch_up, name="catch_up"),
     path("placements/<int:pk>/", register.placement_detail, name="placement"),
     path("placements/<int:pk>/feedback/", register.placement_feedback, name="placement_feedback"),
+    # The offender's overview: every phase, and his timeline
+    path("offenders/<int:pk>/", overview.offender_overview, name="offender"),
     # The offender manager's work
     path("actions/", manager.actions, name="actions"),
     path("notices/<int:pk>/acknowledge/", manager.notice_acknowledge, name="notice_acknowledge"),
@@ -33,6 +35,33 @@ urlpatterns = [
     ),
     path("appointments/<int:pk>/", manager.appointment_edit, name="appointment_edit"),
     path("my-groups/", manager.facilitator_home, name="facilitator_home"),
+    # After the programme
+    path("referrals/<int:pk>/post-programme/", post_programme.overview, name="post_programme"),
+    path("referrals/<int:pk>/report/", post_programme.report_edit, name="report_edit"),
+    path("reports/<int:pk>/", post_programme.report_detail, name="report"),
+    path("reports/<int:pk>/submit/", post_programme.report_submit, name="report_submit"),
+    path("reports/<int:pk>/correct/", post_programme.report_correct, name="report_correct"),
+    path("reports/<int:pk>/report.pdf", post_programme.report_pdf, name="report_pdf"),
+    path("referrals/<int:pk>/handover/", post_programme.handover_create, name="handover_create"),
+    path("handovers/<int:pk>/record.pdf", post_programme.handover_pdf, name="handover_pdf"),
+    path(
+        "referrals/<int:pk>/reassessment/",
+        post_programme.reassessment_create,
+        name="reassessment_create",
+    ),
+    path("recommendations/<int:pk>/", post_programme.recommendation_edit, name="recommendation"),
+    path("referrals/<int:pk>/close/", post_programme.referral_close, name="referral_close"),
+    # What the offender is given, in the format he needs
+    path(
+        "offenders/<int:pk>/information-letter.pdf",
+        letters.information_letter_pdf,
+        name="information_letter_pdf",
+    ),
+    path(
+        "offenders/<int:pk>/information-letter.txt",
+        letters.information_letter_text,
+        name="information_letter_text",
+    ),
     # PDFs
     path(
         "placements/<int:pk>/attendance.pdf",

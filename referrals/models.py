@@ -106,7 +106,7 @@ class Offender(models.Model):
         return f"{self.full_name} ({self.crn})"
 
     def get_absolute_url(self) -> str:
-        return reverse("referrals:offender", args=[self.pk])
+        return reverse("programme:offender", args=[self.pk])
 
     @property
     def full_name(self) -> str:
@@ -189,6 +189,10 @@ class Programme(models.Model):
     warning_window_months = models.PositiveSmallIntegerField("Warning window (months)", default=12)
     enforcement_deadline_working_days = models.PositiveSmallIntegerField(
         "Working days to make an enforcement decision", default=10
+    )
+    handover_due_days = models.PositiveSmallIntegerField(
+        "Days after the end-of-programme report by which the handover meeting is due",
+        default=28,
     )
     figures_confirmed = models.BooleanField(
         default=True,

@@ -7,7 +7,6 @@ app_name = "referrals"
 urlpatterns = [
     path("offenders/", views.caseload, name="caseload"),
     path("offenders/new/", views.offender_create, name="offender_create"),
-    path("offenders/<int:pk>/", views.offender_detail, name="offender"),
     path("offenders/<int:pk>/edit/", views.offender_edit, name="offender_edit"),
     path("offenders/<int:pk>/offences/new/", views.offence_create, name="offence_create"),
     path(

@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from isotp.history import history_for
 from isotp.models import AccessLog
 from isotp.pdf import render_pdf
 from referrals.access import (
@@ -29,7 +28,7 @@ from referrals.forms import (
     ReferralMoveForm,
     WaitingListFilterForm,
 )
-from referrals.models import CLOSED_STATUSES, ReferralError, ReferralStatus
+from referrals.models import ReferralError
 from referrals.services import NOT_ACCREDITED_MESSAGE, assessment_record, current_assessment
 from referrals.services import referral_create as referral_create_service
 from referrals.waiting_list import waiting_list_sections
@@ -76,27 +75,6 @@ def caseload(request):
             "sort": sort,
             "pagination_query": _querystring(q=query, sort=sort if sort != "name" else ""),
             "can_add": can_add_offenders(request.user),
-        },
-    )
-
-
-@require_safe
-def offender_detail(request, pk: int):
-    offender = get_offender_for_user(request.user, pk)
-    AccessLog.record(staff=request.user, obj=offender, path=request.path)
-    referrals = offender.referrals.select_related("programme")
-    open_statuses = [s for s in ReferralStatus.values if s not in CLOSED_STATUSES]
-    return render(
-        request,
-        "referrals/offender_detail.html",
-        {
-            "offender": offender,
-            "age": offender.age_on(timezone.localdate()),
-            "offences": offender.offences.all(),
-            "assessments": offender.assessments.select_related("assessor"),
-            "open_referral": referrals.filter(status__in=open_statuses).first(),
-            "closed_referrals": referrals.exclude(status__in=open_statuses),
-            "history": history_for(offender),
         },
     )
 

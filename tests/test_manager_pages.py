@@ -282,8 +282,9 @@ def test_actions_page_runs_the_same_queries_whatever_its_length(
     client = login(alice)
     # session, user, pending enforcements (with offender and session joined), unacknowledged
     # notices (with offender, author and session), outstanding catch-ups (with session, group
-    # and offender), and the session's renewal (three statements)
-    with django_assert_num_queries(8):
+    # and offender), post-programme referrals (report date, handover and re-assessment
+    # annotated), outstanding recommendations, and the session's renewal (three statements)
+    with django_assert_num_queries(10):
         response = client.get(reverse("programme:actions"))
     context = response.context
     assert (len(context["enforcements"]), len(context["notices"]), len(context["catch_ups"])) == (

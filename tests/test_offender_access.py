@@ -17,7 +17,7 @@ def offender(alice):
 def offender_urls(offender):
     offence = offender.offences.first()
     return [
-        reverse("referrals:offender", args=[offender.pk]),
+        reverse("programme:offender", args=[offender.pk]),
         reverse("referrals:offender_edit", args=[offender.pk]),
         reverse("referrals:offence_create", args=[offender.pk]),
         reverse("referrals:offence_edit", args=[offender.pk, offence.pk]),
@@ -50,7 +50,7 @@ def test_offender_manager_and_office_programme_manager_can_open_every_page(
 
 def test_offender_page_refuses_post_and_put(login, alice, offender):
     client = login(alice)
-    url = reverse("referrals:offender", args=[offender.pk])
+    url = reverse("programme:offender", args=[offender.pk])
     assert client.post(url).status_code == 405
     assert client.put(url).status_code == 405
     assert client.delete(reverse("referrals:offender_edit", args=[offender.pk])).status_code == 405
@@ -83,7 +83,7 @@ def test_facilitator_has_no_caseload_and_cannot_add_offenders(login, fern, alice
 
 def test_each_view_of_an_offender_is_logged(login, alice, offender):
     client = login(alice)
-    url = reverse("referrals:offender", args=[offender.pk])
+    url = reverse("programme:offender", args=[offender.pk])
     client.get(url)
     client.get(url)
     logs = AccessLog.objects.filter(record_type="referrals.Offender", record_id=str(offender.pk))
@@ -93,7 +93,7 @@ def test_each_view_of_an_offender_is_logged(login, alice, offender):
 
 
 def test_a_refused_view_is_not_logged_as_a_consultation(login, otto, offender):
-    login(otto).get(reverse("referrals:offender", args=[offender.pk]))
+    login(otto).get(reverse("programme:offender", args=[offender.pk]))
     assert not AccessLog.objects.exists()
 
 

@@ -517,3 +517,30 @@ def test_a_register_cannot_be_recorded_before_the_session_is_held(pat, fern, ali
     )
     with pytest.raises(ProgrammeError, match="can be recorded once it has been held"):
         record(session(group, 1), placement, "attended", fern)
+
+
+def test_a_withdrawn_man_gives_up_his_place_and_leaves_later_registers(
+    group, placement, fern, alice, pat
+):
+    from referrals.models import ClosingReason
+
+    record(session(group, 1), placement, "attended", fern)
+    reason = ClosingReason.objects.get(status="withdrawn", text="Moved out of the area")
+    placement.referral.move_to("withdrawn", by=alice, reason=reason)
+    assert not group.placements.active().exists()
+    with pytest.raises(RegisterRefused, match="not a member"):
+        record(session(group, 2), placement, "attended", fern)
+    # He stays on the register he was recorded at, and can be referred and placed again.
+    from programme.services import _members_at
+
+    assert placement in _members_at(session(group, 1))
+    from referrals.services import referral_create
+
+    again = referral_create(
+        assessment=placement.referral.assessment, by=alice, referred_on=date(2026, 3, 1)
+    )
+    from tests.factories import complete_checklist
+
+    complete_checklist(again)
+    again.move_to("awaiting_allocation", by=alice)
+    assert placement_allocate(group=group, referral=again, by=pat)

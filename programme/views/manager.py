@@ -4,7 +4,7 @@ risk reviews, appointments, his programme page) and the facilitator's start page
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,14 +29,18 @@ from programme.models import (
     Enforcement,
     EnforcementDecisionType,
     GroupSession,
+    HandoverMeeting,
     Notice,
     Placement,
     ProgrammeError,
+    Reassessment,
+    Recommendation,
+    ReportStatus,
 )
 from programme.services import enforcement_decide, projected_finish
 from programme.services import notice_acknowledge as notice_acknowledge_service
 from referrals.access import get_offender_for_user
-from referrals.models import Offender, RiskLevel
+from referrals.models import Offender, Referral, ReferralStatus, RiskLevel
 
 # An enforcement decision due within this many days (and not overdue) is marked "due soon".
 DUE_SOON_DAYS = 3
@@ -128,10 +132,49 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None):
         .select_related("session", "placement__group", "placement__referral__offender")
         .order_by("session__date", "pk")
     )
+    after_programme = list(
+        Referral.objects.filter(
+            offender__offender_manager=user, status=ReferralStatus.POST_PROGRAMME
+        )
+        .select_related("offender", "programme")
+        .annotate(
+            first_report_at=Min(
+                "end_reports__submitted_at", filter=Q(end_reports__status=ReportStatus.SUBMITTED)
+            ),
+            handover_held=Exists(
+                HandoverMeeting.objects.filter(
+                    referral=OuterRef("pk"),
+                    offender_attended=True,
+                    facilitator_attended=True,
+                    offender_manager_attended=True,
+                )
+            ),
+            reassessed=Exists(Reassessment.objects.filter(referral=OuterRef("pk"))),
+        )
+        .order_by("pk")
+    )
+    for referral in after_programme:
+        referral.handover_due = (
+            timezone.localdate(referral.first_report_at)
+            + timedelta(days=referral.programme.handover_due_days)
+            if referral.first_report_at
+            else None
+        )
+        referral.handover_overdue = bool(
+            referral.handover_due and not referral.handover_held and referral.handover_due < today
+        )
+    recommendations = list(
+        Recommendation.objects.outstanding()
+        .filter(referral__offender__offender_manager=user)
+        .select_related("referral__offender", "owner")
+        .order_by(F("due_on").asc(nulls_last=True), "pk")
+    )
     return render(
         request,
         "programme/actions.html",
         {
+            "after_programme": after_programme,
+            "recommendations": recommendations,
             "enforcements": enforcements,
             "overdue_count": sum(1 for e in enforcements if e.urgency == "overdue"),
             "notices": notices,

@@ -84,7 +84,8 @@ def reference_data(transactional_db):
     from referrals.reference_data import ensure_reference_data
 
     ensure_reference_data(Programme, StatusTransition, ClosingReason)
-    from programme.models import BankHoliday
-    from programme.reference_data import ensure_bank_holidays
+    from programme.models import BankHoliday, TreatmentTarget
+    from programme.reference_data import ensure_bank_holidays, ensure_treatment_targets
 
     ensure_bank_holidays(BankHoliday)
+    ensure_treatment_targets(Programme, TreatmentTarget)

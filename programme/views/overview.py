@@ -1,0 +1,307 @@
+"""The offender's overview: his record, where he is in each of the four phases with the next
+thing to do, and a dated timeline of his case.
+
+It lives in the programme app because it shows every phase: this app may import the
+referrals app, never the other way round.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Q
+from django.shortcuts import render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from isotp.history import history_for
+from isotp.models import AccessLog, Staff
+from programme.models import ATTENDED_OUTCOMES, Enforcement, Placement, ReportStatus
+from programme.services import (
+    closing_missing,
+    handover_due_on,
+    handover_held,
+    latest_submitted_report,
+    projected_finish,
+)
+from programme.timeline import timeline_for
+from referrals.access import get_offender_for_user
+from referrals.models import (
+    Assessment,
+    Offender,
+    Outcome,
+    Referral,
+    ReferralStatus,
+)
+
+# Tag colours (GOV.UK Frontend: the default tag is blue).
+GREY, BLUE, GREEN, RED = "grey", "", "green", "red"
+
+NOT_STARTED = "Not started"
+CANNOT_START_YET = "Cannot start yet"
+DONE = "Completed"
+
+POST_PROGRAMME_STATUSES = {ReferralStatus.POST_PROGRAMME, ReferralStatus.PROGRAMME_COMPLETE}
+
+
+@dataclass
+class Phase:
+    """One of the four phases, as the overview shows it."""
+
+    name: str
+    status: str
+    colour: str = GREY
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    action: str = ""
+    action_url: str = ""
+    warning: str = ""
+
+    @property
+    def slug(self) -> str:
+        return self.name.lower().replace(" ", "-")
+
+
+def _assessment_phase(
+    offender: Offender, current: Assessment | None, referrals: list[Referral]
+) -> Phase:
+    phase = Phase("Assessment", NOT_STARTED)
+    if current is None:
+        phase.action = "Record an eligibility assessment"
+        phase.action_url = reverse("referrals:assessment_create", args=[offender.pk])
+        return phase
+    phase.status = current.get_outcome_display()
+    phase.colour = {Outcome.ELIGIBLE: GREEN, Outcome.REFER_NSOGP: BLUE}.get(current.outcome, RED)
+    phase.facts.append(
+        (
+            "Current assessment",
+            f"{current.get_stage_display()}, {current.assessed_on:%-d %B %Y}, by {current.assessor}",
+        )
+    )
+    if not current.allows_referral:
+        phase.action = "Record a new eligibility assessment"
+        phase.action_url = reverse("referrals:assessment_create", args=[offender.pk])
+    elif not any(r.is_open or r.assessment_id == current.pk for r in referrals):
+        phase.action = f"Refer to the {current.outcome_programme} waiting list"
+        phase.action_url = current.get_absolute_url()
+    return phase
+
+
+def _pre_programme_phase(
+    referral: Referral | None, placed: bool, can_refer: bool, user: Staff
+) -> Phase:
+    phase = Phase("Pre-programme", NOT_STARTED if can_refer else CANNOT_START_YET)
+    if referral is None:
+        phase.facts.append(("Referral", "Not referred to the waiting list"))
+        return phase
+    referred = f"{referral.programme}, referred on {referral.referred_on:%-d %B %Y}"
+    if referral.waiting_since != referral.referred_on:
+        referred += f" (waiting since {referral.waiting_since:%-d %B %Y})"
+    phase.facts.append(("Referral", referred))
+    missing = referral.checklist.missing_items()
+    phase.facts.append(
+        (
+            "Pre-programme checklist",
+            f"{len(missing)} item{pluralize(len(missing))} missing" if missing else "Complete",
+        )
+    )
+    if placed:
+        phase.status, phase.colour = DONE, GREEN
+        return phase
+    phase.status = referral.get_status_display()
+    if not referral.is_open:
+        phase.colour = RED
+        return phase
+    phase.colour = BLUE
+    if missing:
+        phase.action = "Complete the pre-programme checklist"
+        phase.action_url = reverse("referrals:referral_checklist", args=[referral.pk])
+    elif referral.status == ReferralStatus.AWAITING_ALLOCATION and user.is_programme_manager:
+        phase.action = "Allocate him to a group from the waiting list"
+        phase.action_url = reverse("referrals:waiting_list")
+    elif referral.status == ReferralStatus.AWAITING_ALLOCATION:
+        phase.action = "Awaiting allocation to a group"
+    else:
+        phase.action = "Mark the referral ready for allocation"
+        phase.action_url = reverse("referrals:referral_move", args=[referral.pk])
+    return phase
+
+
+def _programme_phase(
+    placement: Placement | None,
+    referral: Referral | None,
+    pending: list[Enforcement],
+    user: Staff,
+    today: date,
+) -> Phase:
+    waiting = referral is not None and referral.status == ReferralStatus.AWAITING_ALLOCATION
+    phase = Phase("Programme", NOT_STARTED if waiting else CANNOT_START_YET)
+    if placement is None:
+        phase.facts.append(("Place in a group", "Not allocated"))
+        return phase
+    group = placement.group
+    attempt = placement.referral
+    phase.facts.append(
+        (
+            "Group",
+            f"{group.programme} {group.get_age_band_display()}, {group.venue}, "
+            f"from {group.start_date:%-d %B %Y}",
+        )
+    )
+    counts = placement.attendances.aggregate(
+        recorded=Count("pk"), attended=Count("pk", filter=Q(outcome__in=ATTENDED_OUTCOMES))
+    )
+    projection = projected_finish(placement=placement, today=today)
+    sessions = counts["recorded"] + projection.sessions_left
+    phase.facts.append(("Sessions attended", f"{counts['attended']} of {sessions}"))
+    used = placement.catch_ups.filter(cancelled=False).count()
+    catch_ups = f"{used} of {group.programme.catch_up_limit} used"
+    if projection.catch_ups_outstanding:
+        catch_ups += f" ({projection.catch_ups_outstanding} still to do)"
+    phase.facts.append(("Catch-ups", catch_ups))
+    phase.facts.append(("Enforcement decisions waiting", str(len(pending)) if pending else "None"))
+
+    phase.status = attempt.get_status_display()
+    if attempt.status in POST_PROGRAMME_STATUSES:
+        phase.status, phase.colour = DONE, GREEN
+    elif placement.ended_on:
+        phase.colour = RED
+        phase.facts.append(("Ended", f"{placement.ended_on:%-d %B %Y}: {placement.end_reason}"))
+    elif not attempt.is_open or attempt.status == ReferralStatus.BREACH:
+        phase.colour = RED
+    else:
+        phase.colour = BLUE
+        finish = f"{projection.finish:%-d %B %Y}" if projection.finish else "Not known"
+        phase.facts.append(("Projected finish", finish))
+        phase.warning = projection.warning
+
+    if pending:
+        first = pending[0]
+        offender_manager = attempt.offender.offender_manager
+        if offender_manager.pk == user.pk:
+            phase.action = f"Make the enforcement decision (due by {first.due_by:%-d %B %Y})"
+        else:
+            phase.action = f"Enforcement decision waiting for {offender_manager}"
+        phase.action_url = first.get_absolute_url()
+    return phase
+
+
+def _post_programme_phase(referral: Referral | None) -> Phase:
+    if referral is None or referral.status not in POST_PROGRAMME_STATUSES:
+        return Phase(
+            "Post-programme",
+            CANNOT_START_YET,
+            facts=[("Starts", "When he has completed every session and catch-up")],
+        )
+    report = latest_submitted_report(referral)
+    if report:
+        report_state = (
+            f"Version {report.version} submitted on "
+            f"{timezone.localtime(report.submitted_at):%-d %B %Y}"
+        )
+    elif referral.end_reports.filter(status=ReportStatus.DRAFT).exists():
+        report_state = "Being written"
+    else:
+        report_state = "Not started"
+    due = handover_due_on(referral)
+    if handover_held(referral):
+        handover = "Held"
+    else:
+        handover = f"Not held (due by {due:%-d %B %Y})" if due else "Not held"
+    reassessment = referral.reassessments.order_by("-oasys_on", "-pk").first()
+    recommendations = list(referral.recommendations.all())
+    outstanding = [r for r in recommendations if not r.is_closed]
+    phase = Phase(
+        "Post-programme",
+        "In progress",
+        BLUE,
+        facts=[
+            ("End-of-programme report", report_state),
+            ("Three-way handover", handover),
+            (
+                "Risk re-assessed",
+                f"On {reassessment.oasys_on:%-d %B %Y}" if reassessment else "Not yet",
+            ),
+            (
+                "Recommendations outstanding",
+                f"{len(outstanding)} of {len(recommendations)}" if recommendations else "None",
+            ),
+        ],
+    )
+    url = reverse("programme:post_programme", args=[referral.pk])
+    if referral.status == ReferralStatus.PROGRAMME_COMPLETE:
+        phase.status = "Closed: programme complete"
+        phase.colour = GREEN
+        return phase
+    missing = closing_missing(referral)
+    phase.action = missing[0] if missing else "Close the referral as programme complete"
+    phase.action_url = url
+    return phase
+
+
+def phases_for(
+    *,
+    offender: Offender,
+    assessments: list[Assessment],
+    referrals: list[Referral],
+    user: Staff,
+    today: date,
+) -> list[Phase]:
+    """The four phases: each one's state and the next thing to do, where there is one.
+
+    `assessments` and `referrals` come newest first. The phases follow his open referral, or
+    else his latest one, and his place in a group: the active one, or else the latest.
+    """
+    current_assessment = assessments[0] if assessments else None
+    referral = next((r for r in referrals if r.is_open), referrals[0] if referrals else None)
+    placements = list(
+        Placement.objects.filter(referral__offender=offender)
+        .select_related(
+            "group", "group__programme", "referral", "referral__offender__offender_manager"
+        )
+        .order_by("-allocated_at", "-pk")
+    )
+    placement = next((p for p in placements if p.ended_on is None), None) or (
+        placements[0] if placements else None
+    )
+    placed = referral is not None and any(p.referral_id == referral.pk for p in placements)
+    pending = list(offender.enforcements.pending().order_by("due_by", "pk"))
+    can_refer = current_assessment is not None and current_assessment.allows_referral
+    return [
+        _assessment_phase(offender, current_assessment, referrals),
+        _pre_programme_phase(referral, placed, can_refer, user),
+        _programme_phase(placement, referral, pending, user, today),
+        _post_programme_phase(referral),
+    ]
+
+
+@require_safe
+def offender_overview(request, pk: int):
+    offender = get_offender_for_user(request.user, pk)
+    AccessLog.record(staff=request.user, obj=offender, path=request.path)
+    today = timezone.localdate()
+    assessments = list(offender.assessments.select_related("assessor", "outcome_programme"))
+    referrals = list(
+        offender.referrals.select_related("programme", "checklist").order_by("-created_at", "-pk")
+    )
+    return render(
+        request,
+        "programme/offender_overview.html",
+        {
+            "offender": offender,
+            "age": offender.age_on(today),
+            "phases": phases_for(
+                offender=offender,
+                assessments=assessments,
+                referrals=referrals,
+                user=request.user,
+                today=today,
+            ),
+            "timeline": timeline_for(offender),
+            "offences": offender.offences.all(),
+            "assessments": assessments,
+            "open_referral": next((r for r in referrals if r.is_open), None),
+            "closed_referrals": [r for r in referrals if not r.is_open],
+            "history": history_for(offender),
+        },
+    )

@@ -1,0 +1,337 @@
+"""After the programme: the end-of-programme report, the three-way handover, the risk
+re-assessment, the recommendations, and closing the referral."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from isotp.models import AccessLog
+from isotp.pdf import render_pdf
+from programme.access import (
+    get_referral_after_programme,
+    get_report_for_user,
+    runs_post_programme,
+    writes_report,
+)
+from programme.forms import (
+    CorrectionForm,
+    HandoverForm,
+    ReassessmentForm,
+    RecommendationForm,
+    ReportForm,
+)
+from programme.models import (
+    HandoverMeeting,
+    ProgrammeError,
+    Reassessment,
+    Recommendation,
+    ReportStatus,
+)
+from programme.services import (
+    closing_missing,
+    handover_due_on,
+    handover_held,
+    latest_submitted_report,
+    recommendation_update,
+    report_missing,
+    report_save,
+    report_start,
+)
+from programme.services import referral_close as close_referral
+from programme.services import (
+    report_correct as correct_report,
+)
+from programme.services import report_submit as submit_report
+
+
+def _header(offender) -> dict:
+    return {
+        "report_subject_name": offender.full_name,
+        "report_subject_crn": offender.crn,
+        "report_date": timezone.localdate(),
+    }
+
+
+@require_safe
+def overview(request, pk: int):
+    referral = get_referral_after_programme(request.user, pk)
+    AccessLog.record(staff=request.user, obj=referral, path=request.path)
+    reports = list(referral.end_reports.order_by("-version"))
+    reassessments = list(referral.reassessments.select_related("recorded_by"))
+    due = handover_due_on(referral)
+    held = handover_held(referral)
+    return render(
+        request,
+        "programme/post_programme.html",
+        {
+            "referral": referral,
+            "offender": referral.offender,
+            "reports": reports,
+            "draft": next((r for r in reports if r.status == ReportStatus.DRAFT), None),
+            "submitted": latest_submitted_report(referral),
+            "meetings": referral.handover_meetings.all(),
+            "handover_held": held,
+            "handover_due": due,
+            "handover_overdue": bool(due and not held and due < timezone.localdate()),
+            "reassessment": reassessments[0] if reassessments else None,
+            "assessment": referral.assessment,
+            "recommendations": referral.recommendations.select_related("owner"),
+            "missing": closing_missing(referral),
+            "writes_report": writes_report(request.user, referral),
+            "runs_post_programme": runs_post_programme(request.user, referral),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def report_edit(request, pk: int):
+    referral = get_referral_after_programme(request.user, pk)
+    if not writes_report(request.user, referral):
+        raise Http404("Only the group's facilitators write the report")
+    try:
+        report = report_start(referral=referral, by=request.user)
+    except ProgrammeError as error:
+        messages.error(request, str(error))
+        return redirect("programme:post_programme", pk=referral.pk)
+    targets = [p.target for p in report.progress.select_related("target")]
+    initial = {
+        "overall_progress": report.overall_progress,
+        "risk_factors": report.risk_factors,
+        "relapse_prevention_plan": report.relapse_prevention_plan,
+        "recommendations": "\n".join(report.recommendations),
+        **{f"target_{p.target_id}": p.progress for p in report.progress.all()},
+    }
+    form = ReportForm(
+        request.POST if request.method == "POST" else None, initial=initial, targets=targets
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            report_save(
+                report=report,
+                overall_progress=form.cleaned_data["overall_progress"],
+                risk_factors=form.cleaned_data["risk_factors"],
+                relapse_prevention_plan=form.cleaned_data["relapse_prevention_plan"],
+                progress=form.progress,
+                recommendations=form.recommendation_lines,
+                by=request.user,
+            )
+        except ProgrammeError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Draft of version {report.version} saved")
+            return redirect(report)
+    return render(
+        request,
+        "programme/report_form.html",
+        {"form": form, "report": report, "referral": referral, "offender": referral.offender},
+    )
+
+
+@require_safe
+def report_detail(request, pk: int):
+    report = get_report_for_user(request.user, pk)
+    referral = get_referral_after_programme(request.user, report.referral_id)
+    return render(
+        request,
+        "programme/report_detail.html",
+        {
+            "report": report,
+            "referral": referral,
+            "offender": referral.offender,
+            "progress": report.progress.select_related("target"),
+            "missing": [] if report.is_locked else report_missing(report),
+            "writes_report": writes_report(request.user, referral),
+            "correction_form": CorrectionForm(),
+            "is_latest": not referral.end_reports.filter(version__gt=report.version).exists(),
+        },
+    )
+
+
+@require_POST
+def report_submit(request, pk: int):
+    report = get_report_for_user(request.user, pk)
+    if not writes_report(request.user, report.referral):
+        raise Http404("Only the group's facilitators submit the report")
+    try:
+        submit_report(report=report, by=request.user)
+    except ProgrammeError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"Version {report.version} submitted and locked. His offender manager has been "
+            "asked to arrange the three-way handover meeting.",
+        )
+    return redirect("programme:report", pk=report.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def report_correct(request, pk: int):
+    report = get_report_for_user(request.user, pk)
+    if not writes_report(request.user, report.referral):
+        raise Http404("Only the group's facilitators correct the report")
+    form = CorrectionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            correction = correct_report(
+                report=report, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except ProgrammeError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, f"Version {correction.version} started; version {report.version} is kept"
+            )
+            return redirect("programme:report_edit", pk=report.referral_id)
+    return render(
+        request,
+        "programme/report_correct.html",
+        {"form": form, "report": report, "offender": report.referral.offender},
+    )
+
+
+@require_safe
+def report_pdf(request, pk: int):
+    report = get_report_for_user(request.user, pk)
+    referral = get_referral_after_programme(request.user, report.referral_id)
+    AccessLog.record(staff=request.user, obj=report, path=request.path, action="print")
+    return render_pdf(
+        "reports/end_of_programme_report.html",
+        {
+            "report": report,
+            "referral": referral,
+            "offender": referral.offender,
+            "progress": report.progress.select_related("target"),
+            **_header(referral.offender),
+        },
+        filename=f"end-of-programme-report-{referral.offender.crn}-v{report.version}.pdf",
+    )
+
+
+def _get_run_referral(request, pk: int):
+    referral = get_referral_after_programme(request.user, pk)
+    if not runs_post_programme(request.user, referral):
+        raise Http404("Only his offender manager records this")
+    return referral
+
+
+@require_http_methods(["GET", "POST"])
+def handover_create(request, pk: int):
+    referral = _get_run_referral(request, pk)
+    if latest_submitted_report(referral) is None:
+        messages.error(
+            request, "The handover meeting follows the end-of-programme report, not yet submitted"
+        )
+        return redirect("programme:post_programme", pk=referral.pk)
+    form = HandoverForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        meeting = HandoverMeeting.objects.create(
+            referral=referral, recorded_by=request.user, **form.cleaned_data
+        )
+        if meeting.all_attended:
+            messages.success(request, "Handover meeting recorded with all three present")
+        else:
+            messages.warning(
+                request,
+                "Handover meeting recorded, but "
+                + " and ".join(meeting.missing_people)
+                + " did not attend: another meeting with all three must be held.",
+            )
+        return redirect("programme:post_programme", pk=referral.pk)
+    return render(
+        request,
+        "programme/handover_form.html",
+        {"form": form, "referral": referral, "offender": referral.offender},
+    )
+
+
+@require_safe
+def handover_pdf(request, pk: int):
+    meeting = get_object_or_404(HandoverMeeting.objects.select_related("recorded_by"), pk=pk)
+    referral = get_referral_after_programme(request.user, meeting.referral_id)
+    AccessLog.record(staff=request.user, obj=meeting, path=request.path, action="print")
+    return render_pdf(
+        "reports/handover_record.html",
+        {
+            "meeting": meeting,
+            "referral": referral,
+            "offender": referral.offender,
+            "report": latest_submitted_report(referral),
+            "recommendations": referral.recommendations.select_related("owner"),
+            **_header(referral.offender),
+        },
+        filename=f"handover-{referral.offender.crn}-{meeting.held_on}.pdf",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def reassessment_create(request, pk: int):
+    referral = _get_run_referral(request, pk)
+    form = ReassessmentForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        Reassessment.objects.create(
+            referral=referral, recorded_by=request.user, **form.cleaned_data
+        )
+        messages.success(request, "Post-programme risk re-assessment recorded")
+        return redirect("programme:post_programme", pk=referral.pk)
+    return render(
+        request,
+        "programme/reassessment_form.html",
+        {
+            "form": form,
+            "referral": referral,
+            "offender": referral.offender,
+            "assessment": referral.assessment,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def recommendation_edit(request, pk: int):
+    recommendation = get_object_or_404(Recommendation, pk=pk)
+    referral = _get_run_referral(request, recommendation.referral_id)
+    form = RecommendationForm(
+        request.POST if request.method == "POST" else None,
+        office=referral.offender.office,
+        initial={
+            "status": recommendation.status,
+            "owner": recommendation.owner_id,
+            "due_on": recommendation.due_on,
+            "not_pursued_reason": recommendation.not_pursued_reason,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            recommendation_update(
+                recommendation=recommendation, by=request.user, **form.cleaned_data
+            )
+        except ProgrammeError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Recommendation {recommendation.number} updated")
+            return redirect("programme:post_programme", pk=referral.pk)
+    return render(
+        request,
+        "programme/recommendation_form.html",
+        {
+            "form": form,
+            "recommendation": recommendation,
+            "notes": recommendation.notes.select_related("by"),
+            "referral": referral,
+            "offender": referral.offender,
+        },
+    )
+
+
+@require_POST
+def referral_close(request, pk: int):
+    referral = _get_run_referral(request, pk)
+    try:
+        close_referral(referral=referral, by=request.user)
+    except ProgrammeError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The referral is closed: programme complete")
+    return redirect("programme:post_programme", pk=referral.pk)

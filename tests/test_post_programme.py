@@ -1,0 +1,411 @@
+"""After the programme: the report and its versions, the handover, the re-assessment, the
+recommendations and closing the referral."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from programme.models import (
+    EndOfProgrammeReport,
+    HandoverMeeting,
+    Notice,
+    Reassessment,
+    Recommendation,
+    TreatmentTarget,
+)
+from programme.services import (
+    ProgrammeError,
+    closing_missing,
+    recommendation_update,
+    referral_close,
+    report_correct,
+    report_save,
+    report_start,
+    report_submit,
+)
+from referrals.models import Programme, ReferralStatus
+from tests.factories import make_group, make_offender, make_placement, record
+from tests.pdf_text import assert_accessible_pdf, pdf_text
+
+
+@pytest.fixture
+def completed(pat, fern, alice):
+    """Alice's man, Carl Completer, who attended both sessions of a two-session group."""
+    Programme.objects.filter(code="isotp").update(sessions=2)
+    group = make_group(pat, [fern])
+    placement = make_placement(
+        group, make_offender(alice, first_name="Carl", last_name="Completer"), alice, by=pat
+    )
+    for number in (1, 2):
+        record(group.sessions.get(number=number), placement, "attended", fern)
+    placement.referral.refresh_from_db()
+    return placement.referral
+
+
+def write_report(referral, fern, recommendations=("Attend a Circles of Support group",)):
+    report = report_start(referral=referral, by=fern)
+    targets = TreatmentTarget.objects.filter(programme=referral.programme)
+    report_save(
+        report=report,
+        overall_progress="Engaged throughout",
+        risk_factors="Isolation; late-night internet use",
+        relapse_prevention_plan="Filtering software; weekly check-ins",
+        progress={t.pk: f"Progress on {t.name}" for t in targets},
+        recommendations=list(recommendations),
+        by=fern,
+    )
+    return report
+
+
+def close_all(referral, fern, alice):
+    report = write_report(referral, fern)
+    report_submit(report=report, by=fern)
+    HandoverMeeting.objects.create(
+        referral=referral,
+        held_on=date(2026, 3, 1),
+        place="Riverside office",
+        offender_attended=True,
+        facilitator_attended=True,
+        offender_manager_attended=True,
+        recorded_by=alice,
+    )
+    Reassessment.objects.create(
+        referral=referral,
+        oasys_on=date(2026, 3, 2),
+        risk_of_serious_harm="low",
+        rm2000_on=date(2026, 3, 2),
+        rm2000_category="low",
+        what_changed="Lower",
+        recorded_by=alice,
+    )
+    for recommendation in referral.recommendations.all():
+        recommendation_update(
+            recommendation=recommendation,
+            status="done",
+            owner=alice,
+            due_on=None,
+            not_pursued_reason="",
+            note="Done",
+            by=alice,
+        )
+
+
+def test_completion_moves_to_post_programme_and_tells_the_manager(completed):
+    assert completed.status == ReferralStatus.POST_PROGRAMME
+    assert Notice.objects.filter(kind="completion", offender=completed.offender).exists()
+
+
+def test_the_report_takes_its_attendance_from_the_register(completed, fern):
+    report = report_start(referral=completed, by=fern)
+    assert report.attendance_summary["attended"] == 2
+    assert report.attendance_summary["sessions"] == 2
+    assert (
+        report.progress.count()
+        == TreatmentTarget.objects.filter(programme=completed.programme).count()
+    )
+
+
+def test_a_report_cannot_be_started_before_the_programme_is_completed(placement, fern):
+    with pytest.raises(ProgrammeError, match="once he has completed the programme"):
+        report_start(referral=placement.referral, by=fern)
+
+
+def test_an_incomplete_report_cannot_be_submitted_and_says_what_is_missing(completed, fern):
+    report = report_start(referral=completed, by=fern)
+    with pytest.raises(ProgrammeError) as refusal:
+        report_submit(report=report, by=fern)
+    message = str(refusal.value)
+    assert "Risk factors" in message and "Relapse prevention plan" in message
+    assert "At least one recommendation" in message
+
+
+def test_a_submitted_report_is_locked(completed, fern):
+    report = write_report(completed, fern)
+    report_submit(report=report, by=fern)
+    with pytest.raises(ProgrammeError, match="A submitted report is locked"):
+        report_save(
+            report=report,
+            overall_progress="",
+            risk_factors="x",
+            relapse_prevention_plan="x",
+            progress={},
+            recommendations=["x"],
+            by=fern,
+        )
+
+
+def test_submitting_puts_the_recommendations_to_work_and_asks_for_the_handover(completed, fern):
+    report = write_report(completed, fern, recommendations=["First", "Second"])
+    report_submit(report=report, by=fern)
+    assert list(completed.recommendations.values_list("number", "text")) == [
+        (1, "First"),
+        (2, "Second"),
+    ]
+    notice = Notice.objects.get(kind="report")
+    assert "Arrange the three-way handover meeting" in notice.message
+
+
+def test_a_correction_makes_a_new_version_and_keeps_the_old(completed, fern):
+    report = write_report(completed, fern, recommendations=["First", "Second"])
+    report_submit(report=report, by=fern)
+    correction = report_correct(report=report, reason="Wrong date in the plan", by=fern)
+    assert correction.version == 2 and correction.previous_version == report
+    report_save(
+        report=correction,
+        overall_progress="",
+        risk_factors="Revised",
+        relapse_prevention_plan="Revised plan",
+        progress={p.target_id: "x" for p in correction.progress.all()},
+        recommendations=["First, reworded"],
+        by=fern,
+    )
+    report_submit(report=correction, by=fern)
+    report.refresh_from_db()
+    assert report.risk_factors == "Isolation; late-night internet use"
+    assert report.is_locked
+    first, second = completed.recommendations.order_by("number")
+    assert first.text == "First, reworded"
+    assert second.status == "not_pursued" and "Removed in version 2" in second.not_pursued_reason
+
+
+def test_a_correction_needs_a_reason(completed, fern):
+    report = write_report(completed, fern)
+    report_submit(report=report, by=fern)
+    with pytest.raises(ProgrammeError, match="Say what the correction is for"):
+        report_correct(report=report, reason=" ", by=fern)
+
+
+def test_closing_is_refused_while_anything_is_missing_and_lists_it(completed, fern, alice):
+    missing = closing_missing(completed)
+    assert "The end-of-programme report has not been submitted" in missing
+    assert any("three-way handover meeting has not been held" in m for m in missing)
+    assert "His risk has not been re-assessed after the programme" in missing
+    with pytest.raises(ProgrammeError, match="cannot be closed yet"):
+        referral_close(referral=completed, by=alice)
+
+
+def test_a_handover_missed_by_one_of_the_three_does_not_count(completed, fern, alice):
+    close_all(completed, fern, alice)
+    HandoverMeeting.objects.all().update(facilitator_attended=False)
+    assert any("handover" in m for m in closing_missing(completed))
+
+
+def test_an_open_recommendation_blocks_closing(completed, fern, alice):
+    close_all(completed, fern, alice)
+    Recommendation.objects.update(status="in_progress")
+    assert closing_missing(completed) == ["Recommendation 1 is in progress"]
+
+
+def test_a_recommendation_not_pursued_needs_a_reason(completed, fern, alice):
+    report = write_report(completed, fern)
+    report_submit(report=report, by=fern)
+    recommendation = completed.recommendations.get()
+    with pytest.raises(ProgrammeError, match="Say why"):
+        recommendation_update(
+            recommendation=recommendation,
+            status="not_pursued",
+            owner=None,
+            due_on=None,
+            not_pursued_reason="",
+            note="",
+            by=alice,
+        )
+
+
+def test_everything_done_closes_the_referral_as_programme_complete(completed, fern, alice):
+    close_all(completed, fern, alice)
+    referral_close(referral=completed, by=alice)
+    completed.refresh_from_db()
+    assert completed.status == ReferralStatus.PROGRAMME_COMPLETE
+    assert completed.status_changes.last().by == alice
+
+
+# --- Pages -----------------------------------------------------------------------------------
+
+
+def report_form_data(referral, **overrides):
+    data = {
+        "overall_progress": "Good",
+        "risk_factors": "Isolation",
+        "relapse_prevention_plan": "Plan",
+        "recommendations": "Keep filtering software\n\nJoin a support group\n",
+    }
+    for target in TreatmentTarget.objects.filter(programme=referral.programme):
+        data[f"target_{target.pk}"] = "Progressed"
+    data.update(overrides)
+    return data
+
+
+def test_facilitator_writes_and_submits_the_report_in_the_browser_forms(login, completed, fern):
+    client = login(fern)
+    response = client.post(
+        reverse("programme:report_edit", args=[completed.pk]), report_form_data(completed)
+    )
+    report = EndOfProgrammeReport.objects.get()
+    assert response.url == report.get_absolute_url()
+    assert report.recommendations == ["Keep filtering software", "Join a support group"]
+    client.post(reverse("programme:report_submit", args=[report.pk]))
+    report.refresh_from_db()
+    assert report.is_locked
+
+
+def test_submitting_an_incomplete_report_from_the_page_lists_what_is_missing(
+    login, completed, fern
+):
+    client = login(fern)
+    client.post(
+        reverse("programme:report_edit", args=[completed.pk]),
+        report_form_data(completed, risk_factors=""),
+    )
+    report = EndOfProgrammeReport.objects.get()
+    response = client.post(reverse("programme:report_submit", args=[report.pk]), follow=True)
+    assert "cannot be submitted until it has: Risk factors" in response.content.decode()
+
+
+@pytest.mark.parametrize("character", ["alice", "pat", "otto"])
+def test_only_the_facilitators_write_the_report(request, login, completed, character):
+    client = login(request.getfixturevalue(character))
+    assert client.get(reverse("programme:report_edit", args=[completed.pk])).status_code == 404
+
+
+def test_offender_manager_records_a_handover_one_missed_and_is_told_another_is_needed(
+    login, completed, fern, alice
+):
+    report_submit(report=write_report(completed, fern), by=fern)
+    response = login(alice).post(
+        reverse("programme:handover_create", args=[completed.pk]),
+        {
+            "held_on_0": "1",
+            "held_on_1": "3",
+            "held_on_2": "2026",
+            "place": "Office",
+            "offender_attended": "yes",
+            "facilitator_attended": "no",
+            "offender_manager_attended": "yes",
+            "notes": "",
+            "agreed_actions": "",
+        },
+        follow=True,
+    )
+    assert "a facilitator did not attend: another meeting with all three must be held" in (
+        response.content.decode()
+    )
+
+
+def test_the_handover_waits_for_the_report(login, completed, alice):
+    response = login(alice).get(
+        reverse("programme:handover_create", args=[completed.pk]), follow=True
+    )
+    assert "follows the end-of-programme report" in response.content.decode()
+
+
+def test_the_reassessment_shows_beside_the_pre_programme_assessment(login, completed, alice):
+    client = login(alice)
+    client.post(
+        reverse("programme:reassessment_create", args=[completed.pk]),
+        {
+            "oasys_on_0": "2",
+            "oasys_on_1": "3",
+            "oasys_on_2": "2026",
+            "risk_of_serious_harm": "low",
+            "rm2000_on_0": "2",
+            "rm2000_on_1": "3",
+            "rm2000_on_2": "2026",
+            "rm2000_category": "low",
+            "what_changed": "Engaged well; protective factors stronger",
+        },
+    )
+    page = client.get(reverse("programme:post_programme", args=[completed.pk])).content.decode()
+    assert "Before the programme" in page and "After the programme" in page
+    assert "Medium" in page and "Low (2 Mar 2026)" in page
+
+
+def test_closing_from_the_page_lists_what_is_missing(login, completed, alice):
+    response = login(alice).post(
+        reverse("programme:referral_close", args=[completed.pk]), follow=True
+    )
+    content = response.content.decode()
+    assert "The referral cannot be closed yet" in content
+    assert "His risk has not been re-assessed after the programme" in content
+
+
+@pytest.mark.parametrize("character", ["otto", "hilary"])
+def test_others_cannot_see_the_post_programme_pages(request, login, completed, character):
+    client = login(request.getfixturevalue(character))
+    assert client.get(reverse("programme:post_programme", args=[completed.pk])).status_code == 404
+
+
+def test_facilitator_cannot_record_the_handover_or_close(login, completed, fern):
+    client = login(fern)
+    assert client.get(reverse("programme:handover_create", args=[completed.pk])).status_code == 404
+    assert client.post(reverse("programme:referral_close", args=[completed.pk])).status_code == 404
+
+
+def test_close_needs_post(login, completed, alice):
+    assert (
+        login(alice).get(reverse("programme:referral_close", args=[completed.pk])).status_code
+        == 405
+    )
+
+
+def test_the_report_pdf_has_attendance_progress_and_recommendations(login, completed, fern, alice):
+    report = write_report(completed, fern, recommendations=["Keep filtering software"])
+    report_submit(report=report, by=fern)
+    response = login(alice).get(reverse("programme:report_pdf", args=[report.pk]))
+    text = " ".join(pdf_text(response.content).split())
+    for expected in [
+        "End-of-programme report",
+        "Carl Completer",
+        "Sessions attended 2 of 2",
+        "Isolation; late-night internet use",
+        "Keep filtering software",
+        "Version 1",
+    ]:
+        assert expected in text, expected
+    assert_accessible_pdf(response.content, "End-of-programme report")
+
+
+def test_the_handover_record_pdf_shows_the_interpreter_language(login, completed, fern, alice):
+    completed.offender.interpreter_language = "Polish"
+    completed.offender.save()
+    report_submit(report=write_report(completed, fern), by=fern)
+    meeting = HandoverMeeting.objects.create(
+        referral=completed,
+        held_on=date(2026, 3, 1),
+        place="Riverside office",
+        offender_attended=True,
+        facilitator_attended=True,
+        offender_manager_attended=True,
+        recorded_by=alice,
+    )
+    response = login(alice).get(reverse("programme:handover_pdf", args=[meeting.pk]))
+    text = " ".join(pdf_text(response.content).split())
+    assert "Interpreter needed: Polish" in text
+    assert "Three-way handover meeting" in text
+    assert_accessible_pdf(response.content, "handover")
+
+
+def test_the_actions_page_shows_the_handover_due_and_outstanding_recommendations(
+    login, completed, fern, alice
+):
+    report = write_report(completed, fern, recommendations=["Keep filtering software"])
+    report_submit(report=report, by=fern)
+    content = login(alice).get(reverse("programme:actions")).content.decode()
+    assert "After the programme" in content and "Carl Completer" in content
+    assert "Due by" in content
+    assert "1. Keep filtering software" in content
+
+
+def test_an_overdue_handover_is_marked_on_the_actions_page(login, completed, fern, alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    report = write_report(completed, fern)
+    report_submit(report=report, by=fern)
+    EndOfProgrammeReport.objects.update(submitted_at=timezone.now() - timedelta(days=60))
+    response = login(alice).get(reverse("programme:actions"))
+    (referral,) = response.context["after_programme"]
+    assert referral.handover_overdue
+    assert "Overdue" in response.content.decode()
