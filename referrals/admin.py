@@ -1,7 +1,17 @@
 from django.contrib import admin
 
 from isotp.admin import NoDeleteAdmin
-from referrals.models import Offence, Offender
+from referrals.models import (
+    Assessment,
+    ClosingReason,
+    Offence,
+    Offender,
+    PreProgrammeChecklist,
+    Programme,
+    Referral,
+    ReferralStatusChange,
+    StatusTransition,
+)
 
 
 class OffenceInline(admin.TabularInline):
@@ -35,3 +45,131 @@ class OffenceAdmin(NoDeleteAdmin):
     list_filter = ["internet_related_sexual"]
     search_fields = ["description", "offender__crn", "offender__last_name"]
     list_select_related = ["offender"]
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(NoDeleteAdmin):
+    list_display = [
+        "name",
+        "full_name",
+        "sessions",
+        "hours_per_session",
+        "max_group_size",
+        "catch_up_limit",
+        "minimum_supervision_months",
+        "young_group_threshold",
+        "figures_confirmed",
+    ]
+    list_filter = ["figures_confirmed"]
+    search_fields = ["name", "full_name", "code"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "full_name", "figures_confirmed", "notes"]}),
+        (
+            "Delivery",
+            {"fields": ["sessions", "hours_per_session", "max_group_size", "catch_up_limit"]},
+        ),
+        (
+            "Eligibility and age bands",
+            {
+                "fields": [
+                    "minimum_age",
+                    "young_band_upper_age",
+                    "minimum_supervision_months",
+                    "young_group_threshold",
+                ],
+            },
+        ),
+        (
+            "Enforcement policy",
+            {
+                "fields": [
+                    "warnings_before_breach",
+                    "warning_window_months",
+                    "enforcement_deadline_working_days",
+                ],
+            },
+        ),
+        ("After the programme", {"fields": ["handover_due_days"]}),
+    ]
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(NoDeleteAdmin):
+    list_display = ["offender", "stage", "assessed_on", "assessor", "outcome", "outcome_programme"]
+    list_filter = ["stage", "outcome", "risk_of_serious_harm", "rm2000_category"]
+    search_fields = ["offender__crn", "offender__last_name", "assessor__last_name"]
+    list_select_related = ["offender", "assessor", "outcome_programme"]
+    date_hierarchy = "assessed_on"
+    # The outcome and its reasons are kept as they were decided.
+    readonly_fields = ["outcome", "reasons", "outcome_programme"]
+
+
+class ChecklistInline(admin.StackedInline):
+    model = PreProgrammeChecklist
+    can_delete = False
+    extra = 0
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = ReferralStatusChange
+    can_delete = False
+    extra = 0
+    readonly_fields = ["from_status", "to_status", "by", "at", "reason", "note"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Referral)
+class ReferralAdmin(NoDeleteAdmin):
+    list_display = ["offender", "programme", "status", "referred_on", "waiting_since"]
+    list_filter = ["programme", "status"]
+    search_fields = ["offender__crn", "offender__last_name"]
+    list_select_related = ["offender", "programme"]
+    # Status moves go through the app, so each is checked and kept with who, when and why.
+    readonly_fields = ["status"]
+    inlines = [ChecklistInline, StatusChangeInline]
+
+
+@admin.register(StatusTransition)
+class StatusTransitionAdmin(NoDeleteAdmin):
+    list_display = ["from_status", "to_status", "label", "requires_reason", "automatic"]
+    list_filter = ["from_status", "to_status", "requires_reason", "automatic"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Allowed moves are configuration, not case records: admins may remove one.
+        return request.user.is_superuser
+
+
+@admin.register(ClosingReason)
+class ClosingReasonAdmin(NoDeleteAdmin):
+    list_display = ["text", "status", "active"]
+    list_filter = ["status", "active"]
+    search_fields = ["text"]
+
+
+@admin.register(ReferralStatusChange)
+class ReferralStatusChangeAdmin(NoDeleteAdmin):
+    list_display = ["referral", "from_status", "to_status", "by", "at", "reason"]
+    list_filter = ["to_status"]
+    search_fields = ["referral__offender__crn", "referral__offender__last_name"]
+    list_select_related = ["referral__offender", "by", "reason"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PreProgrammeChecklist)
+class PreProgrammeChecklistAdmin(NoDeleteAdmin):
+    list_display = [
+        "referral",
+        "liaison_on",
+        "understands_requirements_on",
+        "interview_on",
+        "interview_outcome",
+    ]
+    search_fields = ["referral__offender__crn", "referral__offender__last_name"]
+    list_select_related = ["referral__offender", "referral__programme"]

@@ -1,0 +1,203 @@
+from django.contrib import admin
+
+from isotp.admin import NoDeleteAdmin
+from programme.models import (
+    Appointment,
+    Attendance,
+    BankHoliday,
+    CatchUp,
+    EndOfProgrammeReport,
+    Enforcement,
+    Group,
+    GroupSession,
+    HandoverMeeting,
+    Notice,
+    Placement,
+    Reassessment,
+    Recommendation,
+    RecommendationNote,
+    RiskReview,
+    TargetProgress,
+    TreatmentTarget,
+)
+
+
+@admin.register(BankHoliday)
+class BankHolidayAdmin(admin.ModelAdmin):
+    """Reference data: admins add next year's bank holidays and may correct mistakes."""
+
+    list_display = ["date", "name"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+
+@admin.register(TreatmentTarget)
+class TreatmentTargetAdmin(NoDeleteAdmin):
+    list_display = ["programme", "number", "name"]
+    list_filter = ["programme"]
+
+
+class SessionInline(admin.TabularInline):
+    model = GroupSession
+    extra = 0
+    can_delete = False
+    fields = ["number", "date", "register_completed_at", "register_completed_by"]
+    readonly_fields = ["register_completed_at", "register_completed_by"]
+
+
+@admin.register(Group)
+class GroupAdmin(NoDeleteAdmin):
+    list_display = ["__str__", "programme", "age_band", "office", "start_date", "weekday"]
+    list_filter = ["programme", "age_band", "office"]
+    search_fields = ["venue"]
+    list_select_related = ["programme", "office"]
+    filter_horizontal = ["facilitators"]
+    inlines = [SessionInline]
+
+
+@admin.register(GroupSession)
+class GroupSessionAdmin(NoDeleteAdmin):
+    list_display = ["group", "number", "date", "register_completed_at"]
+    list_filter = ["group__programme", "group__office"]
+    list_select_related = ["group__programme"]
+    date_hierarchy = "date"
+
+
+@admin.register(Placement)
+class PlacementAdmin(NoDeleteAdmin):
+    list_display = ["referral", "group", "allocated_at", "ended_on", "end_reason"]
+    list_filter = ["group__programme", "group__office"]
+    search_fields = ["referral__offender__crn", "referral__offender__last_name"]
+    list_select_related = ["referral__offender", "referral__programme", "group__programme"]
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(NoDeleteAdmin):
+    list_display = [
+        "placement",
+        "session",
+        "outcome",
+        "absence_reason",
+        "minutes_late",
+        "risk_relevant",
+    ]
+    list_filter = ["outcome", "absence_reason", "risk_relevant"]
+    search_fields = [
+        "placement__referral__offender__crn",
+        "placement__referral__offender__last_name",
+    ]
+    list_select_related = [
+        "placement__referral__offender",
+        "placement__group__programme",
+        "session",
+    ]
+
+
+@admin.register(CatchUp)
+class CatchUpAdmin(NoDeleteAdmin):
+    list_display = ["placement", "session", "held_on", "facilitator", "completed", "cancelled"]
+    list_filter = ["completed", "cancelled"]
+    search_fields = ["placement__referral__offender__crn"]
+    list_select_related = [
+        "placement__referral__offender",
+        "placement__group__programme",
+        "session",
+        "facilitator",
+    ]
+
+
+@admin.register(Enforcement)
+class EnforcementAdmin(NoDeleteAdmin):
+    list_display = ["offender", "failure_on", "due_by", "proposed_action", "decision", "decided_by"]
+    list_filter = ["proposed_action", "decision"]
+    search_fields = ["offender__crn", "offender__last_name"]
+    list_select_related = ["offender", "decided_by"]
+    date_hierarchy = "due_by"
+
+
+@admin.register(Notice)
+class NoticeAdmin(NoDeleteAdmin):
+    list_display = ["offender", "kind", "created_at", "acknowledged_at", "acknowledged_by"]
+    list_filter = ["kind"]
+    search_fields = ["offender__crn", "offender__last_name", "message"]
+    list_select_related = ["offender", "acknowledged_by"]
+
+
+@admin.register(RiskReview)
+class RiskReviewAdmin(NoDeleteAdmin):
+    list_display = ["offender", "oasys_on", "risk_before", "risk_of_serious_harm", "recorded_by"]
+    list_filter = ["risk_of_serious_harm"]
+    search_fields = ["offender__crn", "offender__last_name"]
+    list_select_related = ["offender", "recorded_by"]
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(NoDeleteAdmin):
+    list_display = ["offender", "on", "purpose", "attended"]
+    search_fields = ["offender__crn", "offender__last_name", "purpose"]
+    list_select_related = ["offender"]
+
+
+class TargetProgressInline(admin.TabularInline):
+    model = TargetProgress
+    extra = 0
+    can_delete = False
+
+
+@admin.register(EndOfProgrammeReport)
+class EndOfProgrammeReportAdmin(NoDeleteAdmin):
+    list_display = ["referral", "version", "status", "author", "submitted_at"]
+    list_filter = ["status"]
+    search_fields = ["referral__offender__crn", "referral__offender__last_name"]
+    list_select_related = ["referral__offender", "referral__programme", "author"]
+    inlines = [TargetProgressInline]
+
+
+class RecommendationNoteInline(admin.TabularInline):
+    model = RecommendationNote
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(NoDeleteAdmin):
+    list_display = ["referral", "number", "status", "owner", "due_on"]
+    list_filter = ["status"]
+    search_fields = ["referral__offender__crn", "text"]
+    list_select_related = ["referral__offender", "referral__programme", "owner"]
+    inlines = [RecommendationNoteInline]
+
+
+@admin.register(HandoverMeeting)
+class HandoverMeetingAdmin(NoDeleteAdmin):
+    list_display = [
+        "referral",
+        "held_on",
+        "place",
+        "offender_attended",
+        "facilitator_attended",
+        "offender_manager_attended",
+    ]
+    search_fields = ["referral__offender__crn", "referral__offender__last_name"]
+    list_select_related = ["referral__offender", "referral__programme"]
+
+
+@admin.register(Reassessment)
+class ReassessmentAdmin(NoDeleteAdmin):
+    list_display = ["referral", "oasys_on", "risk_of_serious_harm", "rm2000_category"]
+    search_fields = ["referral__offender__crn", "referral__offender__last_name"]
+    list_select_related = ["referral__offender", "referral__programme"]
+
+
+@admin.register(TargetProgress)
+class TargetProgressAdmin(NoDeleteAdmin):
+    list_display = ["report", "target"]
+    list_select_related = ["report__referral__offender", "target__programme"]
+    search_fields = ["report__referral__offender__crn"]
+
+
+@admin.register(RecommendationNote)
+class RecommendationNoteAdmin(NoDeleteAdmin):
+    list_display = ["recommendation", "on", "by"]
+    list_select_related = ["recommendation__referral__offender", "by"]
+    search_fields = ["recommendation__referral__offender__crn", "text"]
