@@ -136,3 +136,9 @@ def test_editing_keeps_the_record_and_shows_the_change_in_history(login, alice):
     page = client.get(offender.get_absolute_url()).content.decode()
     assert "Before" in page and "After" in page
     assert str(alice) in page
+
+
+def test_the_error_summary_links_to_the_first_radio_of_a_missing_choice(login, alice):
+    content = login(alice).post(reverse("referrals:offender_create"), {}).content.decode()
+    assert 'href="#id_gender_1"' in content
+    assert 'id="id_gender_1"' in content
