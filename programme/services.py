@@ -36,6 +36,7 @@ from programme.models import (
 )
 from referrals.eligibility import add_months
 from referrals.models import (
+    AgeBand,
     ClosingReason,
     PreProgrammeChecklist,
     Programme,
@@ -65,6 +66,22 @@ def session_dates(
     return dates
 
 
+YOUNG_GROUP_TOO_FEW = (
+    "A 17–21 {programme} group runs only when enough referrals wait: {waiting} of the "
+    "{threshold} needed are waiting in this office"
+)
+
+
+def young_referrals_waiting(*, programme: Programme, office: Office, on: date) -> int:
+    """Waiting referrals of the office who will be in the 17–21 band on the given date."""
+    waiting = Referral.objects.waiting().filter(programme=programme, offender__office=office)
+    return sum(
+        1
+        for born in waiting.values_list("offender__date_of_birth", flat=True)
+        if programme.age_band(born, on) == AgeBand.YOUNG
+    )
+
+
 @transaction.atomic
 def group_create(
     *,
@@ -81,6 +98,16 @@ def group_create(
 ) -> Group:
     if not facilitators:
         raise ProgrammeError("A group needs at least one facilitator")
+    if age_band == AgeBand.YOUNG:
+        waiting = young_referrals_waiting(programme=programme, office=office, on=start_date)
+        if waiting < programme.young_group_threshold:
+            raise ProgrammeError(
+                YOUNG_GROUP_TOO_FEW.format(
+                    waiting=waiting,
+                    threshold=programme.young_group_threshold,
+                    programme=programme,
+                )
+            )
     group = Group.objects.create(
         programme=programme,
         age_band=age_band,
@@ -192,8 +219,6 @@ def placement_allocate(*, group: Group, referral: Referral, by: Staff) -> Placem
 
 
 def _band_label(band: str) -> str:
-    from referrals.models import AgeBand
-
     return AgeBand(band).label
 
 
@@ -642,11 +667,19 @@ def projected_finish(*, placement: Placement, today: date) -> Projection:
     projection = Projection(
         finish=finish, sessions_left=len(left), catch_ups_outstanding=outstanding
     )
-    order_end = placement.referral.offender.order_end
-    if finish and finish > order_end:
+    offender = placement.referral.offender
+    order = offender.get_order_type_display().lower()
+    room = timedelta(days=placement.group.programme.handover_due_days)
+    if finish and finish > offender.order_end:
         projection.warning = (
-            f"He would finish on {finish:%-d %B %Y}, after his {placement.referral.offender.get_order_type_display().lower()} "
-            f"ends on {order_end:%-d %B %Y}"
+            f"He would finish on {finish:%-d %B %Y}, after his {order} ends on "
+            f"{offender.order_end:%-d %B %Y}"
+        )
+    elif finish and finish + room > offender.order_end:
+        projection.warning = (
+            f"He would finish on {finish:%-d %B %Y}, leaving less than {room.days} days before "
+            f"his {order} ends on {offender.order_end:%-d %B %Y} for the post-programme work "
+            "(report, three-way handover, risk re-assessment)"
         )
     return projection
 

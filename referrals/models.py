@@ -362,6 +362,7 @@ class ReferralError(Exception):
     """A refused referral action; the message is shown to the user as it is."""
 
 
+@pghistory.track()
 class StatusTransition(models.Model):
     """An allowed move between two referral statuses (data: admins may change them)."""
 

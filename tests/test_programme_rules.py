@@ -2,7 +2,7 @@
 restart and enforcement."""
 
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -544,3 +544,33 @@ def test_a_withdrawn_man_gives_up_his_place_and_leaves_later_registers(
     complete_checklist(again)
     again.move_to("awaiting_allocation", by=alice)
     assert placement_allocate(group=group, referral=again, by=pat)
+
+
+def test_a_young_group_needs_enough_referrals_waiting(pat, fern, alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Programme.objects.filter(code="isotp").update(young_group_threshold=2)
+    start = date(2026, 2, 2)
+    young = dict(
+        date_of_birth=start - timedelta(days=365 * 19),
+        order_start=timezone.localdate(),
+        order_end=timezone.localdate() + timedelta(days=800),
+    )
+    make_referral(make_offender(alice, **young), alice, assessed_on=timezone.localdate())
+    with pytest.raises(ProgrammeError, match="1 of the 2 needed are waiting"):
+        make_group(pat, [fern], age_band="17_21", start_date=start)
+    make_referral(make_offender(alice, **young), alice, assessed_on=timezone.localdate())
+    assert make_group(pat, [fern], age_band="17_21", start_date=start)
+
+
+def test_projection_warns_when_too_little_time_is_left_for_post_programme_work(pat, fern, alice):
+    group = make_group(pat, [fern], start_date=date(2026, 2, 2))
+    last = group.sessions.order_by("number").last().date
+    man = make_offender(alice, order_start=date(2026, 1, 5), order_end=last + timedelta(days=10))
+    Programme.objects.filter(code="isotp").update(minimum_supervision_months=6)
+    placement = make_placement(group, man, alice, by=pat)
+    projection = projected_finish(placement=placement, today=date(2026, 1, 20))
+    assert "leaving less than 28 days" in projection.warning
+    assert "for the post-programme work" in projection.warning
