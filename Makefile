@@ -58,6 +58,7 @@ demo-data: setup
 	$(RUN_ENV) $(PYTHON) manage.py seed_demo
 
 run: demo-data
+	@echo "Open http://127.0.0.1:8000 and sign in with one of the accounts listed above."
 	$(RUN_ENV) $(PYTHON) manage.py runserver 127.0.0.1:8000
 
 test: $(VENV)/.installed assets database chromium
