@@ -34,7 +34,7 @@ class GovDateField(DateInputField):
             if len(str(year)) != 4:
                 raise ValueError
             return date(day=int(day), month=int(month), year=int(year))
-        except ValueError:
+        except (ValueError, OverflowError):
             raise ValidationError(
                 REAL_DATE_MESSAGE.format(label=self._label_for_messages), code="invalid_date"
             ) from None

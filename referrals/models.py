@@ -35,7 +35,8 @@ def age_on(date_of_birth: date, on: date) -> int:
 
 class OffenderQuerySet(models.QuerySet):
     def search(self, query: str):
-        query = (query or "").strip()
+        # PostgreSQL refuses NUL characters in a string; they are never part of a name.
+        query = (query or "").replace("\x00", "").strip()
         if not query:
             return self
         condition = Q(crn__iexact=query)

@@ -276,3 +276,12 @@ def test_a_facilitator_cannot_open_the_referral_pack_before_allocation(login, fe
     referral = make_ready_referral(make_offender(alice), alice)
     response = login(fern).get(reverse("referrals:referral_pack_pdf", args=[referral.pk]))
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("value", ["", "abc", "12x"])
+def test_allocating_nobody_or_nonsense_gets_a_message_not_an_error(login, pat, group, value):
+    response = login(pat).post(
+        reverse("programme:group_allocate", args=[group.pk]), {"referral": value}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Choose someone from the waiting list to allocate" in response.content.decode()

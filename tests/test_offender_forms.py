@@ -142,3 +142,20 @@ def test_the_error_summary_links_to_the_first_radio_of_a_missing_choice(login, a
     content = login(alice).post(reverse("referrals:offender_create"), {}).content.decode()
     assert 'href="#id_gender_1"' in content
     assert 'id="id_gender_1"' in content
+
+
+@pytest.mark.parametrize(
+    ("day", "month", "year"),
+    [
+        ("99999999999999999999", "1", "1990"),
+        ("0", "1", "1990"),
+        ("1", "13", "1990"),
+        ("1", "1", "90"),
+        ("x", "1", "1990"),
+    ],
+)
+def test_nonsense_dates_get_a_message_not_an_error(login, alice, day, month, year):
+    data = valid_form_data(date_of_birth_0=day, date_of_birth_1=month, date_of_birth_2=year)
+    response = login(alice).post(reverse("referrals:offender_create"), data)
+    assert response.status_code == 200
+    assert "Date of birth must be a real date" in response.content.decode()

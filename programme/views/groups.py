@@ -107,9 +107,11 @@ def group_allocate(request, pk: int):
     group = get_group_for_user(request.user, pk)
     if not can_manage_groups(request.user):
         raise Http404("Only programme managers allocate places")
-    referral = get_object_or_404(
-        referrals_visible_to(request.user), pk=request.POST.get("referral")
-    )
+    referral_id = request.POST.get("referral", "")
+    if not referral_id.isdigit():
+        messages.error(request, "Choose someone from the waiting list to allocate")
+        return redirect(group)
+    referral = get_object_or_404(referrals_visible_to(request.user), pk=int(referral_id))
     try:
         placement_allocate(group=group, referral=referral, by=request.user)
     except ProgrammeError as error:
