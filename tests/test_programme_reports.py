@@ -233,7 +233,7 @@ def test_the_group_register_is_a_grid_of_members_and_codes_in_blocks_of_sessions
 def test_the_group_register_names_the_group_where_a_crn_would_be(login, fern, group):
     text = text_of(login(fern).get(register_url(group)))
 
-    header = f"i-SOTP 21+ group, Riverside probation office, room 2, CRN n/a (group {group.pk})"
+    header = f"i-SOTP 21+ group, Riverside probation office, room 2, Group {group.pk}"
     assert header in text
     assert "No members have been given a place in this group" in text
 

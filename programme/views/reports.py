@@ -131,7 +131,8 @@ def group_register_pdf(request, pk: int):
             "blocks": blocks,
             "report_subject_name": name,
             # The shared layout prints "CRN" before this: a group has none.
-            "report_subject_crn": f"n/a (group {group.pk})",
+            "report_subject_label": "Group",
+            "report_subject_crn": group.pk,
             "report_date": timezone.localdate(),
         },
         filename=f"group-register-{group.pk}.pdf",
