@@ -159,3 +159,14 @@ def get_report_for_user(user: Staff, pk: int):
         raise Http404("No such report") from None
     get_referral_after_programme(user, report.referral_id)
     return report
+
+
+def get_appointment_for_offender_manager(user: Staff, pk: int):
+    from programme.models import Appointment
+
+    try:
+        return Appointment.objects.select_related("offender").get(
+            pk=pk, offender__offender_manager=user
+        )
+    except Appointment.DoesNotExist:
+        raise Http404("No such appointment") from None

@@ -30,6 +30,7 @@ from programme.models import (
     RecommendationNote,
     RecommendationStatus,
     ReportStatus,
+    RiskReview,
     TargetProgress,
     add_working_days,
     propose_enforcement,
@@ -38,6 +39,7 @@ from referrals.eligibility import add_months
 from referrals.models import (
     AgeBand,
     ClosingReason,
+    Offender,
     PreProgrammeChecklist,
     Programme,
     Referral,
@@ -289,7 +291,7 @@ def register_save(
             "recorded once it has been held"
         )
     programme = session.group.programme
-    members = {p.pk: p for p in _members_at(session).select_for_update(of=("self",))}
+    members = {p.pk: p for p in members_at(session).select_for_update(of=("self",))}
     existing = {a.placement_id: a for a in session.attendances.all()}
     outstanding = outstanding_catch_ups(list(members.values()))
     errors: dict[int, str] = {}
@@ -357,7 +359,7 @@ def register_save(
     return result
 
 
-def _members_at(session: GroupSession):
+def members_at(session: GroupSession):
     """Members with a place when the session runs: active now, or ended on or after it.
 
     A man whose referral was closed by hand (withdrawn, deselected, recalled) leaves the
@@ -954,3 +956,39 @@ def referral_close(*, referral: Referral, by: Staff) -> Referral:
         note="Report submitted, handover held, risk re-assessed, recommendations closed",
     )
     return referral
+
+
+# --- Risk during supervision ----------------------------------------------------------------
+
+
+def risk_before_review(offender) -> tuple[str, str]:
+    """His risk of serious harm before a new review, and where it comes from: his latest risk
+    review, or, before any, his latest assessment that recorded one. ("", "") if neither."""
+    latest = offender.risk_reviews.order_by("-oasys_on", "-pk").first()
+    if latest:
+        return latest.risk_of_serious_harm, f"risk review of {latest.oasys_on:%-d %B %Y}"
+    assessment = offender.assessments.exclude(risk_of_serious_harm="").first()
+    if assessment:
+        return (
+            assessment.risk_of_serious_harm,
+            f"assessment of {assessment.assessed_on:%-d %B %Y}",
+        )
+    return "", ""
+
+
+@transaction.atomic
+def risk_review_record(
+    *, offender, oasys_on: date, risk_of_serious_harm: str, what_changed: str, by: Staff
+):
+    """Record an OASys review, keeping the risk it replaces. The offender row is locked so
+    that two reviews saved at once each see the right 'before'."""
+    offender = Offender.objects.select_for_update().get(pk=offender.pk)
+    before, _source = risk_before_review(offender)
+    return RiskReview.objects.create(
+        offender=offender,
+        oasys_on=oasys_on,
+        risk_before=before,
+        risk_of_serious_harm=risk_of_serious_harm,
+        what_changed=what_changed,
+        recorded_by=by,
+    )

@@ -531,9 +531,9 @@ def test_a_withdrawn_man_gives_up_his_place_and_leaves_later_registers(
     with pytest.raises(RegisterRefused, match="not a member"):
         record(session(group, 2), placement, "attended", fern)
     # He stays on the register he was recorded at, and can be referred and placed again.
-    from programme.services import _members_at
+    from programme.services import members_at
 
-    assert placement in _members_at(session(group, 1))
+    assert placement in members_at(session(group, 1))
     from referrals.services import referral_create
 
     again = referral_create(

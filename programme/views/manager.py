@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from isotp.models import AccessLog, Staff
 from programme.access import (
     can_decide_enforcement,
+    get_appointment_for_offender_manager,
     get_enforcement_for_user,
     get_notice_for_offender_manager,
     groups_visible_to,
@@ -24,7 +25,6 @@ from programme.forms_manager import (
     RiskReviewForm,
 )
 from programme.models import (
-    Appointment,
     CatchUp,
     Enforcement,
     EnforcementDecisionType,
@@ -37,7 +37,12 @@ from programme.models import (
     Recommendation,
     ReportStatus,
 )
-from programme.services import enforcement_decide, projected_finish
+from programme.services import (
+    enforcement_decide,
+    projected_finish,
+    risk_before_review,
+    risk_review_record,
+)
 from programme.services import notice_acknowledge as notice_acknowledge_service
 from referrals.access import get_offender_for_user
 from referrals.models import Offender, Referral, ReferralStatus, RiskLevel
@@ -68,31 +73,6 @@ def _get_own_offender(user: Staff, pk: int) -> Offender:
     if offender.offender_manager_id != user.pk:
         raise Http404("Only his offender manager can do this")
     return offender
-
-
-def _get_appointment_for_offender_manager(user: Staff, pk: int) -> Appointment:
-    # Belongs in programme/access.py with the other helpers (not this module's to edit).
-    try:
-        return Appointment.objects.select_related("offender").get(
-            pk=pk, offender__offender_manager=user
-        )
-    except Appointment.DoesNotExist:
-        raise Http404("No such appointment") from None
-
-
-def risk_before_review(offender: Offender) -> tuple[str, str]:
-    """His risk of serious harm before a new review, and where it comes from: his latest risk
-    review, or, before any, his latest assessment that recorded one. ("", "") if neither."""
-    latest = offender.risk_reviews.order_by("-oasys_on", "-pk").first()
-    if latest:
-        return latest.risk_of_serious_harm, f"risk review of {latest.oasys_on:%-d %B %Y}"
-    assessment = offender.assessments.exclude(risk_of_serious_harm="").first()
-    if assessment:
-        return (
-            assessment.risk_of_serious_harm,
-            f"assessment of {assessment.assessed_on:%-d %B %Y}",
-        )
-    return "", ""
 
 
 # --- The offender manager's actions ----------------------------------------------------------
@@ -323,11 +303,14 @@ def risk_review_create(request, pk: int):
     before, source = risk_before_review(offender)
     form = RiskReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        review = form.save(commit=False)
-        review.offender = offender
-        review.risk_before = before
-        review.recorded_by = request.user
-        review.save()
+        review = risk_review_record(
+            offender=offender,
+            oasys_on=form.cleaned_data["oasys_on"],
+            risk_of_serious_harm=form.cleaned_data["risk_of_serious_harm"],
+            what_changed=form.cleaned_data["what_changed"],
+            by=request.user,
+        )
+        before = review.risk_before
         after = review.get_risk_of_serious_harm_display()
         change = f"{RiskLevel(before).label} → {after}" if before else after
         messages.success(request, f"Risk review recorded: risk of serious harm {change}")
@@ -364,7 +347,7 @@ def appointment_create(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def appointment_edit(request, pk: int):
-    appointment = _get_appointment_for_offender_manager(request.user, pk)
+    appointment = get_appointment_for_offender_manager(request.user, pk)
     offender = appointment.offender
     form = AppointmentForm(request.POST if request.method == "POST" else None, instance=appointment)
     if request.method == "POST" and form.is_valid():

@@ -19,9 +19,9 @@ from programme.services import (
     CATCH_UP_OUTSTANDING,
     RegisterEntry,
     RegisterRefused,
-    _members_at,
     catch_up_record,
     feedback_send,
+    members_at,
     outstanding_catch_ups,
     projected_finish,
     register_save,
@@ -29,7 +29,7 @@ from programme.services import (
 
 
 def _register_rows(session, data=None, mark_all=False):
-    members = list(_members_at(session).order_by("referral__offender__last_name"))
+    members = list(members_at(session).order_by("referral__offender__last_name"))
     existing = {a.placement_id: a for a in session.attendances.all()}
     outstanding = outstanding_catch_ups(members)
     rows = []
