@@ -22,10 +22,12 @@ from programme.models import (
     EnforcementDecisionType,
     Group,
     GroupSession,
+    HandoverMeeting,
     Notice,
     NoticeKind,
     Placement,
     ProgrammeError,
+    Reassessment,
     Recommendation,
     RecommendationNote,
     RecommendationStatus,
@@ -992,3 +994,29 @@ def risk_review_record(
         what_changed=what_changed,
         recorded_by=by,
     )
+
+
+# --- Handover and re-assessment -------------------------------------------------------------
+
+HANDOVER_BEFORE_REPORT = (
+    "The handover meeting follows the end-of-programme report, not yet submitted"
+)
+
+
+@transaction.atomic
+def handover_record(*, referral: Referral, by: Staff, **details) -> HandoverMeeting:
+    """Record a three-way handover meeting; one that any of the three missed is kept too, but
+    only a meeting with all three counts towards closing."""
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if latest_submitted_report(referral) is None:
+        raise ProgrammeError(HANDOVER_BEFORE_REPORT)
+    return HandoverMeeting.objects.create(referral=referral, recorded_by=by, **details)
+
+
+@transaction.atomic
+def reassessment_record(*, referral: Referral, by: Staff, **details) -> Reassessment:
+    """The post-programme OASys and RM2000 re-assessment."""
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if referral.status not in (ReferralStatus.POST_PROGRAMME, ReferralStatus.PROGRAMME_COMPLETE):
+        raise ProgrammeError("His risk is re-assessed once he has completed the programme")
+    return Reassessment.objects.create(referral=referral, recorded_by=by, **details)

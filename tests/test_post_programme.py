@@ -409,3 +409,18 @@ def test_an_overdue_handover_is_marked_on_the_actions_page(login, completed, fer
     (referral,) = response.context["after_programme"]
     assert referral.handover_overdue
     assert "Overdue" in response.content.decode()
+
+
+def test_risk_is_re_assessed_only_after_the_programme(placement, alice):
+    from programme.services import reassessment_record
+
+    with pytest.raises(ProgrammeError, match="once he has completed the programme"):
+        reassessment_record(
+            referral=placement.referral,
+            by=alice,
+            oasys_on=date(2026, 3, 2),
+            risk_of_serious_harm="low",
+            rm2000_on=date(2026, 3, 2),
+            rm2000_category="low",
+            what_changed="x",
+        )

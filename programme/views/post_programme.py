@@ -25,15 +25,17 @@ from programme.forms import (
 from programme.models import (
     HandoverMeeting,
     ProgrammeError,
-    Reassessment,
     Recommendation,
     ReportStatus,
 )
 from programme.services import (
+    HANDOVER_BEFORE_REPORT,
     closing_missing,
     handover_due_on,
     handover_held,
+    handover_record,
     latest_submitted_report,
+    reassessment_record,
     recommendation_update,
     report_missing,
     report_save,
@@ -221,15 +223,11 @@ def _get_run_referral(request, pk: int):
 def handover_create(request, pk: int):
     referral = _get_run_referral(request, pk)
     if latest_submitted_report(referral) is None:
-        messages.error(
-            request, "The handover meeting follows the end-of-programme report, not yet submitted"
-        )
+        messages.error(request, HANDOVER_BEFORE_REPORT)
         return redirect("programme:post_programme", pk=referral.pk)
     form = HandoverForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        meeting = HandoverMeeting.objects.create(
-            referral=referral, recorded_by=request.user, **form.cleaned_data
-        )
+        meeting = handover_record(referral=referral, by=request.user, **form.cleaned_data)
         if meeting.all_attended:
             messages.success(request, "Handover meeting recorded with all three present")
         else:
@@ -271,11 +269,13 @@ def reassessment_create(request, pk: int):
     referral = _get_run_referral(request, pk)
     form = ReassessmentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        Reassessment.objects.create(
-            referral=referral, recorded_by=request.user, **form.cleaned_data
-        )
-        messages.success(request, "Post-programme risk re-assessment recorded")
-        return redirect("programme:post_programme", pk=referral.pk)
+        try:
+            reassessment_record(referral=referral, by=request.user, **form.cleaned_data)
+        except ProgrammeError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Post-programme risk re-assessment recorded")
+            return redirect("programme:post_programme", pk=referral.pk)
     return render(
         request,
         "programme/reassessment_form.html",
