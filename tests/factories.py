@@ -147,3 +147,32 @@ def record(session, placement, outcome: str, by: Staff, **fields):
         entries=[RegisterEntry(placement=placement, outcome=outcome, **fields)],
         by=by,
     )
+
+
+def make_handover(referral, by: Staff, **fields):
+    """A three-way handover meeting, all three present unless told otherwise."""
+    from programme.models import HandoverMeeting
+
+    values = {
+        "held_on": date(2026, 3, 16),
+        "place": "Riverside probation office",
+        "offender_attended": True,
+        "facilitator_attended": True,
+        "offender_manager_attended": True,
+    }
+    values.update(fields)
+    return HandoverMeeting.objects.create(referral=referral, recorded_by=by, **values)
+
+
+def make_reassessment(referral, by: Staff, **fields):
+    from programme.models import Reassessment
+
+    values = {
+        "oasys_on": date(2026, 3, 20),
+        "risk_of_serious_harm": "low",
+        "rm2000_on": date(2026, 3, 20),
+        "rm2000_category": "low",
+        "what_changed": "Completed the programme",
+    }
+    values.update(fields)
+    return Reassessment.objects.create(referral=referral, recorded_by=by, **values)

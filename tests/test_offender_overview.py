@@ -15,8 +15,6 @@ from programme.models import (
     EndOfProgrammeReport,
     Enforcement,
     EnforcementDecisionType,
-    HandoverMeeting,
-    Reassessment,
     Recommendation,
     ReportStatus,
     RiskReview,
@@ -27,10 +25,12 @@ from referrals.models import Offender, Programme, ReferralStatus, ReferralStatus
 from tests.factories import (
     make_assessment,
     make_group,
+    make_handover,
     make_offence,
     make_offender,
     make_placement,
     make_ready_referral,
+    make_reassessment,
     make_referral,
     record,
 )
@@ -116,23 +116,15 @@ def close_as_complete(placement, alice, fern):
     Recommendation.objects.create(
         referral=referral, number=1, text="Continue one-to-one work", status="done"
     )
-    HandoverMeeting.objects.create(
-        referral=referral,
-        held_on=date(2026, 3, 16),
-        place="Riverside probation office",
-        offender_attended=True,
-        facilitator_attended=True,
-        offender_manager_attended=True,
-        recorded_by=alice,
-    )
-    Reassessment.objects.create(
-        referral=referral,
+    make_handover(referral, alice, held_on=date(2026, 3, 16))
+    make_reassessment(
+        referral,
+        alice,
         oasys_on=date(2026, 3, 20),
         risk_of_serious_harm="medium",
         rm2000_on=date(2026, 3, 20),
         rm2000_category="low",
         what_changed="Completed the programme",
-        recorded_by=alice,
     )
     referral.move_to(ReferralStatus.PROGRAMME_COMPLETE, by=alice, automatic=True)
     return referral
@@ -389,14 +381,12 @@ def test_the_timeline_shows_the_post_programme_work_and_the_closure(
 
 
 def test_a_handover_someone_missed_is_marked_incomplete(login, alice, completed_placement):
-    HandoverMeeting.objects.create(
-        referral=completed_placement.referral,
+    make_handover(
+        completed_placement.referral,
+        alice,
         held_on=date(2026, 3, 9),
         place="Riverside",
-        offender_attended=True,
         facilitator_attended=False,
-        offender_manager_attended=True,
-        recorded_by=alice,
     )
     response = open_overview(login(alice), completed_placement.offender)
     meeting = next(e for e in response.context["timeline"] if e.title.startswith("Three-way"))
@@ -538,15 +528,7 @@ def test_the_post_programme_overview_runs_the_same_queries_before_and_after_the_
     url = overview_url(completed_placement.offender)
     with CaptureQueriesContext(connection) as before:
         client.get(url)
-    HandoverMeeting.objects.create(
-        referral=completed_placement.referral,
-        held_on=date(2026, 3, 9),
-        place="Riverside",
-        offender_attended=True,
-        facilitator_attended=True,
-        offender_manager_attended=True,
-        recorded_by=alice,
-    )
+    make_handover(completed_placement.referral, alice, held_on=date(2026, 3, 9), place="Riverside")
     Recommendation.objects.create(referral=completed_placement.referral, number=1, text="One")
     Recommendation.objects.create(referral=completed_placement.referral, number=2, text="Two")
     with CaptureQueriesContext(connection) as after:

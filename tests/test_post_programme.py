@@ -10,7 +10,6 @@ from programme.models import (
     EndOfProgrammeReport,
     HandoverMeeting,
     Notice,
-    Reassessment,
     Recommendation,
     TreatmentTarget,
 )
@@ -25,7 +24,14 @@ from programme.services import (
     report_submit,
 )
 from referrals.models import Programme, ReferralStatus
-from tests.factories import make_group, make_offender, make_placement, record
+from tests.factories import (
+    make_group,
+    make_handover,
+    make_offender,
+    make_placement,
+    make_reassessment,
+    record,
+)
 from tests.pdf_text import assert_accessible_pdf, pdf_text
 
 
@@ -61,23 +67,15 @@ def write_report(referral, fern, recommendations=("Attend a Circles of Support g
 def close_all(referral, fern, alice):
     report = write_report(referral, fern)
     report_submit(report=report, by=fern)
-    HandoverMeeting.objects.create(
-        referral=referral,
-        held_on=date(2026, 3, 1),
-        place="Riverside office",
-        offender_attended=True,
-        facilitator_attended=True,
-        offender_manager_attended=True,
-        recorded_by=alice,
-    )
-    Reassessment.objects.create(
-        referral=referral,
+    make_handover(referral, alice, held_on=date(2026, 3, 1), place="Riverside office")
+    make_reassessment(
+        referral,
+        alice,
         oasys_on=date(2026, 3, 2),
         risk_of_serious_harm="low",
         rm2000_on=date(2026, 3, 2),
         rm2000_category="low",
         what_changed="Lower",
-        recorded_by=alice,
     )
     for recommendation in referral.recommendations.all():
         recommendation_update(
@@ -370,15 +368,7 @@ def test_the_handover_record_pdf_shows_the_interpreter_language(login, completed
     completed.offender.interpreter_language = "Polish"
     completed.offender.save()
     report_submit(report=write_report(completed, fern), by=fern)
-    meeting = HandoverMeeting.objects.create(
-        referral=completed,
-        held_on=date(2026, 3, 1),
-        place="Riverside office",
-        offender_attended=True,
-        facilitator_attended=True,
-        offender_manager_attended=True,
-        recorded_by=alice,
-    )
+    meeting = make_handover(completed, alice, held_on=date(2026, 3, 1), place="Riverside office")
     response = login(alice).get(reverse("programme:handover_pdf", args=[meeting.pk]))
     text = " ".join(pdf_text(response.content).split())
     assert "Interpreter needed: Polish" in text
