@@ -735,16 +735,24 @@ def _placement_for(referral: Referral) -> Placement:
 
 
 @transaction.atomic
+def report_start_refusal(referral: Referral) -> str:
+    """Why a first draft cannot be started now ("" when it can)."""
+    if referral.end_reports.exists():
+        return "The report has been submitted: to change it, make a correction"
+    if referral.status != ReferralStatus.POST_PROGRAMME:
+        return REPORT_NOT_DUE
+    return ""
+
+
 def report_start(*, referral: Referral, by: Staff):
     """The draft being written: the existing draft, or a first version."""
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     draft = referral.end_reports.filter(status=ReportStatus.DRAFT).first()
     if draft:
         return draft
-    if referral.end_reports.exists():
-        raise ProgrammeError("The report has been submitted: to change it, make a correction")
-    if referral.status != ReferralStatus.POST_PROGRAMME:
-        raise ProgrammeError(REPORT_NOT_DUE)
+    refusal = report_start_refusal(referral)
+    if refusal:
+        raise ProgrammeError(refusal)
     placement = _placement_for(referral)
     report = EndOfProgrammeReport.objects.create(
         referral=referral, author=by, attendance_summary=attendance_summary(placement)

@@ -414,3 +414,10 @@ def test_risk_is_re_assessed_only_after_the_programme(placement, alice):
             rm2000_category="low",
             what_changed="x",
         )
+
+
+def test_opening_the_report_page_creates_no_draft(login, completed, fern):
+    response = login(fern).get(reverse("programme:report_edit", args=[completed.pk]))
+    assert response.status_code == 200
+    assert "Attended 2 of 2 sessions" in response.content.decode()
+    assert not EndOfProgrammeReport.objects.exists()

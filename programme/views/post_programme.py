@@ -30,6 +30,7 @@ from programme.models import (
 )
 from programme.services import (
     HANDOVER_BEFORE_REPORT,
+    attendance_summary,
     closing_missing,
     handover_due_on,
     handover_held,
@@ -40,6 +41,7 @@ from programme.services import (
     report_missing,
     report_save,
     report_start,
+    report_start_refusal,
 )
 from programme.services import referral_close as close_referral
 from programme.services import (
@@ -89,27 +91,35 @@ def overview(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def report_edit(request, pk: int):
+    """Write the draft. Opening the page creates nothing: the draft is made on first save."""
     referral = get_referral_after_programme(request.user, pk)
     if not writes_report(request.user, referral):
         raise Http404("Only the group's facilitators write the report")
-    try:
-        report = report_start(referral=referral, by=request.user)
-    except ProgrammeError as error:
-        messages.error(request, str(error))
+    draft = referral.end_reports.filter(status=ReportStatus.DRAFT).first()
+    refusal = "" if draft else report_start_refusal(referral)
+    if refusal:
+        messages.error(request, refusal)
         return redirect("programme:post_programme", pk=referral.pk)
-    targets = [p.target for p in report.progress.select_related("target")]
-    initial = {
-        "overall_progress": report.overall_progress,
-        "risk_factors": report.risk_factors,
-        "relapse_prevention_plan": report.relapse_prevention_plan,
-        "recommendations": "\n".join(report.recommendations),
-        **{f"target_{p.target_id}": p.progress for p in report.progress.all()},
-    }
+    if draft:
+        targets = [p.target for p in draft.progress.select_related("target")]
+        initial = {
+            "overall_progress": draft.overall_progress,
+            "risk_factors": draft.risk_factors,
+            "relapse_prevention_plan": draft.relapse_prevention_plan,
+            "recommendations": "\n".join(draft.recommendations),
+            **{f"target_{p.target_id}": p.progress for p in draft.progress.all()},
+        }
+        summary, version = draft.attendance_summary, draft.version
+    else:
+        targets = list(referral.programme.treatment_targets.all())
+        initial = {}
+        summary, version = attendance_summary(referral.placement), 1
     form = ReportForm(
         request.POST if request.method == "POST" else None, initial=initial, targets=targets
     )
     if request.method == "POST" and form.is_valid():
         try:
+            report = report_start(referral=referral, by=request.user)
             report_save(
                 report=report,
                 overall_progress=form.cleaned_data["overall_progress"],
@@ -127,7 +137,13 @@ def report_edit(request, pk: int):
     return render(
         request,
         "programme/report_form.html",
-        {"form": form, "report": report, "referral": referral, "offender": referral.offender},
+        {
+            "form": form,
+            "summary": summary,
+            "version": version,
+            "referral": referral,
+            "offender": referral.offender,
+        },
     )
 
 

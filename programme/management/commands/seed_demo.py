@@ -137,7 +137,9 @@ class Command(BaseCommand):
         manager, facilitator = staff["om.accredited"], staff["facilitator"]
         programme_manager = staff["programme.manager"]
 
-        def refer(first: str, last: str, crn: str, ready: bool):
+        def refer(first: str, last: str, crn: str, ready: bool, start: date = date(2026, 6, 1)):
+            # Dates run from the order's start: assessed before it, ready a month after.
+            start_offset = start - date(2026, 6, 1)
             offender = Offender.objects.create(
                 crn=crn,
                 first_name=first,
@@ -147,31 +149,31 @@ class Command(BaseCommand):
                 offender_manager=manager,
                 office=office,
                 order_type=OrderType.COMMUNITY_ORDER,
-                order_start=date(2026, 6, 1),
-                order_end=date(2029, 5, 31),
+                order_start=start,
+                order_end=start + timedelta(days=3 * 365),
                 needs_large_print=last == "Largeprintman",
             )
             Offence.objects.create(
                 offender=offender,
                 description=OFFENCES[0][0],
                 internet_related_sexual=True,
-                conviction_date=date(2026, 5, 20),
+                conviction_date=date(2026, 5, 20) + start_offset,
             )
             assessment = assessment_record(
                 offender=offender,
                 assessment=Assessment(
                     stage="pre_sentence",
-                    assessed_on=date(2026, 5, 10),
+                    assessed_on=date(2026, 5, 10) + start_offset,
                     internet_offence_confirmed=True,
-                    oasys_completed_on=date(2026, 5, 1),
+                    oasys_completed_on=date(2026, 5, 1) + start_offset,
                     risk_of_serious_harm="medium",
-                    rm2000_completed_on=date(2026, 5, 2),
+                    rm2000_completed_on=date(2026, 5, 2) + start_offset,
                     rm2000_category="medium",
                 ),
                 by=manager,
             )
             referral = referral_create(
-                assessment=assessment, by=manager, referred_on=date(2026, 6, 5)
+                assessment=assessment, by=manager, referred_on=date(2026, 6, 5) + start_offset
             )
             if ready:
                 checklist = referral.checklist
@@ -183,7 +185,7 @@ class Command(BaseCommand):
                     "understands_requirements_on",
                     "interview_on",
                 ):
-                    setattr(checklist, field, date(2026, 7, 1))
+                    setattr(checklist, field, date(2026, 7, 1) + start_offset)
                 checklist.additional_reports_not_available = True
                 checklist.interview_attended = True
                 checklist.interview_outcome = "suitable"
@@ -222,3 +224,28 @@ class Command(BaseCommand):
             if session.number == 4:
                 entries[1] = RegisterEntry(placement=placements[1], outcome="unacceptable_absence")
             register_save(session=session, entries=entries, by=facilitator)
+
+        # An earlier group, finished: Derek completed every session and awaits his
+        # end-of-programme report, handover and the rest of the post-programme work.
+        earlier = group_create(
+            programme=Programme.objects.get(code="isotp"),
+            age_band="21_plus",
+            office=office,
+            venue="Riverside probation office, room 3",
+            facilitators=[facilitator],
+            treatment_manager=None,
+            start_date=date(2025, 11, 3),
+            weekday=0,
+            start_time=datetime.time(10, 0),
+            by=programme_manager,
+        )
+        finished = refer("Derek", "Completedson", "D800005", ready=True, start=date(2025, 9, 1))
+        finished_place = placement_allocate(group=earlier, referral=finished, by=programme_manager)
+        for session in earlier.sessions.order_by("number"):
+            register_save(
+                session=session,
+                entries=[
+                    RegisterEntry(placement=finished_place, outcome="attended", homework_done=True)
+                ],
+                by=facilitator,
+            )
