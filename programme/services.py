@@ -734,7 +734,6 @@ def _placement_for(referral: Referral) -> Placement:
     return placement
 
 
-@transaction.atomic
 def report_start_refusal(referral: Referral) -> str:
     """Why a first draft cannot be started now ("" when it can)."""
     if referral.end_reports.exists():
@@ -744,6 +743,7 @@ def report_start_refusal(referral: Referral) -> str:
     return ""
 
 
+@transaction.atomic
 def report_start(*, referral: Referral, by: Staff):
     """The draft being written: the existing draft, or a first version."""
     referral = Referral.objects.select_for_update().get(pk=referral.pk)

@@ -2,6 +2,7 @@
 re-assessment, the recommendations, and closing the referral."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -119,16 +120,17 @@ def report_edit(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            report = report_start(referral=referral, by=request.user)
-            report_save(
-                report=report,
-                overall_progress=form.cleaned_data["overall_progress"],
-                risk_factors=form.cleaned_data["risk_factors"],
-                relapse_prevention_plan=form.cleaned_data["relapse_prevention_plan"],
-                progress=form.progress,
-                recommendations=form.recommendation_lines,
-                by=request.user,
-            )
+            with transaction.atomic():  # the draft and its first text, or neither
+                report = report_start(referral=referral, by=request.user)
+                report_save(
+                    report=report,
+                    overall_progress=form.cleaned_data["overall_progress"],
+                    risk_factors=form.cleaned_data["risk_factors"],
+                    relapse_prevention_plan=form.cleaned_data["relapse_prevention_plan"],
+                    progress=form.progress,
+                    recommendations=form.recommendation_lines,
+                    by=request.user,
+                )
         except ProgrammeError as error:
             form.add_error(None, str(error))
         else:
