@@ -64,6 +64,7 @@ run: demo-data
 test: $(VENV)/.installed assets database chromium
 	$(TEST_ENV) $(PYTHON) manage.py collectstatic --no-input --verbosity 0
 	$(VENV)/bin/ruff check .
+	$(TEST_ENV) $(PYTHON) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
