@@ -13,6 +13,7 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -98,3 +99,12 @@ def render_pdf(template_name: str, context: dict, *, filename: str, request=None
     response["Content-Disposition"] = content_disposition_header(False, filename)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def report_header(person, on=None) -> dict:
+    """The shared layout's header context for a report about one person (name, CRN, date)."""
+    return {
+        "report_subject_name": person.full_name,
+        "report_subject_crn": person.crn,
+        "report_date": on or timezone.localdate(),
+    }

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from isotp.models import AccessLog
-from isotp.pdf import render_pdf
+from isotp.pdf import render_pdf, report_header
 from referrals.access import (
     can_add_offenders,
     can_manage_referral,
@@ -329,11 +329,3 @@ def referral_pack_pdf(request, pk: int):
         },
         filename=f"referral-pack-{offender.crn}.pdf",
     )
-
-
-def report_header(offender) -> dict:
-    return {
-        "report_subject_name": offender.full_name,
-        "report_subject_crn": offender.crn,
-        "report_date": timezone.localdate(),
-    }

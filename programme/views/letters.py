@@ -17,7 +17,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from isotp.models import AccessLog
-from isotp.pdf import render_pdf
+from isotp.pdf import render_pdf, report_header
 from programme.models import GroupSession, Placement, Weekday
 from programme.views.reports import clock
 from referrals.access import get_offender_for_user
@@ -146,9 +146,7 @@ def letter_context(offender: Offender, *, today: date) -> dict:
         "office": office,
         "letter": letter,
         "large_print": offender.needs_large_print,
-        "report_subject_name": offender.full_name,
-        "report_subject_crn": offender.crn,
-        "report_date": today,
+        **report_header(offender, today),
     }
 
 

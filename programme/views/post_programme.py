@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from isotp.models import AccessLog
-from isotp.pdf import render_pdf
+from isotp.pdf import render_pdf, report_header
 from programme.access import (
     get_referral_after_programme,
     get_report_for_user,
@@ -49,14 +49,6 @@ from programme.services import (
     report_correct as correct_report,
 )
 from programme.services import report_submit as submit_report
-
-
-def _header(offender) -> dict:
-    return {
-        "report_subject_name": offender.full_name,
-        "report_subject_crn": offender.crn,
-        "report_date": timezone.localdate(),
-    }
 
 
 @require_safe
@@ -224,7 +216,7 @@ def report_pdf(request, pk: int):
             "referral": referral,
             "offender": referral.offender,
             "progress": report.progress.select_related("target"),
-            **_header(referral.offender),
+            **report_header(referral.offender),
         },
         filename=f"end-of-programme-report-{referral.offender.crn}-v{report.version}.pdf",
     )
@@ -276,7 +268,7 @@ def handover_pdf(request, pk: int):
             "offender": referral.offender,
             "report": latest_submitted_report(referral),
             "recommendations": referral.recommendations.select_related("owner"),
-            **_header(referral.offender),
+            **report_header(referral.offender),
         },
         filename=f"handover-{referral.offender.crn}-{meeting.held_on}.pdf",
     )

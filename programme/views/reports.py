@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from isotp.models import AccessLog
-from isotp.pdf import render_pdf
+from isotp.pdf import render_pdf, report_header
 from programme.access import (
     enforcements_visible_to,
     get_enforcement_for_user,
@@ -86,9 +86,7 @@ def attendance_record_pdf(request, pk: int):
             "session_count": len(sessions),
             "catch_ups_used": sum(1 for c in catch_ups if not c.cancelled),
             "unacceptable_absences": outcomes.count(AttendanceOutcome.UNACCEPTABLE_ABSENCE),
-            "report_subject_name": offender.full_name,
-            "report_subject_crn": offender.crn,
-            "report_date": today,
+            **report_header(offender, today),
         },
         filename=f"attendance-record-{offender.crn}.pdf",
     )
@@ -187,9 +185,7 @@ def warning_letter_pdf(request, pk: int):
             "decided_by": decided_by,
             "decided_by_office": decided_by.office,
             "large_print": offender.needs_large_print,
-            "report_subject_name": offender.full_name,
-            "report_subject_crn": offender.crn,
-            "report_date": today,
+            **report_header(offender, today),
         },
         filename=f"warning-letter-{offender.crn}-{enforcement.failure_on}.pdf",
     )
