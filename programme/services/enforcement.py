@@ -1,0 +1,172 @@
+"""Enforcement under National Standards, the notices the offender manager acknowledges,
+and the risk reviews of supervision."""
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from isotp.models import Staff
+from programme.models import (
+    Attendance,
+    Enforcement,
+    EnforcementDecisionType,
+    Notice,
+    ProgrammeError,
+    RiskReview,
+    add_working_days,
+    propose_enforcement,
+)
+from referrals.eligibility import add_months
+from referrals.models import (
+    ClosingReason,
+    Offender,
+    Programme,
+    ReferralStatus,
+)
+
+
+def enforcement_open(attendance: Attendance, *, holidays, programme) -> Enforcement:
+    offender = attendance.placement.referral.offender
+    failure_on = attendance.session.date
+    action, why = propose_enforcement(
+        order_type=offender.order_type,
+        warnings_in_window=warnings_in_window(
+            offender=offender, before=failure_on, programme=programme
+        ),
+        warnings_allowed=programme.warnings_before_breach,
+        window_months=programme.warning_window_months,
+    )
+    return Enforcement.objects.create(
+        attendance=attendance,
+        offender=offender,
+        failure_on=failure_on,
+        due_by=add_working_days(failure_on, programme.enforcement_deadline_working_days, holidays),
+        proposed_action=action,
+        proposal_reason=why,
+    )
+
+
+def warnings_in_window(*, offender, before: date, programme: Programme) -> int:
+    """Formal warnings given to him from the window's start before this failure until now.
+
+    The window runs from the day a warning was given (Sch. 8 para 5: a warning "within the
+    previous twelve months"); one given after this failure but before its decision counts too.
+    """
+    since = add_months(before, -programme.warning_window_months)
+    return Enforcement.objects.filter(
+        offender=offender,
+        decision=EnforcementDecisionType.WARNING_GIVEN,
+        decided_on__gte=since,
+    ).count()
+
+
+# --- Enforcement ----------------------------------------------------------------------------
+
+DECISION_NEEDS_REASON = "Say why: a reason is needed when {why}"
+
+
+@transaction.atomic
+def enforcement_decide(
+    *, enforcement: Enforcement, decision: str, reason: str, by: Staff
+) -> Enforcement:
+    enforcement = Enforcement.objects.select_for_update().get(pk=enforcement.pk)
+    if not enforcement.is_pending:
+        raise ProgrammeError("A decision has already been recorded for this failure")
+    expected = {
+        "warning": EnforcementDecisionType.WARNING_GIVEN,
+        "breach": EnforcementDecisionType.BREACH_INITIATED,
+        "recall": EnforcementDecisionType.RECALL_REQUESTED,
+    }[enforcement.proposed_action]
+    if decision == EnforcementDecisionType.FOUND_ACCEPTABLE and not reason.strip():
+        raise ProgrammeError(DECISION_NEEDS_REASON.format(why="the absence is found acceptable"))
+    if decision != expected and not reason.strip():
+        raise ProgrammeError(
+            DECISION_NEEDS_REASON.format(
+                why="the decision differs from the action the policy proposes"
+            )
+        )
+    enforcement.decision = decision
+    enforcement.decision_reason = reason
+    enforcement.decided_by = by
+    enforcement.decided_on = timezone.localdate()
+    enforcement.save()
+    if decision == EnforcementDecisionType.WARNING_GIVEN:
+        _refresh_pending_proposals(enforcement)
+    if decision == EnforcementDecisionType.BREACH_INITIATED:
+        referral = enforcement.attendance.placement.referral
+        breach_reason = ClosingReason.objects.filter(status=ReferralStatus.BREACH).first()
+        if referral.status in (ReferralStatus.ON_PROGRAMME, ReferralStatus.SCHEDULED):
+            referral.move_to(ReferralStatus.BREACH, by=by, reason=breach_reason, note=reason)
+    return enforcement
+
+
+def _refresh_pending_proposals(decided: Enforcement) -> None:
+    """A warning just given changes what the policy proposes for his other pending failures."""
+    programme = decided.attendance.placement.referral.programme
+    for pending in (
+        Enforcement.objects.pending().filter(offender=decided.offender).exclude(pk=decided.pk)
+    ):
+        action, why = propose_enforcement(
+            order_type=pending.offender.order_type,
+            warnings_in_window=warnings_in_window(
+                offender=pending.offender, before=pending.failure_on, programme=programme
+            ),
+            warnings_allowed=programme.warnings_before_breach,
+            window_months=programme.warning_window_months,
+        )
+        pending.proposed_action, pending.proposal_reason = action, why
+        pending.save(update_fields=["proposed_action", "proposal_reason"])
+
+
+# --- Notices ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notice_acknowledge(*, notice: Notice, action_taken: str, by: Staff) -> Notice:
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    if notice.acknowledged_at:
+        raise ProgrammeError("This has already been acknowledged")
+    if not action_taken.strip():
+        raise ProgrammeError("Say what you did about it")
+    notice.acknowledged_at = timezone.now()
+    notice.acknowledged_by = by
+    notice.action_taken = action_taken
+    notice.save()
+    return notice
+
+
+# --- Risk during supervision ----------------------------------------------------------------
+
+
+def risk_before_review(offender) -> tuple[str, str]:
+    """His risk of serious harm before a new review, and where it comes from: his latest risk
+    review, or, before any, his latest assessment that recorded one. ("", "") if neither."""
+    latest = offender.risk_reviews.order_by("-oasys_on", "-pk").first()
+    if latest:
+        return latest.risk_of_serious_harm, f"risk review of {latest.oasys_on:%-d %B %Y}"
+    assessment = offender.assessments.exclude(risk_of_serious_harm="").first()
+    if assessment:
+        return (
+            assessment.risk_of_serious_harm,
+            f"assessment of {assessment.assessed_on:%-d %B %Y}",
+        )
+    return "", ""
+
+
+@transaction.atomic
+def risk_review_record(
+    *, offender, oasys_on: date, risk_of_serious_harm: str, what_changed: str, by: Staff
+):
+    """Record an OASys review, keeping the risk it replaces. The offender row is locked so
+    that two reviews saved at once each see the right 'before'."""
+    offender = Offender.objects.select_for_update().get(pk=offender.pk)
+    before, _source = risk_before_review(offender)
+    return RiskReview.objects.create(
+        offender=offender,
+        oasys_on=oasys_on,
+        risk_before=before,
+        risk_of_serious_harm=risk_of_serious_harm,
+        what_changed=what_changed,
+        recorded_by=by,
+    )

@@ -1,0 +1,379 @@
+"""The register and what it sets off: catch-ups, the end of an attempt past the catch-up
+limit, completion, and his projected finish."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from isotp.models import Staff
+from programme.models import (
+    ENFORCEABLE_OUTCOMES,
+    Attendance,
+    AttendanceOutcome,
+    CatchUp,
+    Enforcement,
+    EnforcementDecisionType,
+    GroupSession,
+    Notice,
+    NoticeKind,
+    Placement,
+    ProgrammeError,
+)
+from programme.services.enforcement import enforcement_open
+from programme.services.scheduling import bank_holidays, members_at
+from referrals.models import (
+    ClosingReason,
+    PreProgrammeChecklist,
+    Referral,
+    ReferralStatus,
+    ReferralStatusChange,
+)
+
+# --- The register ---------------------------------------------------------------------------
+
+
+@dataclass
+class RegisterEntry:
+    placement: Placement
+    outcome: str
+    absence_reason: str = ""
+    minutes_late: int = 0
+    homework_done: bool | None = None
+    note: str = ""
+    risk_relevant: bool = False
+    change_reason: str = ""
+
+
+@dataclass
+class RegisterOutcome:
+    restarted: list[Placement] = field(default_factory=list)
+    completed: list[Placement] = field(default_factory=list)
+
+
+class RegisterRefused(ProgrammeError):
+    """Some entries broke a rule; nothing was saved. `errors` maps placement ids to messages."""
+
+    def __init__(self, errors: dict[int, str]):
+        super().__init__("The register was not saved: " + "; ".join(errors.values()))
+        self.errors = errors
+
+
+CATCH_UP_OUTSTANDING = (
+    "Catch-up for session {numbers} outstanding: he must do it before he can be recorded "
+    "as attending a later session"
+)
+CHANGE_NEEDS_REASON = "Give a reason for changing the recorded outcome ({old} to {new})"
+
+
+def outstanding_catch_ups(placements) -> dict[int, list[int]]:
+    """For each placement id, the session numbers whose catch-up is still to be done."""
+    outstanding: dict[int, list[int]] = {}
+    rows = CatchUp.objects.filter(
+        placement__in=placements, completed=False, cancelled=False
+    ).values_list("placement_id", "session__number")
+    for placement_id, number in rows.order_by("session__number"):
+        outstanding.setdefault(placement_id, []).append(number)
+    return outstanding
+
+
+@transaction.atomic
+def register_save(
+    *, session: GroupSession, entries: list[RegisterEntry], by: Staff
+) -> RegisterOutcome:
+    """Record a session's register. All or nothing: a refused entry saves no entry.
+
+    The session row is locked, so two facilitators saving the same register at once are
+    applied one after the other, and each member keeps exactly one attendance.
+    """
+    session = (
+        GroupSession.objects.select_for_update()
+        .select_related("group", "group__programme")
+        .get(pk=session.pk)
+    )
+    if session.date > timezone.localdate():
+        raise ProgrammeError(
+            f"Session {session.number} is on {session.date:%-d %B %Y}: its register can be "
+            "recorded once it has been held"
+        )
+    programme = session.group.programme
+    members = {p.pk: p for p in members_at(session).select_for_update(of=("self",))}
+    existing = {a.placement_id: a for a in session.attendances.all()}
+    outstanding = outstanding_catch_ups(list(members.values()))
+    errors: dict[int, str] = {}
+    for entry in entries:
+        placement_id = entry.placement.pk
+        if placement_id not in members:
+            errors[placement_id] = "He is not a member of this group at this session"
+            continue
+        earlier = [n for n in outstanding.get(placement_id, []) if n < session.number]
+        if (
+            entry.outcome in (AttendanceOutcome.ATTENDED, AttendanceOutcome.FAILED_TO_COMPLY)
+            and earlier
+        ):
+            errors[placement_id] = CATCH_UP_OUTSTANDING.format(numbers=", ".join(map(str, earlier)))
+        old = existing.get(placement_id)
+        if old and old.outcome != entry.outcome and not entry.change_reason.strip():
+            errors[placement_id] = CHANGE_NEEDS_REASON.format(
+                old=old.get_outcome_display().lower(),
+                new=AttendanceOutcome(entry.outcome).label.lower(),
+            )
+        if entry.outcome == AttendanceOutcome.ACCEPTABLE_ABSENCE and not entry.absence_reason:
+            errors[placement_id] = "Choose the reason the absence is acceptable"
+    if errors:
+        raise RegisterRefused(errors)
+
+    result = RegisterOutcome()
+    holidays = bank_holidays()
+    _start_programme_for_members(session, by=by)
+    for entry in entries:
+        placement = members[entry.placement.pk]
+        old = existing.get(placement.pk)
+        attendance = old or Attendance(session=session, placement=placement)
+        previous_outcome = old.outcome if old else None
+        attendance.outcome = entry.outcome
+        attendance.absence_reason = (
+            entry.absence_reason if entry.outcome == AttendanceOutcome.ACCEPTABLE_ABSENCE else ""
+        )
+        attendance.minutes_late = entry.minutes_late or 0
+        attendance.homework_done = entry.homework_done
+        attendance.note = entry.note
+        attendance.risk_relevant = entry.risk_relevant
+        attendance.change_reason = (
+            entry.change_reason if old and previous_outcome != entry.outcome else ""
+        )
+        attendance.recorded_by = by
+        attendance.save()
+        _follow_up(
+            attendance,
+            previous_outcome=previous_outcome,
+            by=by,
+            holidays=holidays,
+            programme=programme,
+            result=result,
+        )
+    _start_programme_for_members(session, by=by)
+    if not session.register_completed_at and session.attendances.count() >= len(members):
+        session.register_completed_at = timezone.now()
+        session.register_completed_by = by
+        session.save(update_fields=["register_completed_at", "register_completed_by"])
+    for placement in members.values():
+        if placement not in result.restarted and placement_check_completion(
+            placement=placement, by=by
+        ):
+            result.completed.append(placement)
+    return result
+
+
+def _follow_up(attendance, *, previous_outcome, by, holidays, programme, result) -> None:
+    """What a recorded outcome sets off: a catch-up, an enforcement decision, a risk note,
+    and, past the catch-up limit, the end of the attempt."""
+    placement = attendance.placement
+    catch_up = CatchUp.objects.filter(placement=placement, session=attendance.session).first()
+    if attendance.missed:
+        if catch_up is None:
+            CatchUp.objects.create(placement=placement, session=attendance.session)
+        elif catch_up.cancelled:
+            catch_up.cancelled = False
+            catch_up.save(update_fields=["cancelled"])
+    elif catch_up and not catch_up.completed and not catch_up.cancelled:
+        catch_up.cancelled = True
+        catch_up.save(update_fields=["cancelled"])
+
+    enforcement = Enforcement.objects.filter(attendance=attendance).first()
+    if attendance.outcome in ENFORCEABLE_OUTCOMES and enforcement is None:
+        enforcement_open(attendance, holidays=holidays, programme=programme)
+    elif attendance.outcome not in ENFORCEABLE_OUTCOMES and enforcement and enforcement.is_pending:
+        enforcement.decision = EnforcementDecisionType.FOUND_ACCEPTABLE
+        enforcement.decision_reason = (
+            f"Outcome corrected by the facilitator: {attendance.change_reason}"
+        )
+        enforcement.decided_by = by
+        enforcement.decided_on = timezone.localdate()
+        enforcement.save()
+
+    if (
+        attendance.risk_relevant
+        and not attendance.notices.filter(kind=NoticeKind.RISK_NOTE).exists()
+    ):
+        Notice.objects.create(
+            offender=placement.referral.offender,
+            kind=NoticeKind.RISK_NOTE,
+            message=attendance.note or "Marked risk-relevant at this session (no note written)",
+            attendance=attendance,
+            created_by=by,
+        )
+
+    needed = placement.catch_ups.filter(cancelled=False).count()
+    if attendance.missed and needed > programme.catch_up_limit:
+        placement_restart(placement=placement, on=attendance.session.date, by=by)
+        result.restarted.append(placement)
+
+
+def _start_programme_for_members(session: GroupSession, *, by: Staff) -> None:
+    for placement in session.group.placements.active().select_related("referral"):
+        if placement.referral.status == ReferralStatus.SCHEDULED:
+            placement.referral.move_to(
+                ReferralStatus.ON_PROGRAMME, by=by, automatic=True, note=f"First session: {session}"
+            )
+
+
+# --- Restart and completion -------------------------------------------------------------------
+
+RESTART_NOTE = (
+    "Missed {missed} sessions: no more than {limit} can be made up by catch-up sessions, so he "
+    "must start the programme again. He is back on the waiting list."
+)
+
+
+def placement_restart(*, placement: Placement, on: date, by: Staff) -> Referral:
+    """End this attempt as 'restart required' and put him back on the waiting list, keeping
+    his original referral date and a link to the failed attempt."""
+    referral = placement.referral
+    programme = referral.programme
+    missed = placement.catch_ups.filter(cancelled=False).count()
+    note = RESTART_NOTE.format(missed=missed, limit=programme.catch_up_limit)
+    placement.ended_on = on
+    placement.end_reason = "Restart required: more missed sessions than catch-ups allow"
+    placement.save(update_fields=["ended_on", "end_reason"])
+    reason = ClosingReason.objects.filter(status=ReferralStatus.RESTART_REQUIRED).first()
+    referral.move_to(
+        ReferralStatus.RESTART_REQUIRED, by=by, reason=reason, note=note, automatic=True
+    )
+    checklist = PreProgrammeChecklist.objects.get(referral=referral)
+    status = (
+        ReferralStatus.AWAITING_ALLOCATION
+        if checklist.is_complete
+        else ReferralStatus.AWAITING_ASSESSMENT
+    )
+    restart = Referral.objects.create(
+        offender=referral.offender,
+        programme=programme,
+        assessment=referral.assessment,
+        status=status,
+        referred_on=on,
+        waiting_since=referral.waiting_since,
+        previous_attempt=referral,
+        referred_by=by,
+    )
+    checklist.pk = None
+    checklist.referral = restart
+    checklist.save()
+    ReferralStatusChange.objects.create(
+        referral=restart,
+        from_status="",
+        to_status=status,
+        by=by,
+        note="Back on the waiting list to restart the programme",
+    )
+    Notice.objects.create(
+        offender=referral.offender, kind=NoticeKind.RESTART, message=note, created_by=by
+    )
+    return restart
+
+
+def placement_check_completion(*, placement: Placement, by: Staff) -> bool:
+    """When every session is recorded and every catch-up done, the attempt is complete and the
+    referral moves to the post-programme stage; the offender manager is told."""
+    referral = Referral.objects.get(pk=placement.referral_id)
+    if referral.status != ReferralStatus.ON_PROGRAMME or placement.ended_on:
+        return False
+    sessions = placement.group.sessions.count()
+    recorded = placement.attendances.count()
+    if recorded < sessions:
+        return False
+    if placement.catch_ups.filter(completed=False, cancelled=False).exists():
+        return False
+    referral.move_to(
+        ReferralStatus.POST_PROGRAMME, by=by, automatic=True, note="Every session and catch-up done"
+    )
+    Notice.objects.create(
+        offender=referral.offender,
+        kind=NoticeKind.COMPLETION,
+        message=f"He has completed all {sessions} sessions of {referral.programme}: "
+        "arrange the three-way handover once the end-of-programme report is in.",
+        created_by=by,
+    )
+    return True
+
+
+# --- Catch-ups ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def catch_up_record(
+    *, catch_up: CatchUp, held_on: date, facilitator: Staff, completed: bool, note: str, by: Staff
+) -> CatchUp:
+    catch_up = (
+        CatchUp.objects.select_for_update()
+        .select_related("session", "placement")
+        .get(pk=catch_up.pk)
+    )
+    if catch_up.cancelled:
+        raise ProgrammeError("This catch-up is no longer needed: the absence was corrected")
+    if held_on < catch_up.session.date:
+        raise ProgrammeError(
+            f"A catch-up cannot be held before the session it makes up ({catch_up.session.date:%-d %B %Y})"
+        )
+    if held_on > timezone.localdate():
+        raise ProgrammeError("A catch-up cannot be recorded before it has been held")
+    catch_up.held_on = held_on
+    catch_up.facilitator = facilitator
+    catch_up.completed = completed
+    catch_up.note = note
+    catch_up.save()
+    placement_check_completion(placement=catch_up.placement, by=by)
+    return catch_up
+
+
+# --- Projection -------------------------------------------------------------------------------
+
+
+@dataclass
+class Projection:
+    finish: date | None
+    sessions_left: int
+    catch_ups_outstanding: int
+    warning: str = ""
+
+
+def projected_finish(*, placement: Placement, today: date) -> Projection:
+    """When he would finish: the group's last session, or later if his outstanding catch-ups
+    need more weeks than the group has left (one catch-up a week, decision in docs)."""
+    sessions = list(placement.group.sessions.order_by("number"))
+    recorded = set(placement.attendances.values_list("session_id", flat=True))
+    left = [s for s in sessions if s.pk not in recorded]
+    outstanding = placement.catch_ups.filter(completed=False, cancelled=False).count()
+    finish = sessions[-1].date if sessions else None
+    if outstanding:
+        catch_up_finish = max(today, left[0].date if left else today) + timedelta(weeks=outstanding)
+        finish = max(finish, catch_up_finish) if finish else catch_up_finish
+    projection = Projection(
+        finish=finish, sessions_left=len(left), catch_ups_outstanding=outstanding
+    )
+    offender = placement.referral.offender
+    order = offender.get_order_type_display().lower()
+    room = timedelta(days=placement.group.programme.handover_due_days)
+    if finish and finish > offender.order_end:
+        projection.warning = (
+            f"He would finish on {finish:%-d %B %Y}, after his {order} ends on "
+            f"{offender.order_end:%-d %B %Y}"
+        )
+    elif finish and finish + room > offender.order_end:
+        projection.warning = (
+            f"He would finish on {finish:%-d %B %Y}, leaving less than {room.days} days before "
+            f"his {order} ends on {offender.order_end:%-d %B %Y} for the post-programme work "
+            "(report, three-way handover, risk re-assessment)"
+        )
+    return projection
+
+
+def feedback_send(*, placement: Placement, message: str, by: Staff) -> Notice:
+    """A facilitator's feedback, shown to the offender manager until acknowledged."""
+    return Notice.objects.create(
+        offender=placement.referral.offender,
+        kind=NoticeKind.FEEDBACK,
+        message=message,
+        created_by=by,
+    )

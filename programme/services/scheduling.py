@@ -1,0 +1,215 @@
+"""Groups and their weekly schedule, and places in them: who is a member of a group at which
+session (membership in time)."""
+
+from datetime import date, time, timedelta
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+
+from isotp.models import Office, Staff
+from programme.models import (
+    PLACE_GIVEN_UP_STATUSES,
+    Attendance,
+    BankHoliday,
+    Group,
+    GroupSession,
+    Placement,
+    ProgrammeError,
+)
+from referrals.models import (
+    AgeBand,
+    PreProgrammeChecklist,
+    Programme,
+    Referral,
+    ReferralStatus,
+)
+
+
+def bank_holidays() -> set[date]:
+    return set(BankHoliday.objects.values_list("date", flat=True))
+
+
+# --- Groups and their schedule ------------------------------------------------------------
+
+
+def session_dates(
+    *, first_on_or_after: date, weekday: int, count: int, holidays: set[date]
+) -> list[date]:
+    """Weekly dates on the group's weekday; a bank holiday pushes that session a week on."""
+    day = first_on_or_after + timedelta(days=(weekday - first_on_or_after.weekday()) % 7)
+    dates = []
+    while len(dates) < count:
+        if day not in holidays:
+            dates.append(day)
+        day += timedelta(days=7)
+    return dates
+
+
+YOUNG_GROUP_TOO_FEW = (
+    "A 17–21 {programme} group runs only when enough referrals wait: {waiting} of the "
+    "{threshold} needed are waiting in this office"
+)
+
+
+def young_referrals_waiting(*, programme: Programme, office: Office, on: date) -> int:
+    """Waiting referrals of the office who will be in the 17–21 band on the given date."""
+    waiting = Referral.objects.waiting().filter(programme=programme, offender__office=office)
+    return sum(
+        1
+        for born in waiting.values_list("offender__date_of_birth", flat=True)
+        if programme.age_band(born, on) == AgeBand.YOUNG
+    )
+
+
+@transaction.atomic
+def group_create(
+    *,
+    programme: Programme,
+    age_band: str,
+    office: Office,
+    venue: str,
+    facilitators: list[Staff],
+    treatment_manager: Staff | None,
+    start_date: date,
+    weekday: int,
+    start_time: time,
+    by: Staff,
+) -> Group:
+    if not facilitators:
+        raise ProgrammeError("A group needs at least one facilitator")
+    if age_band == AgeBand.YOUNG:
+        waiting = young_referrals_waiting(programme=programme, office=office, on=start_date)
+        if waiting < programme.young_group_threshold:
+            raise ProgrammeError(
+                YOUNG_GROUP_TOO_FEW.format(
+                    waiting=waiting,
+                    threshold=programme.young_group_threshold,
+                    programme=programme,
+                )
+            )
+    group = Group.objects.create(
+        programme=programme,
+        age_band=age_band,
+        office=office,
+        venue=venue,
+        treatment_manager=treatment_manager,
+        start_date=start_date,
+        weekday=weekday,
+        start_time=start_time,
+        created_by=by,
+    )
+    group.facilitators.set(facilitators)
+    dates = session_dates(
+        first_on_or_after=start_date,
+        weekday=weekday,
+        count=programme.sessions,
+        holidays=bank_holidays(),
+    )
+    GroupSession.objects.bulk_create(
+        GroupSession(group=group, number=number, date=day) for number, day in enumerate(dates, 1)
+    )
+    return group
+
+
+@transaction.atomic
+def session_move(*, session: GroupSession, new_date: date, move_later: bool) -> list[GroupSession]:
+    """Move a session; with move_later, every later session moves by the same number of days."""
+    sessions = list(session.group.sessions.select_for_update().order_by("number"))
+    current = next(s for s in sessions if s.pk == session.pk)
+    if current.register_completed_at:
+        raise ProgrammeError("This session's register is complete: its date cannot change")
+    if new_date in bank_holidays():
+        raise ProgrammeError(f"{new_date:%-d %B %Y} is a bank holiday")
+    earlier = [s for s in sessions if s.number < current.number]
+    later = [s for s in sessions if s.number > current.number]
+    if earlier and new_date <= earlier[-1].date:
+        raise ProgrammeError(
+            f"The new date must be after session {earlier[-1].number} ({earlier[-1].date:%-d %B %Y})"
+        )
+    delta = new_date - current.date
+    current.date = new_date
+    moved = [current]
+    if move_later:
+        holidays = bank_holidays()
+        previous = new_date
+        for later_session in later:
+            if later_session.register_completed_at:
+                raise ProgrammeError(
+                    f"Session {later_session.number} is already recorded: it cannot move"
+                )
+            day = later_session.date + delta
+            while day in holidays or day <= previous:
+                day += timedelta(days=7)
+            later_session.date = previous = day
+            moved.append(later_session)
+    elif later and new_date >= later[0].date:
+        raise ProgrammeError(
+            f"The new date must be before session {later[0].number} ({later[0].date:%-d %B %Y}), "
+            "or choose to move the later sessions too"
+        )
+    GroupSession.objects.bulk_update(moved, ["date"])
+    return moved
+
+
+# --- Allocation -----------------------------------------------------------------------------
+
+GROUP_FULL = "The group is full: it has {count} of {capacity} places taken"
+WRONG_PROGRAMME = "He is referred to {referral}, but this is a {group} group"
+WRONG_BAND = (
+    "He will be in the {band} age band when the group starts, but this is a {group_band} group"
+)
+NOT_READY = "He is not ready for allocation: the referral is “{status}”"
+ALREADY_PLACED = "He already has a place in a group"
+
+
+@transaction.atomic
+def placement_allocate(*, group: Group, referral: Referral, by: Staff) -> Placement:
+    """Give a waiting referral a place. The group row is locked while its places are counted,
+    so two managers filling the last place at once leave exactly one allocated."""
+    group = Group.objects.select_for_update().select_related("programme").get(pk=group.pk)
+    referral = (
+        Referral.objects.select_for_update()
+        .select_related("offender", "programme")
+        .get(pk=referral.pk)
+    )
+    taken = group.placements.active().count()
+    if taken >= group.capacity:
+        raise ProgrammeError(GROUP_FULL.format(count=taken, capacity=group.capacity))
+    if referral.programme_id != group.programme_id:
+        raise ProgrammeError(
+            WRONG_PROGRAMME.format(referral=referral.programme, group=group.programme)
+        )
+    band = group.programme.age_band(referral.offender.date_of_birth, group.start_date)
+    if band != group.age_band:
+        raise ProgrammeError(
+            WRONG_BAND.format(band=_band_label(band), group_band=group.get_age_band_display())
+        )
+    if Placement.objects.active().filter(referral__offender=referral.offender).exists():
+        raise ProgrammeError(ALREADY_PLACED)
+    if referral.status != ReferralStatus.AWAITING_ALLOCATION:
+        missing = PreProgrammeChecklist.objects.get(referral=referral).missing_items()
+        message = NOT_READY.format(status=referral.get_status_display().lower())
+        if missing:
+            message += ". The pre-programme checklist is missing: " + "; ".join(missing)
+        raise ProgrammeError(message)
+    placement = Placement.objects.create(group=group, referral=referral, allocated_by=by)
+    referral.move_to(ReferralStatus.SCHEDULED, by=by, automatic=True, note=f"Allocated to {group}")
+    return placement
+
+
+def _band_label(band: str) -> str:
+    return AgeBand(band).label
+
+
+def members_at(session: GroupSession):
+    """Members with a place when the session runs: active now, or ended on or after it.
+
+    A man whose referral was closed by hand (withdrawn, deselected, recalled) leaves the
+    registers, except those he is already recorded on.
+    """
+    recorded_here = Attendance.objects.filter(session=session, placement=OuterRef("pk"))
+    return (
+        session.group.placements.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=session.date))
+        .filter(~Q(referral__status__in=PLACE_GIVEN_UP_STATUSES) | Exists(recorded_here))
+        .select_related("referral", "referral__offender")
+    )
