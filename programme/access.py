@@ -71,6 +71,8 @@ def get_placement_for_user(user: Staff, pk: int) -> Placement:
             .select_related(
                 "group",
                 "group__programme",
+                "first_session",
+                "last_session",
                 "referral",
                 "referral__offender",
                 "referral__offender__offender_manager",

@@ -128,8 +128,19 @@ PLACE_GIVEN_UP_STATUSES = ["withdrawn", "deselected", "recall"]
 
 class PlacementQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(ended_on__isnull=True).exclude(
-            referral__status__in=PLACE_GIVEN_UP_STATUSES
+        """Places still running: counted against the group's size."""
+        return self.filter(ended_on__isnull=True)
+
+    def members_at(self, session: "GroupSession"):
+        """The places that run through this session: from his first session to his last
+        (or on, while the place is open). A place that ended before its first session has
+        no last session and runs through none."""
+        return self.filter(
+            group_id=session.group_id,
+            first_session__number__lte=session.number,
+        ).filter(
+            Q(ended_on__isnull=True, last_session__isnull=True)
+            | Q(last_session__number__gte=session.number)
         )
 
 
@@ -143,6 +154,21 @@ class Placement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     allocated_at = models.DateTimeField(auto_now_add=True)
+    allocated_on = models.DateField(help_text="The day the place was given.")
+    first_session = models.ForeignKey(
+        GroupSession,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="His first session: he is on the registers from this one.",
+    )
+    last_session = models.ForeignKey(
+        GroupSession,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="His last session, once the place has ended; empty if it ended before any.",
+    )
     ended_on = models.DateField(null=True, blank=True)
     end_reason = models.CharField(max_length=200, blank=True)
 
@@ -160,6 +186,23 @@ class Placement(models.Model):
     @property
     def offender(self) -> Offender:
         return self.referral.offender
+
+    def is_member_at(self, session: "GroupSession") -> bool:
+        """Whether his place runs through this session (load first and last session with
+        select_related when asking for many)."""
+        if session.number < self.first_session.number:
+            return False
+        if self.ended_on is None:
+            return True
+        return self.last_session_id is not None and session.number <= self.last_session.number
+
+    def sessions(self):
+        """The group's sessions inside his membership, in order."""
+        sessions = self.group.sessions.filter(number__gte=self.first_session.number)
+        if self.ended_on:
+            last = self.last_session.number if self.last_session_id else 0
+            sessions = sessions.filter(number__lte=last)
+        return sessions.order_by("number")
 
 
 class AttendanceOutcome(models.TextChoices):

@@ -21,6 +21,5 @@ urlpatterns = [
     path("referrals/<int:pk>/", views.referral_detail, name="referral"),
     path("referrals/<int:pk>/checklist/", views.referral_checklist, name="referral_checklist"),
     path("referrals/<int:pk>/pack.pdf", views.referral_pack_pdf, name="referral_pack_pdf"),
-    path("referrals/<int:pk>/move/", views.referral_move, name="referral_move"),
     path("waiting-list/", views.waiting_list, name="waiting_list"),
 ]

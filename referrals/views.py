@@ -25,7 +25,6 @@ from referrals.forms import (
     ChecklistForm,
     OffenceForm,
     OffenderForm,
-    ReferralMoveForm,
     WaitingListFilterForm,
 )
 from referrals.models import ReferralError
@@ -241,30 +240,6 @@ def referral_checklist(request, pk: int):
     return render(
         request,
         "referrals/checklist_form.html",
-        {"form": form, "referral": referral, "offender": referral.offender},
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def referral_move(request, pk: int):
-    referral = _get_managed_referral(request, pk)
-    form = ReferralMoveForm(request.POST if request.method == "POST" else None, referral=referral)
-    if request.method == "POST" and form.is_valid():
-        try:
-            referral.move_to(
-                form.cleaned_data["to_status"],
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
-            )
-        except ReferralError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, f"The referral is now “{referral.get_status_display()}”")
-            return redirect(referral)
-    return render(
-        request,
-        "referrals/referral_move.html",
         {"form": form, "referral": referral, "offender": referral.offender},
     )
 

@@ -135,7 +135,15 @@ def make_placement(group, offender: Offender, manager: Staff, by: Staff | None =
     from programme.services import placement_allocate
 
     referral = make_ready_referral(offender, manager)
-    return placement_allocate(group=group, referral=referral, by=by or manager)
+    return placement_allocate(
+        group=group, referral=referral, by=by or manager, on=allocation_day(group)
+    )
+
+
+def allocation_day(group) -> date:
+    """A day to allocate on before the group first meets: today, or the group's start date if
+    that has passed (tests replay past groups: the service takes the day of allocation)."""
+    return min(date.today(), group.start_date)
 
 
 def record(session, placement, outcome: str, by: Staff, **fields):
@@ -176,3 +184,16 @@ def make_reassessment(referral, by: Staff, **fields):
     }
     values.update(fields)
     return Reassessment.objects.create(referral=referral, recorded_by=by, **values)
+
+
+def let_time_pass(group, weeks: int) -> None:
+    """Simulate weeks going by for a group formed in a test: its dates move back, so that its
+    first sessions are behind us and their registers can be recorded."""
+    from datetime import timedelta
+
+    from django.db.models import F
+
+    shift = timedelta(weeks=weeks)
+    group.sessions.update(date=F("date") - shift)
+    type(group).objects.filter(pk=group.pk).update(start_date=F("start_date") - shift)
+    group.refresh_from_db()

@@ -108,7 +108,7 @@ def test_no_form_answers_nonsense_with_a_server_error(
             reverse("referrals:offence_create", args=[offender.pk]),
             reverse("referrals:assessment_create", args=[offender.pk]),
             reverse("referrals:referral_checklist", args=[other.pk]),
-            reverse("referrals:referral_move", args=[other.pk]),
+            reverse("programme:referral_move", args=[other.pk]),
             reverse("programme:risk_review_create", args=[offender.pk]),
             reverse("programme:appointment_create", args=[offender.pk]),
             reverse("programme:enforcement", args=[Enforcement.objects.get().pk]),

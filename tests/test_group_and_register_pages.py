@@ -1,12 +1,18 @@
 """The pages programme managers and facilitators use: groups, allocation, the register."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
 
 from programme.models import Attendance, CatchUp, Group
-from tests.factories import make_offender, make_placement, make_ready_referral, record
+from tests.factories import (
+    make_group,
+    make_offender,
+    make_placement,
+    make_ready_referral,
+    record,
+)
 
 
 def session_of(group, number):
@@ -66,7 +72,8 @@ def test_only_programme_managers_form_groups(request, login, character):
     assert client.get(reverse("programme:group_create")).status_code == 404
 
 
-def test_allocating_from_the_group_page(login, pat, alice, group):
+def test_allocating_from_the_group_page(login, pat, alice, fern):
+    group = make_group(pat, [fern], start_date=date.today() + timedelta(days=14))
     referral = make_ready_referral(make_offender(alice, last_name="Allocatedman"), alice)
     client = login(pat)
     page = client.get(group.get_absolute_url()).content.decode()
@@ -78,7 +85,8 @@ def test_allocating_from_the_group_page(login, pat, alice, group):
     assert group.placements.filter(referral=referral).exists()
 
 
-def test_a_refused_allocation_says_why(login, pat, alice, group):
+def test_a_refused_allocation_says_why(login, pat, alice, fern):
+    group = make_group(pat, [fern], start_date=date.today() + timedelta(days=14))
     young = make_offender(alice, last_name="Youngman", date_of_birth=date(2007, 6, 1))
     referral = make_ready_referral(young, alice)
     response = login(pat).post(
@@ -86,6 +94,17 @@ def test_a_refused_allocation_says_why(login, pat, alice, group):
     )
     assert "Youngman was not allocated" in response.content.decode()
     assert "17–21 age band" in response.content.decode()
+
+
+def test_a_group_that_has_met_takes_nobody_new(login, pat, alice, group):
+    referral = make_ready_referral(make_offender(alice, last_name="Lateman"), alice)
+    response = login(pat).post(
+        reverse("programme:group_allocate", args=[group.pk]), {"referral": referral.pk}, follow=True
+    )
+    page = response.content.decode()
+    assert "Lateman was not allocated" in page
+    assert "The group has already met (session 1 was on 2 February 2026)" in page
+    assert not group.placements.filter(referral=referral).exists()
 
 
 def test_allocation_needs_post(login, pat, group):

@@ -254,7 +254,9 @@ def test_after_his_place_ends_the_register_shows_a_dash_and_his_record_says_so(
         f"Adam Placedperson {placement.offender.crn} Place ended {short_date(placement.ended_on)}"
         " U U U U U – – – –"
     ) in register
-    assert f"6 {short_date(session(group, 6).date)} Place ended — —" in attendance
+    # His record lists only the sessions of his membership: it ends at session 5.
+    assert f"5 {short_date(session(group, 5).date)} Unacceptable absence" in attendance
+    assert f"6 {short_date(session(group, 6).date)}" not in attendance
     assert "catch-ups: 5 of 4 used; unacceptable absences: 5" in attendance
 
 

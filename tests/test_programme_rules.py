@@ -24,12 +24,14 @@ from programme.services import (
     enforcement_decide,
     placement_allocate,
     projected_finish,
+    referral_move,
     register_save,
     session_dates,
     session_move,
 )
 from referrals.models import Programme, Referral, ReferralStatus
 from tests.factories import (
+    allocation_day,
     make_group,
     make_offender,
     make_placement,
@@ -113,27 +115,29 @@ def test_allocation_is_refused_when_the_group_is_full(group, alice, pat):
         make_placement(group, make_offender(alice), alice, by=pat)
     referral = make_ready_referral(make_offender(alice), alice)
     with pytest.raises(ProgrammeError, match="The group is full: it has 2 of 2 places taken"):
-        placement_allocate(group=group, referral=referral, by=pat)
+        placement_allocate(group=group, referral=referral, by=pat, on=allocation_day(group))
 
 
 def test_allocation_is_refused_when_the_age_band_does_not_match(group, alice, pat):
     young = make_offender(alice, date_of_birth=date(2007, 6, 1))
     referral = make_ready_referral(young, alice)
     with pytest.raises(ProgrammeError, match="17–21 age band when the group starts"):
-        placement_allocate(group=group, referral=referral, by=pat)
+        placement_allocate(group=group, referral=referral, by=pat, on=allocation_day(group))
 
 
 def test_the_band_is_the_age_at_the_groups_start(pat, fern, alice):
     # Turns 21 the day before the group starts: the 21+ band.
     man = make_offender(alice, date_of_birth=date(2005, 2, 1))
     group = make_group(pat, [fern], start_date=date(2026, 2, 2))
-    assert placement_allocate(group=group, referral=make_ready_referral(man, alice), by=pat)
+    assert placement_allocate(
+        group=group, referral=make_ready_referral(man, alice), by=pat, on=allocation_day(group)
+    )
 
 
 def test_allocation_is_refused_while_the_checklist_is_incomplete(group, alice, pat):
     referral = make_referral(make_offender(alice), alice)
     with pytest.raises(ProgrammeError) as refusal:
-        placement_allocate(group=group, referral=referral, by=pat)
+        placement_allocate(group=group, referral=referral, by=pat, on=allocation_day(group))
     assert "not ready for allocation" in str(refusal.value)
     assert "CPS pack" in str(refusal.value)
 
@@ -141,7 +145,9 @@ def test_allocation_is_refused_while_the_checklist_is_incomplete(group, alice, p
 def test_allocation_is_refused_when_he_already_has_a_place(group, placement, pat, fern):
     other_group = make_group(pat, [fern], venue="Hillside")
     with pytest.raises(ProgrammeError, match="already has a place"):
-        placement_allocate(group=other_group, referral=placement.referral, by=pat)
+        placement_allocate(
+            group=other_group, referral=placement.referral, by=pat, on=allocation_day(other_group)
+        )
 
 
 def test_a_referral_can_hold_only_one_place_in_the_database(group, placement, pat):
@@ -169,7 +175,7 @@ def test_two_managers_filling_the_last_place_at_once_leave_exactly_one_allocated
     def allocate(referral):
         try:
             barrier.wait()
-            placement_allocate(group=group, referral=referral, by=pat)
+            placement_allocate(group=group, referral=referral, by=pat, on=allocation_day(group))
             outcomes.append("allocated")
         except ProgrammeError as error:
             outcomes.append(str(error))
@@ -526,7 +532,13 @@ def test_a_withdrawn_man_gives_up_his_place_and_leaves_later_registers(
 
     record(session(group, 1), placement, "attended", fern)
     reason = ClosingReason.objects.get(status="withdrawn", text="Moved out of the area")
-    placement.referral.move_to("withdrawn", by=alice, reason=reason)
+    referral_move(
+        referral=placement.referral,
+        to_status="withdrawn",
+        by=alice,
+        reason=reason,
+        on=session(group, 1).date,
+    )
     assert not group.placements.active().exists()
     with pytest.raises(RegisterRefused, match="not a member"):
         record(session(group, 2), placement, "attended", fern)
@@ -543,7 +555,7 @@ def test_a_withdrawn_man_gives_up_his_place_and_leaves_later_registers(
 
     complete_checklist(again)
     again.move_to("awaiting_allocation", by=alice)
-    assert placement_allocate(group=group, referral=again, by=pat)
+    assert placement_allocate(group=group, referral=again, by=pat, on=allocation_day(group))
 
 
 def test_a_young_group_needs_enough_referrals_waiting(pat, fern, alice):

@@ -149,7 +149,7 @@ def test_automatic_moves_are_not_offered_or_allowed_by_hand(alice, offender):
 def test_closing_moves_need_a_reason_from_the_list(login, alice, offender):
     referral = make_referral(offender, alice)
     client = login(alice)
-    url = reverse("referrals:referral_move", args=[referral.pk])
+    url = reverse("programme:referral_move", args=[referral.pk])
     response = client.post(url, {"to_status": "withdrawn", "reason": "", "note": ""})
     assert "Choose a reason for moving the referral to “withdrawn”" in response.content.decode()
     reason = ClosingReason.objects.get(status="withdrawn", text="Moved out of the area")
@@ -210,7 +210,7 @@ def test_the_ready_move_from_the_form_lists_missing_items(login, alice, offender
     content = (
         login(alice)
         .post(
-            reverse("referrals:referral_move", args=[referral.pk]),
+            reverse("programme:referral_move", args=[referral.pk]),
             {"to_status": "awaiting_allocation"},
         )
         .content.decode()
@@ -222,8 +222,9 @@ def test_the_ready_move_from_the_form_lists_missing_items(login, alice, offender
 def test_others_cannot_open_a_referral_or_its_pages(request, login, alice, offender, character):
     referral = make_referral(offender, alice)
     client = login(request.getfixturevalue(character))
-    for name in ["referral", "referral_checklist", "referral_move", "referral_pack_pdf"]:
+    for name in ["referral", "referral_checklist", "referral_pack_pdf"]:
         assert client.get(reverse(f"referrals:{name}", args=[referral.pk])).status_code == 404
+    assert client.get(reverse("programme:referral_move", args=[referral.pk])).status_code == 404
 
 
 def test_referral_pages_refuse_the_wrong_method(login, alice, offender):

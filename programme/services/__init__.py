@@ -57,15 +57,20 @@ from programme.services.register import (
 )
 from programme.services.scheduling import (
     ALREADY_PLACED,
+    GROUP_ALREADY_MET,
     GROUP_FULL,
     NOT_READY,
     WRONG_BAND,
     WRONG_PROGRAMME,
     YOUNG_GROUP_TOO_FEW,
+    allocation_refusal,
     bank_holidays,
     group_create,
+    group_has_met,
     members_at,
     placement_allocate,
+    placement_end,
+    referral_move,
     session_dates,
     session_move,
     young_referrals_waiting,
@@ -73,6 +78,11 @@ from programme.services.scheduling import (
 
 __all__ = [
     "ALREADY_PLACED",
+    "GROUP_ALREADY_MET",
+    "allocation_refusal",
+    "group_has_met",
+    "placement_end",
+    "referral_move",
     "CATCH_UP_OUTSTANDING",
     "CHANGE_NEEDS_REASON",
     "DECISION_NEEDS_REASON",

@@ -45,7 +45,7 @@ def attendance_summary(placement: Placement) -> dict:
             reasons[label] = reasons.get(label, 0) + 1
     catch_ups = placement.catch_ups.filter(cancelled=False)
     return {
-        "sessions": placement.group.sessions.count(),
+        "sessions": placement.sessions().count(),
         "attended": counts.get(AttendanceOutcome.ATTENDED, 0),
         "failed_to_comply": counts.get(AttendanceOutcome.FAILED_TO_COMPLY, 0),
         "sent_home": counts.get(AttendanceOutcome.SENT_HOME, 0),

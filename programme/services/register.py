@@ -22,7 +22,7 @@ from programme.models import (
     ProgrammeError,
 )
 from programme.services.enforcement import enforcement_open
-from programme.services.scheduling import bank_holidays, members_at
+from programme.services.scheduling import bank_holidays, members_at, placement_end
 from referrals.models import (
     ClosingReason,
     PreProgrammeChecklist,
@@ -212,7 +212,7 @@ def _follow_up(attendance, *, previous_outcome, by, holidays, programme, result)
 
 
 def _start_programme_for_members(session: GroupSession, *, by: Staff) -> None:
-    for placement in session.group.placements.active().select_related("referral"):
+    for placement in Placement.objects.members_at(session).active().select_related("referral"):
         if placement.referral.status == ReferralStatus.SCHEDULED:
             placement.referral.move_to(
                 ReferralStatus.ON_PROGRAMME, by=by, automatic=True, note=f"First session: {session}"
@@ -234,9 +234,11 @@ def placement_restart(*, placement: Placement, on: date, by: Staff) -> Referral:
     programme = referral.programme
     missed = placement.catch_ups.filter(cancelled=False).count()
     note = RESTART_NOTE.format(missed=missed, limit=programme.catch_up_limit)
-    placement.ended_on = on
-    placement.end_reason = "Restart required: more missed sessions than catch-ups allow"
-    placement.save(update_fields=["ended_on", "end_reason"])
+    placement_end(
+        placement=placement,
+        on=on,
+        reason="Restart required: more missed sessions than catch-ups allow",
+    )
     reason = ClosingReason.objects.filter(status=ReferralStatus.RESTART_REQUIRED).first()
     referral.move_to(
         ReferralStatus.RESTART_REQUIRED, by=by, reason=reason, note=note, automatic=True
@@ -279,8 +281,8 @@ def placement_check_completion(*, placement: Placement, by: Staff) -> bool:
     referral = Referral.objects.get(pk=placement.referral_id)
     if referral.status != ReferralStatus.ON_PROGRAMME or placement.ended_on:
         return False
-    sessions = placement.group.sessions.count()
-    recorded = placement.attendances.count()
+    sessions = placement.sessions().count()
+    recorded = placement.attendances.filter(session__in=placement.sessions()).count()
     if recorded < sessions:
         return False
     if placement.catch_ups.filter(completed=False, cancelled=False).exists():
@@ -341,7 +343,7 @@ class Projection:
 def projected_finish(*, placement: Placement, today: date) -> Projection:
     """When he would finish: the group's last session, or later if his outstanding catch-ups
     need more weeks than the group has left (one catch-up a week, decision in docs)."""
-    sessions = list(placement.group.sessions.order_by("number"))
+    sessions = list(placement.sessions())
     recorded = set(placement.attendances.values_list("session_id", flat=True))
     left = [s for s in sessions if s.pk not in recorded]
     outstanding = placement.catch_ups.filter(completed=False, cancelled=False).count()

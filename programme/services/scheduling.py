@@ -4,7 +4,7 @@ session (membership in time)."""
 from datetime import date, time, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from isotp.models import Office, Staff
 from programme.models import (
@@ -18,6 +18,7 @@ from programme.models import (
 )
 from referrals.models import (
     AgeBand,
+    ClosingReason,
     PreProgrammeChecklist,
     Programme,
     Referral,
@@ -162,37 +163,73 @@ NOT_READY = "He is not ready for allocation: the referral is “{status}”"
 ALREADY_PLACED = "He already has a place in a group"
 
 
+GROUP_ALREADY_MET = (
+    "The group has already met (session 1 was on {first:%-d %B %Y}): a man joins a group "
+    "before its first session, so that he can attend all {sessions} sessions. Choose a group "
+    "that has not started"
+)
+
+
+def group_has_met(group: Group, *, on: date) -> bool:
+    """A group has met once one of its sessions is dated before `on`."""
+    return group.sessions.filter(date__lt=on).exists()
+
+
+def allocation_refusal(*, group: Group, referral: Referral, on: date) -> str:
+    """Why this referral cannot be given a place in this group on this day ("" when it can).
+
+    Closed groups (decision in docs/decisions.md): everyone starts at session 1, so a group
+    that has met, or whose sessions are all over, takes nobody new.
+    """
+    taken = group.placements.active().count()
+    if taken >= group.capacity:
+        return GROUP_FULL.format(count=taken, capacity=group.capacity)
+    if referral.programme_id != group.programme_id:
+        return WRONG_PROGRAMME.format(referral=referral.programme, group=group.programme)
+    if group_has_met(group, on=on):
+        first = group.sessions.order_by("number").first()
+        return GROUP_ALREADY_MET.format(first=first.date, sessions=group.programme.sessions)
+    band = group.programme.age_band(referral.offender.date_of_birth, group.start_date)
+    if band != group.age_band:
+        return WRONG_BAND.format(band=_band_label(band), group_band=group.get_age_band_display())
+    if Placement.objects.active().filter(referral__offender_id=referral.offender_id).exists():
+        return ALREADY_PLACED
+    if referral.status != ReferralStatus.AWAITING_ALLOCATION:
+        missing = PreProgrammeChecklist.objects.get(referral=referral).missing_items()
+        message = NOT_READY.format(status=referral.get_status_display().lower())
+        if missing:
+            message += ". The pre-programme checklist is missing: " + "; ".join(missing)
+        return message
+    return ""
+
+
 @transaction.atomic
-def placement_allocate(*, group: Group, referral: Referral, by: Staff) -> Placement:
-    """Give a waiting referral a place. The group row is locked while its places are counted,
-    so two managers filling the last place at once leave exactly one allocated."""
+def placement_allocate(
+    *, group: Group, referral: Referral, by: Staff, on: date | None = None
+) -> Placement:
+    """Give a waiting referral a place from the group's first session.
+
+    `on` is the day of allocation (today; earlier only for demo data and tests that replay
+    a past week). The group row is locked while its places are counted, so two managers
+    filling the last place at once leave exactly one allocated.
+    """
+    on = on or timezone.localdate()
     group = Group.objects.select_for_update().select_related("programme").get(pk=group.pk)
     referral = (
         Referral.objects.select_for_update()
         .select_related("offender", "programme")
         .get(pk=referral.pk)
     )
-    taken = group.placements.active().count()
-    if taken >= group.capacity:
-        raise ProgrammeError(GROUP_FULL.format(count=taken, capacity=group.capacity))
-    if referral.programme_id != group.programme_id:
-        raise ProgrammeError(
-            WRONG_PROGRAMME.format(referral=referral.programme, group=group.programme)
-        )
-    band = group.programme.age_band(referral.offender.date_of_birth, group.start_date)
-    if band != group.age_band:
-        raise ProgrammeError(
-            WRONG_BAND.format(band=_band_label(band), group_band=group.get_age_band_display())
-        )
-    if Placement.objects.active().filter(referral__offender=referral.offender).exists():
-        raise ProgrammeError(ALREADY_PLACED)
-    if referral.status != ReferralStatus.AWAITING_ALLOCATION:
-        missing = PreProgrammeChecklist.objects.get(referral=referral).missing_items()
-        message = NOT_READY.format(status=referral.get_status_display().lower())
-        if missing:
-            message += ". The pre-programme checklist is missing: " + "; ".join(missing)
-        raise ProgrammeError(message)
-    placement = Placement.objects.create(group=group, referral=referral, allocated_by=by)
+    refusal = allocation_refusal(group=group, referral=referral, on=on)
+    if refusal:
+        raise ProgrammeError(refusal)
+    placement = Placement.objects.create(
+        group=group,
+        referral=referral,
+        allocated_by=by,
+        allocated_on=on,
+        first_session=group.sessions.order_by("number").first(),
+    )
     referral.move_to(ReferralStatus.SCHEDULED, by=by, automatic=True, note=f"Allocated to {group}")
     return placement
 
@@ -202,14 +239,48 @@ def _band_label(band: str) -> str:
 
 
 def members_at(session: GroupSession):
-    """Members with a place when the session runs: active now, or ended on or after it.
+    """The members of the group at this session: those whose place runs through it."""
+    return Placement.objects.members_at(session).select_related("referral", "referral__offender")
 
-    A man whose referral was closed by hand (withdrawn, deselected, recalled) leaves the
-    registers, except those he is already recorded on.
-    """
-    recorded_here = Attendance.objects.filter(session=session, placement=OuterRef("pk"))
-    return (
-        session.group.placements.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=session.date))
-        .filter(~Q(referral__status__in=PLACE_GIVEN_UP_STATUSES) | Exists(recorded_here))
-        .select_related("referral", "referral__offender")
+
+@transaction.atomic
+def referral_move(
+    *,
+    referral: Referral,
+    to_status: str,
+    by: Staff,
+    reason: ClosingReason | None = None,
+    note: str = "",
+    on: date | None = None,
+) -> Referral:
+    """A status move made by hand. Withdrawing, deselecting or recalling a man who has a
+    place ends it: he stays on the registers of the sessions held up to that day (and any he
+    is already recorded on), and leaves the later ones and the group's count."""
+    on = on or timezone.localdate()
+    referral.move_to(to_status, by=by, reason=reason, note=note)
+    if to_status in PLACE_GIVEN_UP_STATUSES:
+        placement = (
+            Placement.objects.select_for_update().filter(referral=referral, ended_on__isnull=True)
+        ).first()
+        if placement:
+            placement_end(placement=placement, on=on, reason=ReferralStatus(to_status).label)
+    return referral
+
+
+def placement_end(*, placement: Placement, on: date, reason: str) -> Placement:
+    """End a place on a day. His last session is the last one held by then, or the last one
+    he is recorded on if later; a place that ends before his first session has none."""
+    held = placement.group.sessions.filter(number__gte=placement.first_session.number, date__lte=on)
+    recorded = Attendance.objects.filter(placement=placement)
+    last_held = held.order_by("-number").values_list("number", flat=True).first() or 0
+    last_recorded = (
+        recorded.order_by("-session__number").values_list("session__number", flat=True).first() or 0
     )
+    last_number = max(last_held, last_recorded)
+    placement.last_session = (
+        placement.group.sessions.get(number=last_number) if last_number else None
+    )
+    placement.ended_on = on
+    placement.end_reason = reason
+    placement.save(update_fields=["last_session", "ended_on", "end_reason"])
+    return placement

@@ -44,8 +44,12 @@ from programme.services import (
     risk_review_record,
 )
 from programme.services import notice_acknowledge as notice_acknowledge_service
-from referrals.access import get_offender_for_user
-from referrals.models import Offender, Referral, ReferralStatus, RiskLevel
+from programme.services import (
+    referral_move as referral_move_service,
+)
+from referrals.access import can_manage_referral, get_offender_for_user, get_referral_for_user
+from referrals.forms import ReferralMoveForm
+from referrals.models import Offender, Referral, ReferralError, ReferralStatus, RiskLevel
 
 # An enforcement decision due within this many days (and not overdue) is marked "due soon".
 DUE_SOON_DAYS = 3
@@ -420,4 +424,33 @@ def facilitator_home(request):
             "catch_ups": catch_ups,
             "today": today,
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def referral_move(request, pk: int):
+    """Change a referral's status by hand. It lives here, not in referrals, because closing
+    a placed referral also ends his place in the group."""
+    referral = get_referral_for_user(request.user, pk)
+    if not can_manage_referral(request.user, referral):
+        raise Http404("You cannot change this referral")
+    form = ReferralMoveForm(request.POST if request.method == "POST" else None, referral=referral)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral_move_service(
+                referral=referral,
+                to_status=form.cleaned_data["to_status"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+        except (ReferralError, ProgrammeError) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"The referral is now “{referral.get_status_display()}”")
+            return redirect(referral)
+    return render(
+        request,
+        "referrals/referral_move.html",
+        {"form": form, "referral": referral, "offender": referral.offender},
     )

@@ -123,7 +123,7 @@ def _pre_programme_phase(
         phase.action = "Awaiting allocation to a group"
     else:
         phase.action = "Mark the referral ready for allocation"
-        phase.action_url = reverse("referrals:referral_move", args=[referral.pk])
+        phase.action_url = reverse("programme:referral_move", args=[referral.pk])
     return phase
 
 
@@ -257,7 +257,12 @@ def phases_for(
     placements = list(
         Placement.objects.filter(referral__offender=offender)
         .select_related(
-            "group", "group__programme", "referral", "referral__offender__offender_manager"
+            "group",
+            "group__programme",
+            "first_session",
+            "last_session",
+            "referral",
+            "referral__offender__offender_manager",
         )
         .order_by("-allocated_at", "-pk")
     )

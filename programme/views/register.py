@@ -155,7 +155,7 @@ def catch_up(request, pk: int):
 def placement_detail(request, pk: int):
     placement = get_placement_for_user(request.user, pk)
     AccessLog.record(staff=request.user, obj=placement, path=request.path)
-    sessions = list(placement.group.sessions.order_by("number"))
+    sessions = list(placement.sessions())
     attendances = {a.session_id: a for a in placement.attendances.all()}
     catch_ups = list(placement.catch_ups.select_related("session", "facilitator"))
     used = sum(1 for c in catch_ups if not c.cancelled)

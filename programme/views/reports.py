@@ -51,7 +51,7 @@ def attendance_record_pdf(request, pk: int):
     group = placement.group
     offender = placement.offender
     today = timezone.localdate()
-    sessions = list(group.sessions.in_order())
+    sessions = list(placement.sessions())
     attendances = {a.session_id: a for a in placement.attendances.all()}
     catch_ups = list(
         placement.catch_ups.select_related("session", "facilitator").order_by("session__number")
@@ -97,7 +97,9 @@ def group_register_pdf(request, pk: int):
     group = get_group_for_user(request.user, pk)
     AccessLog.record(staff=request.user, obj=group, path=request.path, action="print")
     sessions = list(group.sessions.in_order())
-    placements = list(group.placements.select_related("referral__offender"))
+    placements = list(
+        group.placements.select_related("referral__offender", "first_session", "last_session")
+    )
     codes = {
         (placement_id, session_id): OUTCOME_CODES[outcome]
         for placement_id, session_id, outcome in Attendance.objects.filter(
@@ -207,8 +209,8 @@ def session_row(
 ) -> SessionRow:
     """One line of a man's attendance record; a session without his attendance says why."""
     if attendance is None:
-        if placement.ended_on and session.date > placement.ended_on:
-            outcome = "Place ended"
+        if not placement.is_member_at(session):
+            outcome = "Not a member at this session"
         elif session.date > today:
             outcome = "Not yet held"
         else:
@@ -239,7 +241,7 @@ class RegisterBlock:
 def register_code(placement: Placement, session: GroupSession, codes: dict, caught_up: set) -> str:
     code = codes.get((placement.pk, session.pk), "")
     if not code:
-        return NOT_A_MEMBER if placement.ended_on and session.date > placement.ended_on else ""
+        return "" if placement.is_member_at(session) else NOT_A_MEMBER
     if (placement.pk, session.pk) in caught_up:
         code += CAUGHT_UP_SUFFIX
     return code

@@ -1,12 +1,18 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from programme.models import CatchUp
+from programme.models import CatchUp, Group
 from programme.services import catch_up_record
 from tests.browser.conftest import assert_accessible, sign_in
-from tests.factories import make_offender, make_placement, make_ready_referral, record
+from tests.factories import (
+    let_time_pass,
+    make_offender,
+    make_placement,
+    make_ready_referral,
+    record,
+)
 from tests.pdf_text import pdf_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,7 +36,7 @@ def test_form_a_group_record_a_register_and_give_a_formal_warning(page, alice, p
     page.get_by_label("21+").check()
     page.get_by_label("Venue").fill("Riverside probation office, room 2")
     page.get_by_label(str(fern)).check()
-    fill_date(page, "start_date", date(2026, 9, 7))
+    fill_date(page, "start_date", date.today() + timedelta(days=7))
     page.get_by_label("Day of the week").select_option(label="Monday")
     page.get_by_label("Start time").fill("18:00")
     assert_accessible(page)
@@ -42,6 +48,9 @@ def test_form_a_group_record_a_register_and_give_a_formal_warning(page, alice, p
     expect(page.get_by_text("2 of 10 taken")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Sign out").click()
+
+    # Three weeks go by: sessions 1 and 2 have been held.
+    let_time_pass(Group.objects.get(), weeks=3)
 
     # The facilitator records session 1: everyone attended, then one unacceptable absence.
     sign_in(page, fern.username)

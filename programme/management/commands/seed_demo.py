@@ -214,7 +214,8 @@ class Command(BaseCommand):
             )
         ]
         placements = [
-            placement_allocate(group=group, referral=r, by=programme_manager) for r in members
+            placement_allocate(group=group, referral=r, by=programme_manager, on=group.start_date)
+            for r in members
         ]
         for session in group.sessions.order_by("number")[:4]:
             entries = [
@@ -240,7 +241,9 @@ class Command(BaseCommand):
             by=programme_manager,
         )
         finished = refer("Derek", "Completedson", "D800005", ready=True, start=date(2025, 9, 1))
-        finished_place = placement_allocate(group=earlier, referral=finished, by=programme_manager)
+        finished_place = placement_allocate(
+            group=earlier, referral=finished, by=programme_manager, on=earlier.start_date
+        )
         for session in earlier.sessions.order_by("number"):
             register_save(
                 session=session,
