@@ -23,6 +23,20 @@ NOT_ACCREDITED_MESSAGE = (
     "completed the three-day accredited training may assess for a Sex Offender Treatment "
     "Programme. Ask an administrator to record your training date if you have completed it."
 )
+ASSESSMENT_LOCKED_MESSAGE = (
+    "This assessment is complete: its outcome is kept as it was decided. Record a new "
+    "assessment if something has changed."
+)
+ASSESSMENT_REPLACED_MESSAGE = (
+    "A later assessment has replaced this one: complete or record the current assessment instead"
+)
+INCOMPLETE_CANNOT_REFER_MESSAGE = (
+    "This assessment is incomplete (missing {missing}), so it has no outcome and cannot be "
+    "used to refer: record the missing parts on the assessment first"
+)
+NOT_ELIGIBLE_CANNOT_REFER_MESSAGE = (
+    "This assessment's outcome is “not eligible”, so he cannot be referred to the waiting list"
+)
 PROGRAMME_CODES = {Outcome.ELIGIBLE: "isotp", Outcome.REFER_NSOGP: "nsogp"}
 
 
@@ -45,9 +59,21 @@ def facts_for(*, offender: Offender, assessment: Assessment) -> EligibilityFacts
 
 @transaction.atomic
 def assessment_record(*, offender: Offender, assessment: Assessment, by: Staff) -> Assessment:
-    """Decide the outcome from the facts as they are now, and store it with its reasons."""
+    """Decide the outcome from the facts as they are now, and store it with its reasons.
+
+    Without a completed OASys and RM2000 the assessment is saved as incomplete: no outcome,
+    no reasons. An incomplete assessment (the current one) may be saved again with the
+    missing parts, and then gets its outcome here; a complete one is never changed.
+    """
     if not by.is_accredited_assessor:
         raise ReferralError(NOT_ACCREDITED_MESSAGE)
+    if assessment.pk is not None:
+        Offender.objects.select_for_update().get(pk=offender.pk)
+        stored = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        if stored.is_complete:
+            raise ReferralError(ASSESSMENT_LOCKED_MESSAGE)
+        if current_assessment(offender) != stored:
+            raise ReferralError(ASSESSMENT_REPLACED_MESSAGE)
     programmes = {p.code: p for p in Programme.objects.filter(code__in=["isotp", "nsogp"])}
     result = decide_eligibility(
         facts_for(offender=offender, assessment=assessment),
@@ -76,11 +102,12 @@ def referral_create(*, assessment: Assessment, by: Staff, referred_on: date) -> 
         raise ReferralError(
             "Only the most recent assessment can be used to refer: this one has been replaced"
         )
-    if not assessment.allows_referral:
+    if not assessment.is_complete:
         raise ReferralError(
-            "This assessment's outcome is “not eligible”, so he cannot be referred to the "
-            "waiting list"
+            INCOMPLETE_CANNOT_REFER_MESSAGE.format(missing=" and ".join(assessment.missing_parts()))
         )
+    if not assessment.allows_referral:
+        raise ReferralError(NOT_ELIGIBLE_CANNOT_REFER_MESSAGE)
     if offender.referrals.open().exists():
         raise ReferralError("He already has an open referral: there can only be one at a time")
     try:

@@ -175,6 +175,23 @@ def test_not_eligible_is_asked_for_a_new_assessment(login, alice, offender):
     assert shown["Pre-programme"].status == "Cannot start yet"
 
 
+def test_an_incomplete_assessment_shows_what_is_missing_not_an_outcome(login, alice, offender):
+    assessment = make_assessment(offender, alice, oasys_completed_on=None, risk_of_serious_harm="")
+    response = open_overview(login(alice), offender)
+    shown = phases(response)
+    assert shown["Assessment"].status == "Incomplete: missing OASys"
+    assert shown["Assessment"].action == "Complete the assessment: record OASys"
+    assert shown["Assessment"].action_url == reverse(
+        "referrals:assessment_edit", args=[assessment.pk]
+    )
+    assert shown["Pre-programme"].status == "Cannot start yet"
+    event = next(e for e in response.context["timeline"] if "assessment" in e.title)
+    assert (event.tag, event.detail) == ("Incomplete: missing OASys", "")
+    page = response.content.decode()
+    assert "Incomplete: missing OASys" in page
+    assert "Not eligible" not in page
+
+
 def test_referred_with_the_checklist_missing_is_asked_to_complete_it(login, alice, offender):
     referral = make_referral(offender, alice)
     response = open_overview(login(alice), offender)

@@ -11,7 +11,7 @@ from referrals.models import (
     ReferralStatus,
     StatusTransition,
 )
-from referrals.services import referral_create
+from referrals.services import INCOMPLETE_CANNOT_REFER_MESSAGE, referral_create
 from tests.factories import (
     complete_checklist,
     make_assessment,
@@ -49,6 +49,17 @@ def test_a_not_eligible_outcome_cannot_be_referred(login, alice, offender):
     )
     assert "cannot be referred to the waiting list" in response.content.decode()
     assert not Referral.objects.exists()
+
+
+def test_an_incomplete_assessment_cannot_be_referred_and_is_not_offered(login, alice, offender):
+    assessment = make_assessment(offender, alice, rm2000_completed_on=None, rm2000_category="")
+    client = login(alice)
+    assert "waiting list" not in client.get(assessment.get_absolute_url()).content.decode()
+    response = client.post(reverse("referrals:referral_create", args=[assessment.pk]), follow=True)
+    assert INCOMPLETE_CANNOT_REFER_MESSAGE.format(missing="RM2000") in response.content.decode()
+    assert not Referral.objects.exists()
+    with pytest.raises(ReferralError, match="incomplete"):
+        referral_create(assessment=assessment, by=alice, referred_on=date(2026, 1, 5))
 
 
 def test_only_the_current_assessment_can_be_used(alice, offender):

@@ -70,7 +70,7 @@ def _assessment_phase(
         phase.action = "Record an eligibility assessment"
         phase.action_url = reverse("referrals:assessment_create", args=[offender.pk])
         return phase
-    phase.status = current.get_outcome_display()
+    phase.status = current.outcome_label
     phase.colour = {Outcome.ELIGIBLE: GREEN, Outcome.REFER_NSOGP: BLUE}.get(current.outcome, RED)
     phase.facts.append(
         (
@@ -78,7 +78,11 @@ def _assessment_phase(
             f"{current.get_stage_display()}, {current.assessed_on:%-d %B %Y}, by {current.assessor}",
         )
     )
-    if not current.allows_referral:
+    if not current.is_complete:
+        phase.colour = GREY
+        phase.action = f"Complete the assessment: record {' and '.join(current.missing_parts())}"
+        phase.action_url = reverse("referrals:assessment_edit", args=[current.pk])
+    elif not current.allows_referral:
         phase.action = "Record a new eligibility assessment"
         phase.action_url = reverse("referrals:assessment_create", args=[offender.pk])
     elif not any(r.is_open or r.assessment_id == current.pk for r in referrals):
