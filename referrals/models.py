@@ -374,7 +374,8 @@ class Assessment(models.Model):
 class ReferralStatus(models.TextChoices):
     AWAITING_ASSESSMENT = "awaiting_assessment", "Awaiting assessment interview"
     SUITABLE_NOT_READY = "suitable_not_ready", "Suitable but not ready"
-    AWAITING_ALLOCATION = "awaiting_allocation", "Awaiting allocation"
+    # Stored as "awaiting_allocation"; one name everywhere users read it.
+    AWAITING_ALLOCATION = "awaiting_allocation", "Ready for allocation"
     SCHEDULED = "scheduled", "Scheduled"
     ON_PROGRAMME = "on_programme", "On programme"
     BREACH = "breach", "Breach"
@@ -506,6 +507,11 @@ class Referral(models.Model):
     @property
     def is_waiting(self) -> bool:
         return self.status in WAITING_STATUSES
+
+    @property
+    def checklist_editable(self) -> bool:
+        """The checklist can be changed only while he is on the waiting list."""
+        return self.is_waiting
 
     def allowed_moves(self) -> list[StatusTransition]:
         return list(StatusTransition.objects.filter(from_status=self.status, automatic=False))

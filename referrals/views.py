@@ -32,11 +32,14 @@ from referrals.models import ReferralError
 from referrals.services import (
     ASSESSMENT_LOCKED_MESSAGE,
     ASSESSMENT_REPLACED_MESSAGE,
+    CHECKLIST_LOCKED_MESSAGE,
     NOT_ACCREDITED_MESSAGE,
     assessment_record,
+    checklist_save,
     current_assessment,
 )
 from referrals.services import referral_create as referral_create_service
+from referrals.services import referral_move as referral_move_service
 from referrals.waiting_list import waiting_list_sections
 
 CASELOAD_PAGE_SIZE = 25
@@ -285,12 +288,25 @@ def _get_managed_referral(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def referral_checklist(request, pk: int):
     referral = _get_managed_referral(request, pk)
+    if not referral.checklist_editable:
+        messages.error(
+            request,
+            CHECKLIST_LOCKED_MESSAGE.format(status=referral.get_status_display().lower()),
+        )
+        return redirect(referral)
     form = ChecklistForm(
         request.POST if request.method == "POST" else None, instance=referral.checklist
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "The pre-programme checklist was saved")
+        try:
+            move = checklist_save(checklist=form.save(commit=False), by=request.user)
+        except ReferralError as error:
+            messages.error(request, str(error))
+            return redirect(referral)
+        message = "The pre-programme checklist was saved"
+        if move is not None:
+            message += f": the referral is now “{move.get_to_status_display()}”"
+        messages.success(request, message)
         return redirect(referral)
     return render(
         request,
@@ -305,8 +321,9 @@ def referral_move(request, pk: int):
     form = ReferralMoveForm(request.POST if request.method == "POST" else None, referral=referral)
     if request.method == "POST" and form.is_valid():
         try:
-            referral.move_to(
-                form.cleaned_data["to_status"],
+            referral_move_service(
+                referral=referral,
+                to_status=form.cleaned_data["to_status"],
                 by=request.user,
                 reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"],

@@ -207,13 +207,15 @@ def test_referred_with_the_checklist_missing_is_asked_to_complete_it(login, alic
     assert f'href="{pre.action_url}">Complete the pre-programme checklist</a>' in page
 
 
-def test_a_ready_referral_is_awaiting_allocation_and_the_manager_is_sent_to_the_waiting_list(
+def test_a_ready_referral_is_ready_for_allocation_and_the_manager_is_sent_to_the_waiting_list(
     login, alice, pat, offender
 ):
     make_ready_referral(offender, alice)
     for_alice = phases(open_overview(login(alice), offender))
-    assert for_alice["Pre-programme"].status == "Awaiting allocation"
-    assert for_alice["Pre-programme"].action == "Awaiting allocation to a group"
+    assert for_alice["Pre-programme"].status == "Ready for allocation"
+    assert for_alice["Pre-programme"].action == (
+        "Ready for allocation: waiting for a place in a group"
+    )
     assert for_alice["Pre-programme"].action_url == ""
     assert for_alice["Programme"].status == "Not started"
     for_pat = phases(open_overview(login(pat), offender))
@@ -271,8 +273,8 @@ def test_after_a_fifth_miss_the_ended_attempt_is_shown_and_he_waits_again(
     record(session(group, 5), placement, "unacceptable_absence", fern)
     response = open_overview(login(alice), placement.offender)
     shown = phases(response)
-    assert shown["Pre-programme"].status == "Awaiting allocation"
-    assert shown["Pre-programme"].action == "Awaiting allocation to a group"
+    assert shown["Pre-programme"].status == "Ready for allocation"
+    assert shown["Pre-programme"].action == "Ready for allocation: waiting for a place in a group"
     programme = shown["Programme"]
     assert programme.status == "Restart required" and programme.colour == "red"
     assert dict(programme.facts)["Catch-ups"] == "5 of 4 used (1 still to do)"
@@ -340,8 +342,8 @@ def test_the_timeline_lists_his_case_newest_first(login, alice, fern, absent_pla
         "Group session 2",
         "i-SOTP referral: Scheduled → On programme",
         "Group session 1",
-        "i-SOTP referral: Awaiting allocation → Scheduled",
-        "i-SOTP referral: Awaiting assessment interview → Awaiting allocation",
+        "i-SOTP referral: Ready for allocation → Scheduled",
+        "i-SOTP referral: Awaiting assessment interview → Ready for allocation",
         "Referred to the i-SOTP waiting list",
         "Pre-sentence eligibility assessment",
     ]

@@ -124,10 +124,14 @@ def _pre_programme_phase(
         phase.action = "Allocate him to a group from the waiting list"
         phase.action_url = reverse("referrals:waiting_list")
     elif referral.status == ReferralStatus.AWAITING_ALLOCATION:
-        phase.action = "Awaiting allocation to a group"
-    else:
-        phase.action = "Mark the referral ready for allocation"
+        phase.action = "Ready for allocation: waiting for a place in a group"
+    elif referral.status == ReferralStatus.SUITABLE_NOT_READY:
+        phase.action = "Suitable but not ready: change the status when he is ready"
         phase.action_url = reverse("referrals:referral_move", args=[referral.pk])
+    else:
+        # A checklist completed before readiness followed it: saving it moves him.
+        phase.action = "Save the pre-programme checklist to make him ready for allocation"
+        phase.action_url = reverse("referrals:referral_checklist", args=[referral.pk])
     return phase
 
 
