@@ -79,9 +79,11 @@ def _name(staff) -> str:
 def _assessment_events(offender: Offender) -> list[TimelineEvent]:
     events = []
     for assessment in offender.assessments.select_related("assessor"):
-        colour = {Outcome.ELIGIBLE: TAG_GREEN, Outcome.REFER_NSOGP: TAG_BLUE}.get(
-            assessment.outcome, TAG_RED
-        )
+        colour = {
+            Outcome.ELIGIBLE: TAG_GREEN,
+            Outcome.REFER_NSOGP: TAG_BLUE,
+            Outcome.NOT_ELIGIBLE: TAG_RED,
+        }.get(assessment.outcome, TAG_YELLOW)
         events.append(
             TimelineEvent(
                 at=assessment.assessed_on,
@@ -92,7 +94,7 @@ def _assessment_events(offender: Offender) -> list[TimelineEvent]:
                 else "; ".join(assessment.reasons),
                 by=_name(assessment.assessor),
                 url=assessment.get_absolute_url(),
-                tag=assessment.get_outcome_display(),
+                tag=assessment.outcome_label,
                 tag_colour=colour,
             )
         )

@@ -11,6 +11,7 @@ PROPOSAL_WORDING = "to attend a Sex Offender Treatment Programme to a maximum of
 
 
 class Outcome:
+    INCOMPLETE = ""  # OASys or RM2000 not completed: no outcome can be given yet
     ELIGIBLE = "eligible"
     REFER_NSOGP = "refer_nsogp"
     NOT_ELIGIBLE = "not_eligible"
@@ -46,6 +47,21 @@ class EligibilityResult:
     outcome: str
     reasons: list[str] = field(default_factory=list)
     programme: str | None = None  # the programme's name the outcome refers to
+    missing: list[str] = field(default_factory=list)  # what must be recorded for an outcome
+
+    @property
+    def is_complete(self) -> bool:
+        return self.outcome != Outcome.INCOMPLETE
+
+
+def missing_risk_assessments(facts: "EligibilityFacts") -> list[str]:
+    """The risk assessments (OASys, RM2000) still to record before an outcome can be given."""
+    missing = []
+    if facts.oasys_completed_on is None or not facts.risk_of_serious_harm:
+        missing.append("OASys")
+    if facts.rm2000_completed_on is None or not facts.rm2000_category:
+        missing.append("RM2000")
+    return missing
 
 
 def add_months(day: date, months: int) -> date:
@@ -90,6 +106,13 @@ def supervision_is_long_enough(facts: EligibilityFacts, minimum_months: int) -> 
 def decide_eligibility(
     facts: EligibilityFacts, *, isotp: ProgrammeRules, nsogp: ProgrammeRules
 ) -> EligibilityResult:
+    """The outcome with its reasons; or, while OASys or RM2000 is missing, no outcome at all
+    (the rule is that both are recorded before an outcome can be given), naming what is
+    missing and giving no reasons."""
+    missing = missing_risk_assessments(facts)
+    if missing:
+        return EligibilityResult(Outcome.INCOMPLETE, missing=missing)
+
     blockers: list[str] = []
     redirects: list[str] = []
     supports: list[str] = []
@@ -112,11 +135,6 @@ def decide_eligibility(
         blockers.append("Not convicted of a sexual offence related to the use of the internet")
     else:
         supports.append("Convicted of a sexual offence related to the use of the internet")
-
-    if facts.oasys_completed_on is None or not facts.risk_of_serious_harm:
-        blockers.append("OASys has not been completed: it is required before an outcome")
-    if facts.rm2000_completed_on is None or not facts.rm2000_category:
-        blockers.append("RM2000 has not been completed: it is required before an outcome")
 
     if facts.risk_of_serious_harm == "very_high":
         redirects.append(

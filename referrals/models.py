@@ -294,8 +294,9 @@ class Assessment(models.Model):
     )
     notes = models.TextField(blank=True)
 
-    outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    reasons = models.JSONField(default=list)
+    # Blank while the assessment is incomplete (OASys or RM2000 not yet recorded).
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    reasons = models.JSONField(default=list, blank=True)
     outcome_programme = models.ForeignKey(
         Programme, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -311,8 +312,21 @@ class Assessment(models.Model):
                 name="assessment_deviance_only_post_sentence",
             ),
             models.CheckConstraint(
-                condition=Q(outcome=Outcome.NOT_ELIGIBLE) | Q(outcome_programme__isnull=False),
+                condition=~Q(outcome__in=[Outcome.ELIGIBLE, Outcome.REFER_NSOGP])
+                | Q(outcome_programme__isnull=False),
                 name="assessment_positive_outcome_names_programme",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="", outcome_programme__isnull=True, reasons=[])
+                | (
+                    Q(oasys_completed_on__isnull=False, rm2000_completed_on__isnull=False)
+                    & ~Q(risk_of_serious_harm="")
+                    & ~Q(rm2000_category="")
+                ),
+                name="assessment_outcome_needs_oasys_and_rm2000",
+                violation_error_message=(
+                    "An outcome can only be given once OASys and RM2000 are both recorded"
+                ),
             ),
         ]
 
@@ -323,8 +337,35 @@ class Assessment(models.Model):
         return reverse("referrals:assessment", args=[self.pk])
 
     @property
+    def is_complete(self) -> bool:
+        """OASys and RM2000 are both recorded, so an outcome has been given."""
+        return bool(self.outcome)
+
+    def missing_parts(self) -> list[str]:
+        """The risk assessments still to record before an outcome can be given."""
+        missing = []
+        if not (self.oasys_completed_on and self.risk_of_serious_harm):
+            missing.append("OASys")
+        if not (self.rm2000_completed_on and self.rm2000_category):
+            missing.append("RM2000")
+        return missing
+
+    @property
+    def outcome_label(self) -> str:
+        """The outcome, or "Incomplete: missing OASys and RM2000" while there is none."""
+        if self.outcome:
+            return self.get_outcome_display()
+        return f"Incomplete: missing {' and '.join(self.missing_parts())}"
+
+    @property
     def allows_referral(self) -> bool:
         return self.outcome in (Outcome.ELIGIBLE, Outcome.REFER_NSOGP)
+
+    @property
+    def offers_proposal_wording(self) -> bool:
+        """The court proposal wording goes only with an outcome that makes a programme
+        possible: never with "not eligible", nor before there is an outcome."""
+        return self.allows_referral
 
 
 # --- Referral to the waiting list, its statuses and their moves --------------------------
@@ -333,7 +374,8 @@ class Assessment(models.Model):
 class ReferralStatus(models.TextChoices):
     AWAITING_ASSESSMENT = "awaiting_assessment", "Awaiting assessment interview"
     SUITABLE_NOT_READY = "suitable_not_ready", "Suitable but not ready"
-    AWAITING_ALLOCATION = "awaiting_allocation", "Awaiting allocation"
+    # Stored as "awaiting_allocation"; one name everywhere users read it.
+    AWAITING_ALLOCATION = "awaiting_allocation", "Ready for allocation"
     SCHEDULED = "scheduled", "Scheduled"
     ON_PROGRAMME = "on_programme", "On programme"
     BREACH = "breach", "Breach"
@@ -465,6 +507,11 @@ class Referral(models.Model):
     @property
     def is_waiting(self) -> bool:
         return self.status in WAITING_STATUSES
+
+    @property
+    def checklist_editable(self) -> bool:
+        """The checklist can be changed only while he is on the waiting list."""
+        return self.is_waiting
 
     def allowed_moves(self) -> list[StatusTransition]:
         return list(StatusTransition.objects.filter(from_status=self.status, automatic=False))

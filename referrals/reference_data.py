@@ -39,9 +39,14 @@ NSOGP = dict(
 )
 
 
+READY_LABEL = "Checklist complete: ready for allocation"
+NOT_READY_LABEL = "Checklist no longer complete: back to pre-programme work"
+
 # (from, to, label, requires_reason, automatic)
 TRANSITIONS = [
-    ("awaiting_assessment", "awaiting_allocation", "Ready for allocation", False, False),
+    # Readiness follows the checklist: made by the app when saving it completes or undoes it.
+    ("awaiting_assessment", "awaiting_allocation", READY_LABEL, False, True),
+    ("awaiting_allocation", "awaiting_assessment", NOT_READY_LABEL, False, True),
     ("awaiting_assessment", "suitable_not_ready", "Suitable but not ready", False, False),
     ("suitable_not_ready", "awaiting_allocation", "Ready for allocation", False, False),
     ("suitable_not_ready", "awaiting_assessment", "Back to pre-programme work", False, False),

@@ -7,14 +7,17 @@ from django.db import IntegrityError, transaction
 from isotp.models import Staff
 from referrals.eligibility import EligibilityFacts, decide_eligibility
 from referrals.models import (
+    WAITING_STATUSES,
     Assessment,
     AssessmentStage,
+    ClosingReason,
     Offender,
     Outcome,
     PreProgrammeChecklist,
     Programme,
     Referral,
     ReferralError,
+    ReferralStatus,
     ReferralStatusChange,
 )
 
@@ -22,6 +25,20 @@ NOT_ACCREDITED_MESSAGE = (
     "You cannot record an assessment: only offender managers and report authors who have "
     "completed the three-day accredited training may assess for a Sex Offender Treatment "
     "Programme. Ask an administrator to record your training date if you have completed it."
+)
+ASSESSMENT_LOCKED_MESSAGE = (
+    "This assessment is complete: its outcome is kept as it was decided. Record a new "
+    "assessment if something has changed."
+)
+ASSESSMENT_REPLACED_MESSAGE = (
+    "A later assessment has replaced this one: complete or record the current assessment instead"
+)
+INCOMPLETE_CANNOT_REFER_MESSAGE = (
+    "This assessment is incomplete (missing {missing}), so it has no outcome and cannot be "
+    "used to refer: record the missing parts on the assessment first"
+)
+NOT_ELIGIBLE_CANNOT_REFER_MESSAGE = (
+    "This assessment's outcome is “not eligible”, so he cannot be referred to the waiting list"
 )
 PROGRAMME_CODES = {Outcome.ELIGIBLE: "isotp", Outcome.REFER_NSOGP: "nsogp"}
 
@@ -45,9 +62,21 @@ def facts_for(*, offender: Offender, assessment: Assessment) -> EligibilityFacts
 
 @transaction.atomic
 def assessment_record(*, offender: Offender, assessment: Assessment, by: Staff) -> Assessment:
-    """Decide the outcome from the facts as they are now, and store it with its reasons."""
+    """Decide the outcome from the facts as they are now, and store it with its reasons.
+
+    Without a completed OASys and RM2000 the assessment is saved as incomplete: no outcome,
+    no reasons. An incomplete assessment (the current one) may be saved again with the
+    missing parts, and then gets its outcome here; a complete one is never changed.
+    """
     if not by.is_accredited_assessor:
         raise ReferralError(NOT_ACCREDITED_MESSAGE)
+    if assessment.pk is not None:
+        Offender.objects.select_for_update().get(pk=offender.pk)
+        stored = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        if stored.is_complete:
+            raise ReferralError(ASSESSMENT_LOCKED_MESSAGE)
+        if current_assessment(offender) != stored:
+            raise ReferralError(ASSESSMENT_REPLACED_MESSAGE)
     programmes = {p.code: p for p in Programme.objects.filter(code__in=["isotp", "nsogp"])}
     result = decide_eligibility(
         facts_for(offender=offender, assessment=assessment),
@@ -76,11 +105,12 @@ def referral_create(*, assessment: Assessment, by: Staff, referred_on: date) -> 
         raise ReferralError(
             "Only the most recent assessment can be used to refer: this one has been replaced"
         )
-    if not assessment.allows_referral:
+    if not assessment.is_complete:
         raise ReferralError(
-            "This assessment's outcome is “not eligible”, so he cannot be referred to the "
-            "waiting list"
+            INCOMPLETE_CANNOT_REFER_MESSAGE.format(missing=" and ".join(assessment.missing_parts()))
         )
+    if not assessment.allows_referral:
+        raise ReferralError(NOT_ELIGIBLE_CANNOT_REFER_MESSAGE)
     if offender.referrals.open().exists():
         raise ReferralError("He already has an open referral: there can only be one at a time")
     try:
@@ -106,3 +136,70 @@ def referral_create(*, assessment: Assessment, by: Staff, referred_on: date) -> 
         note=f"Referred to the {referral.programme} waiting list",
     )
     return referral
+
+
+# --- The pre-programme checklist and readiness ------------------------------------------
+
+CHECKLIST_LOCKED_MESSAGE = (
+    "The pre-programme checklist can no longer be changed: the referral is “{status}”. "
+    "It is kept as it was when he left the waiting list."
+)
+READY_NOTE = "The pre-programme checklist is complete"
+NOT_READY_NOTE = "The pre-programme checklist is no longer complete. Missing: {missing}"
+
+
+def referral_follow_checklist(*, referral: Referral, by: Staff) -> ReferralStatusChange | None:
+    """Make the referral's readiness follow its checklist, as an automatic, recorded move.
+
+    Only between pre-programme work and ready for allocation: "suitable but not ready" is a
+    deliberate decision of the offender manager and is left alone, and a man who has left the
+    waiting list (scheduled, on programme, closed) does not move.
+    """
+    missing = PreProgrammeChecklist.objects.get(referral=referral).missing_items()
+    if referral.status == ReferralStatus.AWAITING_ASSESSMENT and not missing:
+        return referral.move_to(
+            ReferralStatus.AWAITING_ALLOCATION, by=by, note=READY_NOTE, automatic=True
+        )
+    if referral.status == ReferralStatus.AWAITING_ALLOCATION and missing:
+        return referral.move_to(
+            ReferralStatus.AWAITING_ASSESSMENT,
+            by=by,
+            note=NOT_READY_NOTE.format(missing="; ".join(missing)),
+            automatic=True,
+        )
+    return None
+
+
+@transaction.atomic
+def checklist_save(*, checklist: PreProgrammeChecklist, by: Staff) -> ReferralStatusChange | None:
+    """Save the checklist; the referral moves to ready for allocation when this completes it,
+    and back to pre-programme work when it undoes an item. Returns that move, if any.
+
+    The checklist can be changed only while the referral is on the waiting list.
+    """
+    locked = Referral.objects.select_for_update().get(pk=checklist.referral_id)
+    if locked.status not in WAITING_STATUSES:
+        raise ReferralError(
+            CHECKLIST_LOCKED_MESSAGE.format(status=locked.get_status_display().lower())
+        )
+    checklist.save()
+    # Move the caller's referral object, so that it shows the status it now has.
+    referral = checklist.referral
+    referral.status = locked.status
+    return referral_follow_checklist(referral=referral, by=by)
+
+
+@transaction.atomic
+def referral_move(
+    *,
+    referral: Referral,
+    to_status: str,
+    by: Staff,
+    reason: ClosingReason | None = None,
+    note: str = "",
+) -> ReferralStatusChange:
+    """A move chosen by hand; back in pre-programme work with a complete checklist, the
+    referral goes on to ready for allocation at once."""
+    change = referral.move_to(to_status, by=by, reason=reason, note=note)
+    referral_follow_checklist(referral=referral, by=by)
+    return change

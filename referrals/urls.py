@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("offenders/<int:pk>/assessments/new/", views.assessment_create, name="assessment_create"),
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment"),
+    path("assessments/<int:pk>/edit/", views.assessment_edit, name="assessment_edit"),
     path("assessments/<int:pk>/pdf/", views.assessment_pdf, name="assessment_pdf"),
     path("assessments/<int:pk>/refer/", views.referral_create, name="referral_create"),
     path("referrals/<int:pk>/", views.referral_detail, name="referral"),

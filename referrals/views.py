@@ -28,7 +28,15 @@ from referrals.forms import (
     WaitingListFilterForm,
 )
 from referrals.models import ReferralError
-from referrals.services import NOT_ACCREDITED_MESSAGE, assessment_record, current_assessment
+from referrals.services import (
+    ASSESSMENT_LOCKED_MESSAGE,
+    ASSESSMENT_REPLACED_MESSAGE,
+    CHECKLIST_LOCKED_MESSAGE,
+    NOT_ACCREDITED_MESSAGE,
+    assessment_record,
+    checklist_save,
+    current_assessment,
+)
 from referrals.services import referral_create as referral_create_service
 from referrals.waiting_list import waiting_list_sections
 
@@ -161,9 +169,56 @@ def assessment_create(request, pk: int):
         except ReferralError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"Assessment recorded: {assessment.get_outcome_display()}")
+            messages.success(request, _assessment_saved_message(assessment))
             return redirect(assessment)
     return render(request, "referrals/assessment_form.html", {"form": form, "offender": offender})
+
+
+def _assessment_saved_message(assessment) -> str:
+    if assessment.is_complete:
+        return f"Assessment recorded: {assessment.get_outcome_display()}"
+    return f"Assessment saved as incomplete: {' and '.join(assessment.missing_parts())} missing"
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_edit(request, pk: int):
+    """Complete an incomplete assessment: record the missing OASys or RM2000."""
+    assessment = get_assessment_for_user(request.user, pk)
+    offender = assessment.offender
+    if not request.user.is_accredited_assessor:
+        return render(
+            request,
+            "referrals/assessment_refused.html",
+            {"offender": offender, "message": NOT_ACCREDITED_MESSAGE},
+            status=403,
+        )
+    if assessment.is_complete or current_assessment(offender) != assessment:
+        messages.error(
+            request,
+            ASSESSMENT_LOCKED_MESSAGE if assessment.is_complete else ASSESSMENT_REPLACED_MESSAGE,
+        )
+        return redirect(assessment)
+    form = AssessmentForm(
+        request.POST if request.method == "POST" else None,
+        instance=assessment,
+        # The outcome is decided as of the day it is completed (supervision counts from then).
+        initial={"assessed_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = assessment_record(
+                offender=offender, assessment=form.save(commit=False), by=request.user
+            )
+        except ReferralError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _assessment_saved_message(assessment))
+            return redirect(assessment)
+    return render(
+        request,
+        "referrals/assessment_form.html",
+        {"form": form, "offender": offender, "assessment": assessment},
+    )
 
 
 @require_safe
@@ -177,8 +232,9 @@ def assessment_detail(request, pk: int):
         {
             "assessment": assessment,
             "offender": offender,
-            "proposal_wording": PROPOSAL_WORDING,
+            "proposal_wording": PROPOSAL_WORDING if assessment.offers_proposal_wording else "",
             "is_current": current_assessment(offender) == assessment,
+            "can_complete": request.user.is_accredited_assessor,
             "open_referral": offender.referrals.open().first(),
         },
     )
@@ -230,12 +286,25 @@ def _get_managed_referral(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def referral_checklist(request, pk: int):
     referral = _get_managed_referral(request, pk)
+    if not referral.checklist_editable:
+        messages.error(
+            request,
+            CHECKLIST_LOCKED_MESSAGE.format(status=referral.get_status_display().lower()),
+        )
+        return redirect(referral)
     form = ChecklistForm(
         request.POST if request.method == "POST" else None, instance=referral.checklist
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "The pre-programme checklist was saved")
+        try:
+            move = checklist_save(checklist=form.save(commit=False), by=request.user)
+        except ReferralError as error:
+            messages.error(request, str(error))
+            return redirect(referral)
+        message = "The pre-programme checklist was saved"
+        if move is not None:
+            message += f": the referral is now “{move.get_to_status_display()}”"
+        messages.success(request, message)
         return redirect(referral)
     return render(
         request,
@@ -278,7 +347,7 @@ def assessment_pdf(request, pk: int):
             "assessment": assessment,
             "offender": offender,
             "offences": offender.offences.all(),
-            "proposal_wording": PROPOSAL_WORDING,
+            "proposal_wording": PROPOSAL_WORDING if assessment.offers_proposal_wording else "",
             **report_header(offender),
         },
         filename=f"assessment-{offender.crn}-{assessment.assessed_on}.pdf",

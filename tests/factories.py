@@ -85,7 +85,9 @@ def make_referral(offender: Offender, by: Staff, **assessment_fields):
     return referral_create(assessment=assessment, by=by, referred_on=date(2026, 1, 5))
 
 
-def complete_checklist(referral, on: date = date(2026, 1, 10)):
+def complete_checklist(referral, on: date = date(2026, 1, 10), by: Staff | None = None):
+    """Fill in every checklist item. Saved through the service (which makes the referral
+    ready for allocation) when `by` is given, else saved directly, moving nothing."""
     checklist = referral.checklist
     checklist.psr_provided_on = on
     checklist.additional_reports_not_available = True
@@ -96,15 +98,19 @@ def complete_checklist(referral, on: date = date(2026, 1, 10)):
     checklist.interview_on = on
     checklist.interview_attended = True
     checklist.interview_outcome = "suitable"
-    checklist.save()
+    if by is None:
+        checklist.save()
+        return checklist
+    from referrals.services import checklist_save
+
+    checklist_save(checklist=checklist, by=by)
     return checklist
 
 
 def make_ready_referral(offender: Offender, by: Staff, **assessment_fields):
-    """A referral with its checklist complete, awaiting allocation to a group."""
+    """A referral with its checklist complete, ready for allocation to a group."""
     referral = make_referral(offender, by, **assessment_fields)
-    complete_checklist(referral)
-    referral.move_to("awaiting_allocation", by=by)
+    complete_checklist(referral, by=by)
     return referral
 
 

@@ -88,15 +88,27 @@ def test_no_internet_related_sexual_offence_is_not_eligible():
     ]
 
 
-def test_missing_oasys_is_named():
+def test_missing_oasys_gives_no_outcome_and_no_reasons_only_what_is_missing():
     result = decide(oasys_completed_on=None, risk_of_serious_harm=None)
-    assert result.outcome == Outcome.NOT_ELIGIBLE
-    assert result.reasons == ["OASys has not been completed: it is required before an outcome"]
+    assert result.outcome == Outcome.INCOMPLETE
+    assert not result.is_complete
+    assert result.reasons == []
+    assert result.missing == ["OASys"]
 
 
-def test_missing_rm2000_is_named():
+def test_missing_rm2000_gives_no_outcome():
     result = decide(rm2000_completed_on=None, rm2000_category=None)
-    assert result.reasons == ["RM2000 has not been completed: it is required before an outcome"]
+    assert (result.outcome, result.reasons, result.missing) == (Outcome.INCOMPLETE, [], ["RM2000"])
+
+
+def test_a_date_without_its_result_still_counts_as_missing():
+    result = decide(risk_of_serious_harm=None, rm2000_category=None)
+    assert result.missing == ["OASys", "RM2000"]
+
+
+def test_no_outcome_without_oasys_even_when_other_rules_would_refuse_him():
+    result = decide(gender="female", oasys_completed_on=None, risk_of_serious_harm=None)
+    assert (result.outcome, result.reasons) == (Outcome.INCOMPLETE, [])
 
 
 def test_very_high_risk_of_serious_harm_goes_to_nsogp():
@@ -169,12 +181,10 @@ def test_every_blocking_reason_is_listed_together():
         gender="female",
         date_of_birth=date(2010, 1, 1),
         internet_sexual_offence=False,
-        oasys_completed_on=None,
-        risk_of_serious_harm=None,
         order_end=date(2027, 1, 1),
     )
     assert result.outcome == Outcome.NOT_ELIGIBLE
-    assert len(result.reasons) == 5
+    assert len(result.reasons) == 4
 
 
 def test_not_eligible_beats_nsogp_and_keeps_the_nsogp_reason():

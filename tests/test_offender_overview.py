@@ -175,6 +175,23 @@ def test_not_eligible_is_asked_for_a_new_assessment(login, alice, offender):
     assert shown["Pre-programme"].status == "Cannot start yet"
 
 
+def test_an_incomplete_assessment_shows_what_is_missing_not_an_outcome(login, alice, offender):
+    assessment = make_assessment(offender, alice, oasys_completed_on=None, risk_of_serious_harm="")
+    response = open_overview(login(alice), offender)
+    shown = phases(response)
+    assert shown["Assessment"].status == "Incomplete: missing OASys"
+    assert shown["Assessment"].action == "Complete the assessment: record OASys"
+    assert shown["Assessment"].action_url == reverse(
+        "referrals:assessment_edit", args=[assessment.pk]
+    )
+    assert shown["Pre-programme"].status == "Cannot start yet"
+    event = next(e for e in response.context["timeline"] if "assessment" in e.title)
+    assert (event.tag, event.detail) == ("Incomplete: missing OASys", "")
+    page = response.content.decode()
+    assert "Incomplete: missing OASys" in page
+    assert "Not eligible" not in page
+
+
 def test_referred_with_the_checklist_missing_is_asked_to_complete_it(login, alice, offender):
     referral = make_referral(offender, alice)
     response = open_overview(login(alice), offender)
@@ -190,13 +207,15 @@ def test_referred_with_the_checklist_missing_is_asked_to_complete_it(login, alic
     assert f'href="{pre.action_url}">Complete the pre-programme checklist</a>' in page
 
 
-def test_a_ready_referral_is_awaiting_allocation_and_the_manager_is_sent_to_the_waiting_list(
+def test_a_ready_referral_is_ready_for_allocation_and_the_manager_is_sent_to_the_waiting_list(
     login, alice, pat, offender
 ):
     make_ready_referral(offender, alice)
     for_alice = phases(open_overview(login(alice), offender))
-    assert for_alice["Pre-programme"].status == "Awaiting allocation"
-    assert for_alice["Pre-programme"].action == "Awaiting allocation to a group"
+    assert for_alice["Pre-programme"].status == "Ready for allocation"
+    assert for_alice["Pre-programme"].action == (
+        "Ready for allocation: waiting for a place in a group"
+    )
     assert for_alice["Pre-programme"].action_url == ""
     assert for_alice["Programme"].status == "Not started"
     for_pat = phases(open_overview(login(pat), offender))
@@ -254,8 +273,8 @@ def test_after_a_fifth_miss_the_ended_attempt_is_shown_and_he_waits_again(
     record(session(group, 5), placement, "unacceptable_absence", fern)
     response = open_overview(login(alice), placement.offender)
     shown = phases(response)
-    assert shown["Pre-programme"].status == "Awaiting allocation"
-    assert shown["Pre-programme"].action == "Awaiting allocation to a group"
+    assert shown["Pre-programme"].status == "Ready for allocation"
+    assert shown["Pre-programme"].action == "Ready for allocation: waiting for a place in a group"
     programme = shown["Programme"]
     assert programme.status == "Restart required" and programme.colour == "red"
     assert dict(programme.facts)["Catch-ups"] == "5 of 4 used (1 still to do)"
@@ -323,8 +342,8 @@ def test_the_timeline_lists_his_case_newest_first(login, alice, fern, absent_pla
         "Group session 2",
         "i-SOTP referral: Scheduled → On programme",
         "Group session 1",
-        "i-SOTP referral: Awaiting allocation → Scheduled",
-        "i-SOTP referral: Awaiting assessment interview → Awaiting allocation",
+        "i-SOTP referral: Ready for allocation → Scheduled",
+        "i-SOTP referral: Awaiting assessment interview → Ready for allocation",
         "Referred to the i-SOTP waiting list",
         "Pre-sentence eligibility assessment",
     ]

@@ -553,8 +553,7 @@ def test_a_withdrawn_man_gives_up_his_place_and_leaves_later_registers(
     )
     from tests.factories import complete_checklist
 
-    complete_checklist(again)
-    again.move_to("awaiting_allocation", by=alice)
+    complete_checklist(again, by=alice)
     assert placement_allocate(group=group, referral=again, by=pat, on=allocation_day(group))
 
 

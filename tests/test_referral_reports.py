@@ -35,6 +35,27 @@ def test_the_assessment_pdf_has_the_facts_outcome_reasons_and_wording(login, ali
     assert_accessible_pdf(response.content, "Eligibility assessment")
 
 
+def test_the_assessment_pdf_of_a_not_eligible_outcome_has_no_proposal_wording(login, alice):
+    offender = make_offender(alice)
+    assessment = make_assessment(offender, alice, internet_offence_confirmed=False)
+    response = login(alice).get(reverse("referrals:assessment_pdf", args=[assessment.pk]))
+    text = " ".join(pdf_text(response.content).split())
+    assert "Outcome: Not eligible" in text
+    assert PROPOSAL_WORDING not in text
+    assert "Proposal wording" not in text
+
+
+def test_the_assessment_pdf_of_an_incomplete_assessment_has_no_outcome_and_no_wording(login, alice):
+    offender = make_offender(alice)
+    assessment = make_assessment(offender, alice, oasys_completed_on=None, risk_of_serious_harm="")
+    response = login(alice).get(reverse("referrals:assessment_pdf", args=[assessment.pk]))
+    text = " ".join(pdf_text(response.content).split())
+    assert "No outcome: Incomplete: missing OASys" in text
+    assert "Outcome:" not in text.replace("No outcome:", "")
+    assert PROPOSAL_WORDING not in text
+    assert_accessible_pdf(response.content, "Eligibility assessment")
+
+
 def test_the_referral_pack_has_details_risk_documents_and_checklist(login, alice, pat):
     offender = make_offender(
         alice,

@@ -11,7 +11,7 @@ from referrals.models import (
     ReferralStatus,
     StatusTransition,
 )
-from referrals.services import referral_create
+from referrals.services import INCOMPLETE_CANNOT_REFER_MESSAGE, referral_create
 from tests.factories import (
     complete_checklist,
     make_assessment,
@@ -51,6 +51,17 @@ def test_a_not_eligible_outcome_cannot_be_referred(login, alice, offender):
     assert not Referral.objects.exists()
 
 
+def test_an_incomplete_assessment_cannot_be_referred_and_is_not_offered(login, alice, offender):
+    assessment = make_assessment(offender, alice, rm2000_completed_on=None, rm2000_category="")
+    client = login(alice)
+    assert "waiting list" not in client.get(assessment.get_absolute_url()).content.decode()
+    response = client.post(reverse("referrals:referral_create", args=[assessment.pk]), follow=True)
+    assert INCOMPLETE_CANNOT_REFER_MESSAGE.format(missing="RM2000") in response.content.decode()
+    assert not Referral.objects.exists()
+    with pytest.raises(ReferralError, match="incomplete"):
+        referral_create(assessment=assessment, by=alice, referred_on=date(2026, 1, 5))
+
+
 def test_only_the_current_assessment_can_be_used(alice, offender):
     old = make_assessment(offender, alice, assessed_on=date(2026, 1, 1))
     make_assessment(offender, alice, assessed_on=date(2026, 1, 3), internet_offence_confirmed=False)
@@ -84,8 +95,9 @@ def test_a_closed_referral_allows_a_new_one(alice, offender):
     assert referral_create(assessment=referral.assessment, by=alice, referred_on=date(2026, 3, 1))
 
 
-def test_an_incomplete_checklist_blocks_allocation_and_lists_what_is_missing(alice, offender):
+def test_a_parked_referral_cannot_be_made_ready_by_hand_while_items_are_missing(alice, offender):
     referral = make_referral(offender, alice)
+    referral.move_to("suitable_not_ready", by=alice)
     with pytest.raises(ReferralError) as refusal:
         referral.move_to("awaiting_allocation", by=alice)
     message = str(refusal.value)
@@ -94,7 +106,7 @@ def test_an_incomplete_checklist_blocks_allocation_and_lists_what_is_missing(ali
     assert "Liaison with facilitators about commencement" in message
     assert "Assessment interview with facilitators" in message
     referral.refresh_from_db()
-    assert referral.status == ReferralStatus.AWAITING_ASSESSMENT
+    assert referral.status == ReferralStatus.SUITABLE_NOT_READY
 
 
 def test_a_document_marked_not_available_counts_as_done(alice, offender):
@@ -117,9 +129,10 @@ def test_an_interview_he_missed_keeps_the_checklist_incomplete(alice, offender):
     ]
 
 
-def test_a_complete_checklist_lets_the_referral_await_allocation(alice, offender):
+def test_a_complete_checklist_makes_the_referral_ready_for_allocation(alice, offender):
     referral = make_ready_referral(offender, alice)
     assert referral.status == ReferralStatus.AWAITING_ALLOCATION
+    assert referral.get_status_display() == "Ready for allocation"
     moves = list(referral.status_changes.values_list("to_status", flat=True))
     assert moves == ["awaiting_assessment", "awaiting_allocation"]
 
@@ -207,6 +220,7 @@ def test_the_checklist_refuses_a_date_and_not_available_together(login, alice, o
 
 def test_the_ready_move_from_the_form_lists_missing_items(login, alice, offender):
     referral = make_referral(offender, alice)
+    referral.move_to("suitable_not_ready", by=alice)
     content = (
         login(alice)
         .post(

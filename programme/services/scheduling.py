@@ -16,6 +16,7 @@ from programme.models import (
     Placement,
     ProgrammeError,
 )
+from referrals import services as referrals_services
 from referrals.models import (
     AgeBand,
     ClosingReason,
@@ -257,7 +258,9 @@ def referral_move(
     place ends it: he stays on the registers of the sessions held up to that day (and any he
     is already recorded on), and leaves the later ones and the group's count."""
     on = on or timezone.localdate()
-    referral.move_to(to_status, by=by, reason=reason, note=note)
+    referrals_services.referral_move(
+        referral=referral, to_status=to_status, by=by, reason=reason, note=note
+    )
     if to_status in PLACE_GIVEN_UP_STATUSES:
         placement = (
             Placement.objects.select_for_update().filter(referral=referral, ended_on__isnull=True)

@@ -70,7 +70,7 @@ def _assessment_phase(
         phase.action = "Record an eligibility assessment"
         phase.action_url = reverse("referrals:assessment_create", args=[offender.pk])
         return phase
-    phase.status = current.get_outcome_display()
+    phase.status = current.outcome_label
     phase.colour = {Outcome.ELIGIBLE: GREEN, Outcome.REFER_NSOGP: BLUE}.get(current.outcome, RED)
     phase.facts.append(
         (
@@ -78,7 +78,11 @@ def _assessment_phase(
             f"{current.get_stage_display()}, {current.assessed_on:%-d %B %Y}, by {current.assessor}",
         )
     )
-    if not current.allows_referral:
+    if not current.is_complete:
+        phase.colour = GREY
+        phase.action = f"Complete the assessment: record {' and '.join(current.missing_parts())}"
+        phase.action_url = reverse("referrals:assessment_edit", args=[current.pk])
+    elif not current.allows_referral:
         phase.action = "Record a new eligibility assessment"
         phase.action_url = reverse("referrals:assessment_create", args=[offender.pk])
     elif not any(r.is_open or r.assessment_id == current.pk for r in referrals):
@@ -120,10 +124,14 @@ def _pre_programme_phase(
         phase.action = "Allocate him to a group from the waiting list"
         phase.action_url = reverse("referrals:waiting_list")
     elif referral.status == ReferralStatus.AWAITING_ALLOCATION:
-        phase.action = "Awaiting allocation to a group"
-    else:
-        phase.action = "Mark the referral ready for allocation"
+        phase.action = "Ready for allocation: waiting for a place in a group"
+    elif referral.status == ReferralStatus.SUITABLE_NOT_READY:
+        phase.action = "Suitable but not ready: change the status when he is ready"
         phase.action_url = reverse("programme:referral_move", args=[referral.pk])
+    else:
+        # A checklist completed before readiness followed it: saving it moves him.
+        phase.action = "Save the pre-programme checklist to make him ready for allocation"
+        phase.action_url = reverse("referrals:referral_checklist", args=[referral.pk])
     return phase
 
 

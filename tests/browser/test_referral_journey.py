@@ -33,9 +33,17 @@ def test_assess_refer_complete_the_checklist_and_appear_on_the_waiting_list(page
     fill_date(page, "assessed_on", date(2026, 1, 2))
     fill_date(page, "oasys_completed_on", date(2025, 12, 20))
     page.get_by_role("group", name="Risk of serious harm").get_by_label("Medium").check()
+    page.get_by_role("button", name="Record assessment").click()
+
+    # Without RM2000 there is no outcome yet: the page says what is missing.
+    expect(page.get_by_text("Incomplete: missing RM2000")).to_be_visible()
+    expect(page.get_by_label("Proposal wording")).to_have_count(0)
+    expect(page.get_by_role("button", name="Refer to the i-SOTP waiting list")).to_have_count(0)
+    assert_accessible(page)
+    page.get_by_role("link", name="Complete the assessment").click()
     fill_date(page, "rm2000_completed_on", date(2025, 12, 21))
     page.get_by_role("group", name="RM2000 category").get_by_label("Low").check()
-    page.get_by_role("button", name="Record assessment").click()
+    page.get_by_role("button", name="Save assessment").click()
 
     expect(page.get_by_role("heading", name="Eligible for i-SOTP")).to_be_visible()
     expect(page.locator(".app-reasons")).to_contain_text("Male")
@@ -49,15 +57,7 @@ def test_assess_refer_complete_the_checklist_and_appear_on_the_waiting_list(page
     expect(page.locator("#missing-items")).to_contain_text("CPS pack")
     assert_accessible(page)
 
-    page.get_by_role("link", name="Change status").click()
-    page.get_by_label("Ready for allocation").check()
-    page.get_by_role("button", name="Change status").click()
-    expect(page.locator(".govuk-error-summary")).to_contain_text(
-        "cannot be ready for allocation until the pre-programme checklist is complete"
-    )
-    assert_accessible(page)
-
-    page.get_by_role("link", name="Back to the referral").click()
+    expect(page.get_by_text("becomes “Ready for allocation” by itself")).to_be_visible()
     page.get_by_role("link", name="Update the checklist").click()
     for field in [
         "psr_provided_on",
@@ -76,11 +76,10 @@ def test_assess_refer_complete_the_checklist_and_appear_on_the_waiting_list(page
     assert_accessible(page)
     page.get_by_role("button", name="Save checklist").click()
     expect(page.get_by_text("Complete", exact=True)).to_be_visible()
-
-    page.get_by_role("link", name="Change status").click()
-    page.get_by_label("Ready for allocation").check()
-    page.get_by_role("button", name="Change status").click()
-    expect(page.get_by_text("The referral is now “Awaiting allocation”")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("the referral is now “Ready for allocation”")
+    expect(page.locator(".govuk-tag", has_text="Ready for allocation")).to_be_visible()
+    expect(page.get_by_text("Awaiting assessment interview → Ready for allocation")).to_be_visible()
+    assert_accessible(page)
 
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, pat.username)

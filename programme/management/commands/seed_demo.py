@@ -13,7 +13,7 @@ from isotp.models import Office, ProbationArea, Role, Staff
 from programme.models import Group
 from programme.services import RegisterEntry, group_create, placement_allocate, register_save
 from referrals.models import Assessment, Gender, Offence, Offender, OrderType, Programme
-from referrals.services import assessment_record, referral_create
+from referrals.services import assessment_record, checklist_save, referral_create
 
 DEMO_PASSWORD = "demo-password-2026"
 
@@ -189,8 +189,7 @@ class Command(BaseCommand):
                 checklist.additional_reports_not_available = True
                 checklist.interview_attended = True
                 checklist.interview_outcome = "suitable"
-                checklist.save()
-                referral.move_to("awaiting_allocation", by=manager)
+                checklist_save(checklist=checklist, by=manager)  # now ready for allocation
             return referral
 
         refer("Waiting", "Checklistman", "D800001", ready=False)
