@@ -15,7 +15,7 @@ RUN_ENV := DJANGO_DEBUG=true SECRET_KEY=development-only-not-secret
 TEST_ENV := DJANGO_DEBUG=false SECRET_KEY=test-only-not-secret HTTPS_ONLY=false STATIC_MANIFEST=false \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true
 
-.PHONY: help setup run test lint format assets database chromium demo-data check-deploy benchmark
+.PHONY: help setup run test test-model lint format assets database chromium demo-data check-deploy benchmark
 
 help:
 	@echo "make run    set everything up and serve the app with demo data on http://127.0.0.1:8000"
@@ -66,6 +66,11 @@ test: $(VENV)/.installed assets database chromium
 	$(VENV)/bin/ruff check .
 	$(TEST_ENV) $(PYTHON) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The model-based tests of the programme's rules, with many more and longer sequences.
+test-model: $(VENV)/.installed assets database
+	HYPOTHESIS_PROFILE=long $(TEST_ENV) $(VENV)/bin/pytest -p no:xdist \
+		tests/test_programme_state_machine.py --hypothesis-show-statistics
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -4,6 +4,7 @@ from isotp.admin import NoDeleteAdmin
 from programme.models import (
     Appointment,
     Attendance,
+    AttendanceAmendment,
     BankHoliday,
     CatchUp,
     EndOfProgrammeReport,
@@ -71,8 +72,33 @@ class PlacementAdmin(NoDeleteAdmin):
     list_select_related = ["referral__offender", "referral__programme", "group__programme"]
 
 
+class AttendanceAmendmentInline(admin.TabularInline):
+    """Amendments are kept as written: shown, never added or changed here."""
+
+    model = AttendanceAmendment
+    extra = 0
+    can_delete = False
+    fields = [
+        "at",
+        "by",
+        "old_outcome",
+        "old_absence_reason",
+        "new_outcome",
+        "new_absence_reason",
+        "reason",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Attendance)
 class AttendanceAdmin(NoDeleteAdmin):
+    inlines = [AttendanceAmendmentInline]
     list_display = [
         "placement",
         "session",

@@ -57,6 +57,8 @@ class EnforcementDecisionForm(GovPlainForm):
             if value == proposed
             else Choice(value, label)
             for value, label in EnforcementDecisionType.choices
+            # "Not needed" is the app's, when an amendment removes the failure.
+            if value != EnforcementDecisionType.NOT_NEEDED
         ]
         self.helper.layout = Layout(
             Field.radios("decision", legend_size="m"), Field.textarea("reason", rows=4)

@@ -4,10 +4,12 @@ enforcement, and what the offender manager must act on."""
 from datetime import date, timedelta
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from isotp.models import Office
 from referrals.models import AgeBand, Offender, OrderType, Programme, Referral, RiskLevel
@@ -278,6 +280,55 @@ class Attendance(models.Model):
         return self.outcome not in ATTENDED_OUTCOMES
 
 
+class AttendanceAmendment(models.Model):
+    """A recorded outcome changed after the fact: was, now, who, when and why. Kept for
+    court as it was written: the database refuses to change or delete one."""
+
+    attendance = models.ForeignKey(Attendance, on_delete=models.PROTECT, related_name="amendments")
+    old_outcome = models.CharField(max_length=30, choices=AttendanceOutcome.choices)
+    old_absence_reason = models.CharField(max_length=20, choices=AbsenceReason.choices, blank=True)
+    new_outcome = models.CharField(max_length=30, choices=AttendanceOutcome.choices)
+    new_absence_reason = models.CharField(max_length=20, choices=AbsenceReason.choices, blank=True)
+    reason = models.CharField(max_length=300)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        triggers = [
+            pgtrigger.Protect(
+                name="attendance_amendment_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    @staticmethod
+    def outcome_label(outcome: str, absence_reason: str) -> str:
+        label = AttendanceOutcome(outcome).label
+        if absence_reason:
+            label += f" ({AbsenceReason(absence_reason).label.lower()})"
+        return label
+
+    @property
+    def was(self) -> str:
+        return self.outcome_label(self.old_outcome, self.old_absence_reason)
+
+    @property
+    def now(self) -> str:
+        return self.outcome_label(self.new_outcome, self.new_absence_reason)
+
+    def describe(self) -> str:
+        """Amended: was X, now Y — who, when, why."""
+        at = timezone.localtime(self.at)
+        return (
+            f"Amended: was {self.was}, now {self.now} — {self.by}, "
+            f"{at:%-d %B %Y} at {at:%H:%M} — {self.reason}"
+        )
+
+
 @pghistory.track()
 class CatchUp(models.Model):
     """An individual catch-up of one missed group session."""
@@ -325,6 +376,17 @@ class EnforcementDecisionType(models.TextChoices):
     BREACH_INITIATED = "breach_initiated", "Breach initiated"
     RECALL_REQUESTED = "recall_requested", "Recall requested"
     FOUND_ACCEPTABLE = "found_acceptable", "Absence found acceptable on review"
+    NOT_NEEDED = "not_needed", "Not needed: the outcome was corrected"
+
+
+# Decisions a person took: they stand until a person reviews them (a correction never
+# undoes one). "Not needed" is the app's own: a correction back to a failure reopens it.
+HUMAN_DECISIONS = [
+    EnforcementDecisionType.WARNING_GIVEN,
+    EnforcementDecisionType.BREACH_INITIATED,
+    EnforcementDecisionType.RECALL_REQUESTED,
+    EnforcementDecisionType.FOUND_ACCEPTABLE,
+]
 
 
 class EnforcementQuerySet(models.QuerySet):
@@ -402,6 +464,7 @@ class NoticeKind(models.TextChoices):
     RESTART = "restart", "Restart required"
     COMPLETION = "completion", "Programme sessions completed"
     REPORT = "report", "End-of-programme report submitted"
+    CORRECTION = "correction", "A correction needs your decision"
 
 
 class NoticeQuerySet(models.QuerySet):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from programme.models import (
     Attendance,
+    AttendanceAmendment,
     AttendanceOutcome,
     CatchUp,
     EndOfProgrammeReport,
@@ -153,7 +154,7 @@ def _attendance_events(offender: Offender) -> list[TimelineEvent]:
         if attendance.minutes_late:
             detail.append(f"{attendance.minutes_late} minutes late")
         if attendance.change_reason:
-            detail.append(f"Outcome changed: {attendance.change_reason}")
+            detail.append("Amended since it was first recorded")
         colour = OUTCOME_COLOURS[attendance.outcome]
         events.append(
             TimelineEvent(
@@ -166,6 +167,24 @@ def _attendance_events(offender: Offender) -> list[TimelineEvent]:
             )
         )
     return events
+
+
+def _amendment_events(offender: Offender) -> list[TimelineEvent]:
+    """Each amended outcome, when it was amended: was, now, who and why."""
+    amendments = AttendanceAmendment.objects.filter(
+        attendance__placement__referral__offender=offender
+    ).select_related("attendance__session", "by")
+    return [
+        TimelineEvent(
+            at=amendment.at,
+            title=f"Group session {amendment.attendance.session.number} record amended",
+            detail=amendment.describe(),
+            by=_name(amendment.by),
+            tag="Amended",
+            tag_colour=TAG_YELLOW,
+        )
+        for amendment in amendments
+    ]
 
 
 def _catch_up_events(offender: Offender) -> list[TimelineEvent]:
@@ -317,6 +336,7 @@ def timeline_for(offender: Offender) -> list[TimelineEvent]:
         *_catch_up_events(offender),
         *_enforcement_events(offender),
         *_attendance_events(offender),
+        *_amendment_events(offender),
         *_status_events(offender),
         *_assessment_events(offender),
     ]

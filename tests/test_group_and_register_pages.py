@@ -230,7 +230,7 @@ def test_the_register_runs_the_same_queries_whatever_the_group_size(
     # session, user, the session with its group and programme, the facilitator check,
     # members with referral and offender, their attendances, outstanding catch-ups,
     # and the session's renewal (three statements)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(url)
     assert len(response.context["rows"]) == members
 

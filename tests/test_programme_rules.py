@@ -262,7 +262,7 @@ def test_correcting_an_absence_to_attended_cancels_the_catch_up_and_the_enforcem
     record(session(group, 1), placement, "attended", fern, change_reason="He was there")
     assert CatchUp.objects.get().cancelled
     enforcement = Enforcement.objects.get()
-    assert enforcement.decision == "found_acceptable"
+    assert enforcement.decision == "not_needed"
     assert "He was there" in enforcement.decision_reason
 
 

@@ -47,6 +47,28 @@ def enforcement_open(attendance: Attendance, *, holidays, programme) -> Enforcem
     )
 
 
+def enforcement_reopen(*, enforcement: Enforcement) -> Enforcement:
+    """A failure set aside as "not needed" by an amendment is a failure again (amended back):
+    it waits for a decision, with the proposal the policy gives now. Its deadline still runs
+    from the failure."""
+    programme = enforcement.attendance.placement.referral.programme
+    action, why = propose_enforcement(
+        order_type=enforcement.offender.order_type,
+        warnings_in_window=warnings_in_window(
+            offender=enforcement.offender, before=enforcement.failure_on, programme=programme
+        ),
+        warnings_allowed=programme.warnings_before_breach,
+        window_months=programme.warning_window_months,
+    )
+    enforcement.proposed_action, enforcement.proposal_reason = action, why
+    enforcement.decision = ""
+    enforcement.decision_reason = ""
+    enforcement.decided_by = None
+    enforcement.decided_on = None
+    enforcement.save()
+    return enforcement
+
+
 def warnings_in_window(*, offender, before: date, programme: Programme) -> int:
     """Formal warnings given to him from the window's start before this failure until now.
 

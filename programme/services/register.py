@@ -9,8 +9,11 @@ from django.utils import timezone
 
 from isotp.models import Staff
 from programme.models import (
+    ATTENDED_OUTCOMES,
     ENFORCEABLE_OUTCOMES,
+    HUMAN_DECISIONS,
     Attendance,
+    AttendanceAmendment,
     AttendanceOutcome,
     CatchUp,
     Enforcement,
@@ -21,7 +24,7 @@ from programme.models import (
     Placement,
     ProgrammeError,
 )
-from programme.services.enforcement import enforcement_open
+from programme.services.enforcement import enforcement_open, enforcement_reopen
 from programme.services.scheduling import bank_holidays, members_at, placement_end
 from referrals.models import (
     ClosingReason,
@@ -50,6 +53,8 @@ class RegisterEntry:
 class RegisterOutcome:
     restarted: list[Placement] = field(default_factory=list)
     completed: list[Placement] = field(default_factory=list)
+    # What a correction changed that needs a person's decision (the offender manager is told).
+    notices: list[str] = field(default_factory=list)
 
 
 class RegisterRefused(ProgrammeError):
@@ -108,16 +113,19 @@ def register_save(
             errors[placement_id] = "He is not a member of this group at this session"
             continue
         earlier = [n for n in outstanding.get(placement_id, []) if n < session.number]
-        if (
-            entry.outcome in (AttendanceOutcome.ATTENDED, AttendanceOutcome.FAILED_TO_COMPLY)
-            and earlier
-        ):
-            errors[placement_id] = CATCH_UP_OUTSTANDING.format(numbers=", ".join(map(str, earlier)))
         old = existing.get(placement_id)
-        if old and old.outcome != entry.outcome and not entry.change_reason.strip():
+        # The rule governs recording him at a later session; a correction of a session already
+        # recorded states what happened there, so it is never refused for an outstanding one.
+        if entry.outcome in ATTENDED_OUTCOMES and earlier and old is None:
+            errors[placement_id] = CATCH_UP_OUTSTANDING.format(numbers=", ".join(map(str, earlier)))
+        new_reason = (
+            entry.absence_reason if entry.outcome == AttendanceOutcome.ACCEPTABLE_ABSENCE else ""
+        )
+        changed = old and (old.outcome, old.absence_reason) != (entry.outcome, new_reason)
+        if changed and not entry.change_reason.strip():
             errors[placement_id] = CHANGE_NEEDS_REASON.format(
-                old=old.get_outcome_display().lower(),
-                new=AttendanceOutcome(entry.outcome).label.lower(),
+                old=AttendanceAmendment.outcome_label(old.outcome, old.absence_reason).lower(),
+                new=AttendanceAmendment.outcome_label(entry.outcome, new_reason).lower(),
             )
         if entry.outcome == AttendanceOutcome.ACCEPTABLE_ABSENCE and not entry.absence_reason:
             errors[placement_id] = "Choose the reason the absence is acceptable"
@@ -131,23 +139,34 @@ def register_save(
         placement = members[entry.placement.pk]
         old = existing.get(placement.pk)
         attendance = old or Attendance(session=session, placement=placement)
-        previous_outcome = old.outcome if old else None
+        was = (old.outcome, old.absence_reason) if old else None
         attendance.outcome = entry.outcome
         attendance.absence_reason = (
             entry.absence_reason if entry.outcome == AttendanceOutcome.ACCEPTABLE_ABSENCE else ""
         )
+        amended = was is not None and was != (attendance.outcome, attendance.absence_reason)
         attendance.minutes_late = entry.minutes_late or 0
         attendance.homework_done = entry.homework_done
         attendance.note = entry.note
         attendance.risk_relevant = entry.risk_relevant
-        attendance.change_reason = (
-            entry.change_reason if old and previous_outcome != entry.outcome else ""
-        )
+        if amended:
+            attendance.change_reason = entry.change_reason.strip()
         attendance.recorded_by = by
         attendance.save()
+        amendment = None
+        if amended:
+            amendment = AttendanceAmendment.objects.create(
+                attendance=attendance,
+                old_outcome=was[0],
+                old_absence_reason=was[1],
+                new_outcome=attendance.outcome,
+                new_absence_reason=attendance.absence_reason,
+                reason=attendance.change_reason,
+                by=by,
+            )
         _follow_up(
             attendance,
-            previous_outcome=previous_outcome,
+            amendment=amendment,
             by=by,
             holidays=holidays,
             programme=programme,
@@ -159,16 +178,13 @@ def register_save(
         session.register_completed_by = by
         session.save(update_fields=["register_completed_at", "register_completed_by"])
     for placement in members.values():
-        if placement not in result.restarted and placement_check_completion(
-            placement=placement, by=by
-        ):
-            result.completed.append(placement)
+        placement_review(placement=placement, by=by, result=result)
     return result
 
 
-def _follow_up(attendance, *, previous_outcome, by, holidays, programme, result) -> None:
-    """What a recorded outcome sets off: a catch-up, an enforcement decision, a risk note,
-    and, past the catch-up limit, the end of the attempt."""
+def _follow_up(attendance, *, amendment, by, holidays, programme, result) -> None:
+    """What a recorded (or amended) outcome sets off: a catch-up, an enforcement decision and
+    a risk note. A decision a person already took is never undone: they are told instead."""
     placement = attendance.placement
     catch_up = CatchUp.objects.filter(placement=placement, session=attendance.session).first()
     if attendance.missed:
@@ -182,16 +198,32 @@ def _follow_up(attendance, *, previous_outcome, by, holidays, programme, result)
         catch_up.save(update_fields=["cancelled"])
 
     enforcement = Enforcement.objects.filter(attendance=attendance).first()
-    if attendance.outcome in ENFORCEABLE_OUTCOMES and enforcement is None:
+    enforceable = attendance.outcome in ENFORCEABLE_OUTCOMES
+    if enforceable and enforcement is None:
         enforcement_open(attendance, holidays=holidays, programme=programme)
-    elif attendance.outcome not in ENFORCEABLE_OUTCOMES and enforcement and enforcement.is_pending:
-        enforcement.decision = EnforcementDecisionType.FOUND_ACCEPTABLE
-        enforcement.decision_reason = (
-            f"Outcome corrected by the facilitator: {attendance.change_reason}"
-        )
+    elif enforceable and enforcement.decision == EnforcementDecisionType.NOT_NEEDED:
+        enforcement_reopen(enforcement=enforcement)
+    elif not enforceable and enforcement and enforcement.is_pending:
+        enforcement.decision = EnforcementDecisionType.NOT_NEEDED
+        enforcement.decision_reason = f"Outcome amended: {attendance.change_reason}"
         enforcement.decided_by = by
         enforcement.decided_on = timezone.localdate()
         enforcement.save()
+    elif amendment and enforcement and enforcement.decision in HUMAN_DECISIONS:
+        _tell_offender_manager(
+            placement,
+            DECIDED_FAILURE_AMENDED.format(
+                number=attendance.session.number,
+                date=attendance.session.date,
+                decision=enforcement.get_decision_display().lower(),
+                was=amendment.was.lower(),
+                now=amendment.now.lower(),
+                by=by,
+                reason=amendment.reason,
+            ),
+            by=by,
+            result=result,
+        )
 
     if (
         attendance.risk_relevant
@@ -205,10 +237,111 @@ def _follow_up(attendance, *, previous_outcome, by, holidays, programme, result)
             created_by=by,
         )
 
-    needed = placement.catch_ups.filter(cancelled=False).count()
-    if attendance.missed and needed > programme.catch_up_limit:
-        placement_restart(placement=placement, on=attendance.session.date, by=by)
-        result.restarted.append(placement)
+
+DECIDED_FAILURE_AMENDED = (
+    "Session {number} ({date:%-d %B %Y}) was amended from {was} to {now} by {by}: {reason}. "
+    "The enforcement decision already taken ({decision}) stands until you review it."
+)
+RESTART_MAY_NOT_BE_NEEDED = (
+    "After an amendment his attempt has {missed} missed sessions, within the {limit} that "
+    "catch-ups allow: the restart may no longer be needed. It stands until you decide what "
+    "to do (he is on the waiting list to restart)."
+)
+OVER_THE_LIMIT_NOT_ON_PROGRAMME = (
+    "After an amendment he has {missed} missed sessions, more than the {limit} that catch-ups "
+    "allow, but his referral is “{status}”, so the app has not ended the attempt: decide "
+    "whether he must restart."
+)
+COMPLETION_NO_LONGER_HOLDS = (
+    "After an amendment his completion no longer holds: {what}. His referral stays "
+    "“{status}” until you decide what to do."
+)
+
+
+def _tell_offender_manager(placement: Placement, message: str, *, by: Staff, result) -> None:
+    """A correction changed something a person decided: the offender manager is told, once,
+    and the user who made the correction sees the same words."""
+    offender = placement.referral.offender
+    if (
+        not offender.notices.unacknowledged()
+        .filter(kind=NoticeKind.CORRECTION, message=message)
+        .exists()
+    ):
+        Notice.objects.create(
+            offender=offender, kind=NoticeKind.CORRECTION, message=message, created_by=by
+        )
+    result.notices.append(f"{offender.full_name}: {message}")
+
+
+def placement_review(*, placement: Placement, by: Staff, result) -> None:
+    """Re-evaluate an attempt from his whole record after a register or catch-up is saved:
+    end it past the catch-up limit, complete it, or, where that would undo what a person
+    decided (a restart, a completion, a breach), tell the offender manager instead."""
+    placement = Placement.objects.select_related(
+        "referral", "group__programme", "first_session", "last_session"
+    ).get(pk=placement.pk)
+    referral = placement.referral
+    limit = placement.group.programme.catch_up_limit
+    misses = list(
+        placement.catch_ups.filter(cancelled=False)
+        .select_related("session")
+        .order_by("session__number")
+    )
+    if placement.ended_on is None and len(misses) > limit:
+        if referral.status in (ReferralStatus.ON_PROGRAMME, ReferralStatus.SCHEDULED):
+            placement_restart(placement=placement, on=misses[limit].session.date, by=by)
+            result.restarted.append(placement)
+        else:
+            _tell_offender_manager(
+                placement,
+                OVER_THE_LIMIT_NOT_ON_PROGRAMME.format(
+                    missed=len(misses), limit=limit, status=referral.get_status_display().lower()
+                ),
+                by=by,
+                result=result,
+            )
+        return
+    if referral.status == ReferralStatus.RESTART_REQUIRED and len(misses) <= limit:
+        _tell_offender_manager(
+            placement,
+            RESTART_MAY_NOT_BE_NEEDED.format(missed=len(misses), limit=limit),
+            by=by,
+            result=result,
+        )
+        return
+    if referral.status in (ReferralStatus.POST_PROGRAMME, ReferralStatus.PROGRAMME_COMPLETE):
+        unfinished = completion_missing(placement)
+        if unfinished:
+            _tell_offender_manager(
+                placement,
+                COMPLETION_NO_LONGER_HOLDS.format(
+                    what="; ".join(unfinished), status=referral.get_status_display().lower()
+                ),
+                by=by,
+                result=result,
+            )
+        return
+    if placement_check_completion(placement=placement, by=by):
+        result.completed.append(placement)
+
+
+def completion_missing(placement: Placement) -> list[str]:
+    """What stands between his record and a completed attempt ([] when complete)."""
+    missing = []
+    recorded = set(placement.attendances.values_list("session__number", flat=True))
+    unrecorded = [s.number for s in placement.sessions() if s.number not in recorded]
+    if unrecorded:
+        missing.append("session " + ", ".join(map(str, unrecorded)) + " not recorded")
+    outstanding = list(
+        placement.catch_ups.filter(completed=False, cancelled=False).values_list(
+            "session__number", flat=True
+        )
+    )
+    if outstanding:
+        missing.append(
+            "catch-up for session " + ", ".join(map(str, sorted(outstanding))) + " not done"
+        )
+    return missing
 
 
 def _start_programme_for_members(session: GroupSession, *, by: Staff) -> None:
@@ -281,12 +414,9 @@ def placement_check_completion(*, placement: Placement, by: Staff) -> bool:
     referral = Referral.objects.get(pk=placement.referral_id)
     if referral.status != ReferralStatus.ON_PROGRAMME or placement.ended_on:
         return False
+    if completion_missing(placement):
+        return False
     sessions = placement.sessions().count()
-    recorded = placement.attendances.filter(session__in=placement.sessions()).count()
-    if recorded < sessions:
-        return False
-    if placement.catch_ups.filter(completed=False, cancelled=False).exists():
-        return False
     referral.move_to(
         ReferralStatus.POST_PROGRAMME, by=by, automatic=True, note="Every session and catch-up done"
     )
@@ -325,7 +455,8 @@ def catch_up_record(
     catch_up.completed = completed
     catch_up.note = note
     catch_up.save()
-    placement_check_completion(placement=catch_up.placement, by=by)
+    catch_up.review = RegisterOutcome()
+    placement_review(placement=catch_up.placement, by=by, result=catch_up.review)
     return catch_up
 
 

@@ -14,7 +14,12 @@ from programme.access import (
     runs_group,
 )
 from programme.forms import CatchUpForm, FeedbackForm, RegisterEntryForm
-from programme.models import ATTENDED_OUTCOMES, AttendanceOutcome, ProgrammeError
+from programme.models import (
+    ATTENDED_OUTCOMES,
+    AttendanceAmendment,
+    AttendanceOutcome,
+    ProgrammeError,
+)
 from programme.services import (
     CATCH_UP_OUTSTANDING,
     RegisterEntry,
@@ -31,6 +36,11 @@ from programme.services import (
 def _register_rows(session, data=None, mark_all=False):
     members = list(members_at(session).order_by("referral__offender__last_name"))
     existing = {a.placement_id: a for a in session.attendances.all()}
+    amendments: dict[int, list] = {}
+    for amendment in AttendanceAmendment.objects.filter(attendance__session=session).select_related(
+        "by", "attendance"
+    ):
+        amendments.setdefault(amendment.attendance.placement_id, []).append(amendment)
     outstanding = outstanding_catch_ups(members)
     rows = []
     for placement in members:
@@ -54,6 +64,7 @@ def _register_rows(session, data=None, mark_all=False):
                 "placement": placement,
                 "form": form,
                 "attendance": attendance,
+                "amendments": amendments.get(placement.pk, []),
                 "blocked": CATCH_UP_OUTSTANDING.format(numbers=", ".join(map(str, earlier)))
                 if earlier
                 else "",
@@ -116,6 +127,8 @@ def _report(request, session, result, count: int) -> None:
             "allow: this attempt has ended, he must restart the programme and is back on the "
             "waiting list. His offender manager has been told.",
         )
+    for notice in result.notices:
+        messages.warning(request, notice)
     for placement in result.completed:
         messages.success(
             request, f"{placement.referral.offender.full_name} has completed the programme"
@@ -135,7 +148,7 @@ def catch_up(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            catch_up_record(
+            recorded = catch_up_record(
                 catch_up=catch_up,
                 held_on=form.cleaned_data["held_on"],
                 facilitator=request.user,
@@ -147,6 +160,8 @@ def catch_up(request, pk: int):
             form.add_error(None, str(error))
         else:
             messages.success(request, f"Catch-up of session {catch_up.session.number} recorded")
+            for notice in recorded.review.notices:
+                messages.warning(request, notice)
             return redirect(catch_up.placement)
     return render(request, "programme/catch_up.html", {"catch_up": catch_up, "form": form})
 

@@ -20,6 +20,7 @@ from programme.models import (
     ATTENDED_OUTCOMES,
     ENFORCEABLE_OUTCOMES,
     Attendance,
+    AttendanceAmendment,
     AttendanceOutcome,
     CatchUp,
     EnforcementDecisionType,
@@ -40,6 +41,8 @@ OUTCOME_CODES = {
 }
 CAUGHT_UP_SUFFIX = "/C"
 NOT_A_MEMBER = "–"
+# Marks an amended outcome in the attendance record; the amendments are listed below it.
+AMENDED_MARK = " (amended*)"
 # Sessions per table of the register: 9 columns of codes fit across a landscape A4 page.
 REGISTER_BLOCK = 9
 
@@ -69,6 +72,12 @@ def attendance_record_pdf(request, pk: int):
         else []
     )
     outcomes = [a.outcome for a in attendances.values()]
+    amendments = list(
+        AttendanceAmendment.objects.filter(attendance__placement=placement)
+        .select_related("attendance__session", "by")
+        .order_by("attendance__session__number", "at", "pk")
+    )
+    amended = {a.attendance.session_id for a in amendments}
     return render_pdf(
         "reports/attendance_record.html",
         {
@@ -78,7 +87,11 @@ def attendance_record_pdf(request, pk: int):
             "programme": group.programme,
             "schedule": schedule(group.weekday, group.start_time),
             "facilitators": list(group.facilitators.all()),
-            "rows": [session_row(s, attendances.get(s.pk), placement, today) for s in sessions],
+            "rows": [
+                session_row(s, attendances.get(s.pk), placement, today, amended=s.pk in amended)
+                for s in sessions
+            ],
+            "amendments": amendments,
             "catch_ups": catch_ups,
             "shows_enforcement": shows_enforcement,
             "enforcements": enforcements,
@@ -184,6 +197,7 @@ def warning_letter_pdf(request, pk: int):
             "next_session": next_session,
             "start_time": clock(group.start_time),
             "catch_up_outstanding": catch_up_outstanding,
+            "amendments": list(attendance.amendments.select_related("by")),
             "decided_by": decided_by,
             "decided_by_office": decided_by.office,
             "large_print": offender.needs_large_print,
@@ -205,7 +219,11 @@ class SessionRow:
 
 
 def session_row(
-    session: GroupSession, attendance: Attendance | None, placement: Placement, today: date
+    session: GroupSession,
+    attendance: Attendance | None,
+    placement: Placement,
+    today: date,
+    amended: bool = False,
 ) -> SessionRow:
     """One line of a man's attendance record; a session without his attendance says why."""
     if attendance is None:
@@ -219,6 +237,8 @@ def session_row(
     outcome = attendance.get_outcome_display()
     if attendance.outcome == AttendanceOutcome.ACCEPTABLE_ABSENCE:
         outcome += f": {attendance.get_absence_reason_display()}"
+    if amended:
+        outcome += AMENDED_MARK
     homework = {True: "Yes", False: "No", None: "—"}[attendance.homework_done]
     late = str(attendance.minutes_late) if attendance.outcome in ATTENDED_OUTCOMES else "—"
     return SessionRow(session=session, outcome=outcome, minutes_late=late, homework=homework)

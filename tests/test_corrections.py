@@ -1,0 +1,192 @@
+"""Corrections always work: any register or catch-up can be amended after the fact, whatever
+happened to him since, and what a person decided is never silently undone."""
+
+import pytest
+from django.db import DatabaseError, transaction
+
+from programme.models import AttendanceAmendment, CatchUp, Enforcement, Notice
+from programme.services import (
+    CHANGE_NEEDS_REASON,
+    enforcement_decide,
+)
+from referrals.models import ReferralStatus
+from tests.factories import record
+
+
+def session(group, number):
+    return group.sessions.get(number=number)
+
+
+def miss_five(group, placement, fern):
+    for number in range(1, 6):
+        record(session(group, number), placement, "unacceptable_absence", fern)
+    placement.refresh_from_db()
+    placement.referral.refresh_from_db()
+
+
+def test_a_changed_outcome_keeps_was_now_who_when_and_why(group, placement, fern):
+    record(session(group, 1), placement, "unacceptable_absence", fern)
+    record(
+        session(group, 1),
+        placement,
+        "acceptable_absence",
+        fern,
+        absence_reason="medical",
+        change_reason="Doctor's note arrived",
+    )
+    amendment = AttendanceAmendment.objects.get()
+    assert amendment.was == "Unacceptable absence"
+    assert amendment.now == "Acceptable absence (medical)"
+    assert amendment.describe().startswith(
+        "Amended: was Unacceptable absence, now Acceptable absence (medical) — Fern Testington, "
+    )
+    assert amendment.describe().endswith("— Doctor's note arrived")
+
+
+def test_changing_only_the_absence_reason_needs_a_reason_too(group, placement, fern):
+    record(session(group, 1), placement, "acceptable_absence", fern, absence_reason="medical")
+    with pytest.raises(Exception) as refusal:
+        record(session(group, 1), placement, "acceptable_absence", fern, absence_reason="family")
+    assert CHANGE_NEEDS_REASON.format(
+        old="acceptable absence (medical)", new="acceptable absence (family or childcare)"
+    ) in str(refusal.value)
+
+
+def test_an_amendment_cannot_be_changed_or_deleted(group, placement, fern):
+    record(session(group, 1), placement, "unacceptable_absence", fern)
+    record(session(group, 1), placement, "attended", fern, change_reason="He was there")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AttendanceAmendment.objects.update(reason="rewritten")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AttendanceAmendment.objects.all().delete()
+
+
+def test_after_a_restart_his_old_registers_can_still_be_saved_and_corrected(group, placement, fern):
+    miss_five(group, placement, fern)
+    assert placement.referral.status == ReferralStatus.RESTART_REQUIRED
+    # Saving session 3 again, with nothing about him changed, works.
+    record(session(group, 3), placement, "unacceptable_absence", fern, note="Re-saved")
+    # And correcting a miss after the restart works, and tells the offender manager.
+    result = record(
+        session(group, 2),
+        placement,
+        "attended",
+        fern,
+        change_reason="Register mix-up: he was there",
+    )
+    placement.referral.refresh_from_db()
+    assert placement.referral.status == ReferralStatus.RESTART_REQUIRED  # not undone
+    assert any("the restart may no longer be needed" in n for n in result.notices)
+    notice = Notice.objects.get(kind="correction")
+    assert "4 missed sessions, within the 4 that catch-ups allow" in notice.message
+
+
+def test_the_same_correction_twice_tells_the_offender_manager_once(group, placement, fern):
+    miss_five(group, placement, fern)
+    record(session(group, 2), placement, "attended", fern, change_reason="He was there")
+    record(session(group, 2), placement, "attended", fern, note="Saved again")
+    assert Notice.objects.filter(kind="correction").count() == 1
+
+
+def test_a_decided_warning_stands_when_the_absence_is_amended(group, placement, fern, alice):
+    record(session(group, 1), placement, "unacceptable_absence", fern)
+    enforcement = Enforcement.objects.get()
+    enforcement_decide(enforcement=enforcement, decision="warning_given", reason="", by=alice)
+    result = record(
+        session(group, 1),
+        placement,
+        "acceptable_absence",
+        fern,
+        absence_reason="medical",
+        change_reason="Hospital letter",
+    )
+    enforcement.refresh_from_db()
+    assert enforcement.decision == "warning_given"
+    assert any(
+        "The enforcement decision already taken (formal warning given) stands" in n
+        for n in result.notices
+    )
+    assert Notice.objects.filter(kind="correction", offender=placement.offender).exists()
+
+
+def test_amended_back_to_a_failure_the_decision_is_needed_again(group, placement, fern):
+    record(session(group, 1), placement, "unacceptable_absence", fern)
+    record(session(group, 1), placement, "attended", fern, change_reason="He was there")
+    assert Enforcement.objects.get().decision == "not_needed"
+    record(session(group, 1), placement, "unacceptable_absence", fern, change_reason="He was not")
+    enforcement = Enforcement.objects.get()
+    assert enforcement.is_pending
+    assert not CatchUp.objects.get().cancelled
+
+
+def test_a_correction_after_completion_is_flagged_not_undone(group, placement, fern):
+    for number in range(1, 36):
+        record(session(group, number), placement, "attended", fern)
+    placement.referral.refresh_from_db()
+    assert placement.referral.status == ReferralStatus.POST_PROGRAMME
+    result = record(
+        session(group, 7), placement, "unacceptable_absence", fern, change_reason="Signed in, left"
+    )
+    placement.referral.refresh_from_db()
+    assert placement.referral.status == ReferralStatus.POST_PROGRAMME
+    assert any("catch-up for session 7 not done" in n for n in result.notices)
+
+
+def test_an_attendance_recorded_before_an_earlier_amendment_stays_correctable(
+    group, placement, fern
+):
+    record(session(group, 1), placement, "attended", fern)
+    record(session(group, 2), placement, "attended", fern)
+    record(session(group, 1), placement, "unacceptable_absence", fern, change_reason="Left early")
+    # Session 2's record (attended) can still be re-saved with a note.
+    record(session(group, 2), placement, "attended", fern, note="Good contributions")
+    assert placement.attendances.get(session__number=2).note == "Good contributions"
+
+
+def test_the_register_page_shows_the_amendment(login, group, placement, fern):
+    record(session(group, 1), placement, "unacceptable_absence", fern)
+    record(session(group, 1), placement, "attended", fern, change_reason="He was there")
+    page = login(fern).get(session(group, 1).get_absolute_url()).content.decode()
+    assert "Amended: was Unacceptable absence, now Attended and complied" in page
+    assert "He was there" in page
+
+
+def test_the_attendance_record_pdf_marks_the_amended_entry(login, alice, group, placement, fern):
+    from django.urls import reverse
+
+    from tests.pdf_text import pdf_text
+
+    record(session(group, 1), placement, "unacceptable_absence", fern)
+    record(session(group, 1), placement, "attended", fern, change_reason="He was there")
+    response = login(alice).get(reverse("programme:attendance_record_pdf", args=[placement.pk]))
+    text = " ".join(pdf_text(response.content).split())
+    assert "Attended and complied (amended*)" in text
+    assert "Amended entries" in text
+    assert "Session 1: Amended: was Unacceptable absence, now Attended and complied" in text
+    assert "He was there" in text
+
+
+def test_the_timeline_shows_the_amendment(login, alice, group, placement, fern):
+    record(session(group, 1), placement, "unacceptable_absence", fern)
+    record(session(group, 1), placement, "attended", fern, change_reason="He was there")
+    page = login(alice).get(placement.offender.get_absolute_url()).content.decode()
+    assert "Group session 1 record amended" in page
+    assert "Amended: was Unacceptable absence, now Attended and complied" in page
+
+
+def test_the_warning_letter_shows_an_amendment_between_failures(
+    login, alice, group, placement, fern
+):
+    from django.urls import reverse
+
+    from tests.pdf_text import pdf_text
+
+    record(session(group, 1), placement, "failed_to_comply", fern)
+    enforcement = Enforcement.objects.get()
+    enforcement_decide(enforcement=enforcement, decision="warning_given", reason="", by=alice)
+    record(
+        session(group, 1), placement, "unacceptable_absence", fern, change_reason="He never came"
+    )
+    response = login(alice).get(reverse("programme:warning_letter_pdf", args=[enforcement.pk]))
+    text = " ".join(pdf_text(response.content).split())
+    assert "Amended: was Attended, failed to comply, now Unacceptable absence" in text
