@@ -96,6 +96,21 @@ class AttendanceAmendmentInline(admin.TabularInline):
         return False
 
 
+@admin.register(AttendanceAmendment)
+class AttendanceAmendmentAdmin(NoDeleteAdmin):
+    """Kept as written: listed and shown, never added or changed here."""
+
+    list_display = ["attendance", "old_outcome", "new_outcome", "by", "at"]
+    list_select_related = ["attendance__placement__referral__offender", "attendance__session", "by"]
+    search_fields = ["attendance__placement__referral__offender__crn"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Attendance)
 class AttendanceAdmin(NoDeleteAdmin):
     inlines = [AttendanceAmendmentInline]
