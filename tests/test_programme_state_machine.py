@@ -216,10 +216,14 @@ class ProgrammeMachine(RuleBasedStateMachine):
     # --- Invariants ------------------------------------------------------------------------
 
     @invariant()
-    def catch_ups_never_exceed_the_limit_without_a_restart_or_a_notice(self):
+    def misses_never_exceed_the_catch_up_limit_without_a_restart_or_a_notice(self):
         limit = self.group.programme.catch_up_limit
         for placement in Placement.objects.filter(group=self.group).select_related("referral"):
-            used = CatchUp.objects.filter(placement=placement, cancelled=False).count()
+            used = (
+                Attendance.objects.filter(placement=placement)
+                .exclude(outcome__in=["attended", "failed_to_comply"])
+                .count()
+            )
             if used > limit:
                 if placement.referral.status == ReferralStatus.RESTART_REQUIRED:
                     continue

@@ -282,8 +282,10 @@ def placement_review(*, placement: Placement, by: Staff, result) -> None:
     ).get(pk=placement.pk)
     referral = placement.referral
     limit = placement.group.programme.catch_up_limit
+    # The limit counts the sessions his record shows as missed (a catch-up held for a session
+    # later amended to attended made up nothing).
     misses = list(
-        placement.catch_ups.filter(cancelled=False)
+        placement.attendances.exclude(outcome__in=ATTENDED_OUTCOMES)
         .select_related("session")
         .order_by("session__number")
     )
@@ -365,7 +367,7 @@ def placement_restart(*, placement: Placement, on: date, by: Staff) -> Referral:
     his original referral date and a link to the failed attempt."""
     referral = placement.referral
     programme = referral.programme
-    missed = placement.catch_ups.filter(cancelled=False).count()
+    missed = placement.attendances.exclude(outcome__in=ATTENDED_OUTCOMES).count()
     note = RESTART_NOTE.format(missed=missed, limit=programme.catch_up_limit)
     placement_end(
         placement=placement,

@@ -136,11 +136,36 @@ def test_the_fifth_missed_session_ends_the_attempt_with_a_restart(page, alice, p
         page.get_by_text("must restart the programme and is back on the waiting list")
     ).to_be_visible()
     assert_accessible(page)
+
+    # A week later the register of session 2 turns out to be wrong: he was there. After the
+    # restart, the correction still saves; the restart stands and his manager is asked.
+    page.goto(f"/sessions/{group.sessions.get(number=2).pk}/register/")
+    page.get_by_label("Attended and complied").check()
+    page.get_by_label("Reason for changing the recorded outcome").fill(
+        "Signed in on the paper register: he was there"
+    )
+    page.get_by_role("button", name="Save register").click()
+    expect(page.get_by_text("Register for session 2 saved")).to_be_visible()
+    expect(page.get_by_text("the restart may no longer be needed").first).to_be_visible()
+    amendment = (
+        "Amended: was Acceptable absence (medical), now Attended and complied — "
+        f"{fern.get_full_name()}"
+    )
+    expect(page.locator(".app-amendments")).to_contain_text(amendment)
+    assert_accessible(page)
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, alice.username)
     page.get_by_role("link", name="Actions").click()
     expect(page.get_by_role("main")).to_contain_text("must start the programme again")
-    page.get_by_role("link", name="Waiting list").click()
+    expect(page.get_by_role("main")).to_contain_text("the restart may no longer be needed")
+    page.goto(f"/offenders/{man.pk}/")
+    expect(page.get_by_role("main")).to_contain_text("Group session 2 record amended")
+    expect(page.get_by_role("main")).to_contain_text(amendment)
+    record_pdf = page.request.get(f"/placements/{placement.pk}/attendance.pdf")
+    text = " ".join(pdf_text(record_pdf.body()).split())
+    assert "Attended and complied (amended*)" in text
+    assert "Signed in on the paper register: he was there" in text
+    page.get_by_role("link", name="Waiting list", exact=True).click()
     expect(page.get_by_role("link", name="Frank Fivemisses")).to_be_visible()
     assert_accessible(page)
