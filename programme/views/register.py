@@ -31,6 +31,7 @@ from programme.services import (
     projected_finish,
     register_save,
 )
+from referrals.models import ReferralError
 
 
 def _register_rows(session, data=None, mark_all=False):
@@ -93,7 +94,7 @@ def register(request, pk: int):
             except RegisterRefused as refusal:
                 for row in rows:
                     row["error"] = refusal.errors.get(row["placement"].pk, "")
-            except ProgrammeError as error:
+            except (ProgrammeError, ReferralError) as error:
                 messages.error(request, str(error))
             else:
                 _report(request, session, result, len(filled))
@@ -156,7 +157,7 @@ def catch_up(request, pk: int):
                 note=form.cleaned_data["note"],
                 by=request.user,
             )
-        except ProgrammeError as error:
+        except (ProgrammeError, ReferralError) as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"Catch-up of session {catch_up.session.number} recorded")
