@@ -8,27 +8,30 @@ from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from isotp.models import Office, ProbationArea, Role, Staff
-from programme.models import Group
-from programme.services import RegisterEntry, group_create, placement_allocate, register_save
+from programme.models import Group, add_working_days
+from programme.services import (
+    RegisterEntry,
+    bank_holidays,
+    catch_up_record,
+    group_create,
+    placement_allocate,
+    register_save,
+    session_dates,
+    session_move,
+)
 from referrals.models import Assessment, Gender, Offence, Offender, OrderType, Programme
 from referrals.services import assessment_record, checklist_save, referral_create
 
 DEMO_PASSWORD = "demo-password-2026"
 
 DEMO_STAFF = [
-    # username, first, last, role, office name, accredited on
-    (
-        "om.accredited",
-        "Alex",
-        "Quillfeather",
-        Role.OFFENDER_MANAGER,
-        "Riverside PDU",
-        date(2024, 3, 14),
-    ),
+    # username, first, last, role, office name, accredited (days before the demo is made)
+    ("om.accredited", "Alex", "Quillfeather", Role.OFFENDER_MANAGER, "Riverside PDU", 620),
     ("om.unaccredited", "Sam", "Brackenwhistle", Role.OFFENDER_MANAGER, "Riverside PDU", None),
-    ("om.other", "Jordan", "Pebblewick", Role.OFFENDER_MANAGER, "Riverside PDU", date(2023, 9, 5)),
+    ("om.other", "Jordan", "Pebblewick", Role.OFFENDER_MANAGER, "Riverside PDU", 810),
     ("facilitator", "Robin", "Thistledown", Role.FACILITATOR, "Riverside PDU", None),
     ("programme.manager", "Morgan", "Fennimore", Role.PROGRAMME_MANAGER, "Riverside PDU", None),
     ("admin", "Casey", "Admininson", Role.ADMIN, "Riverside PDU", None),
@@ -55,8 +58,9 @@ class Command(BaseCommand):
             name: Office.objects.get_or_create(area=area, name=name)[0]
             for name in ("Riverside PDU", "Hillside PDU")
         }
+        today = timezone.localdate()
         staff = {}
-        for username, first, last, role, office_name, accredited_on in DEMO_STAFF:
+        for username, first, last, role, office_name, accredited_days_ago in DEMO_STAFF:
             member, created = Staff.objects.get_or_create(
                 username=username,
                 defaults={
@@ -64,7 +68,9 @@ class Command(BaseCommand):
                     "last_name": last,
                     "role": role,
                     "office": offices[office_name],
-                    "accredited_on": accredited_on,
+                    "accredited_on": (
+                        today - timedelta(days=accredited_days_ago) if accredited_days_ago else None
+                    ),
                     "is_staff": role == Role.ADMIN,
                     "is_superuser": role == Role.ADMIN,
                     "email": f"{username}@example.invalid",
@@ -76,7 +82,6 @@ class Command(BaseCommand):
             staff[username] = member
 
         managers = [staff["om.accredited"], staff["om.accredited"], staff["om.other"]]
-        today = date.today()
         number = 0
         for surname in SURNAMES:
             for first in FIRST_NAMES:
@@ -90,7 +95,9 @@ class Command(BaseCommand):
                     crn=crn,
                     first_name=first,
                     last_name=surname,
-                    date_of_birth=date(1960 + (number * 7) % 45, 1 + number % 12, 1 + number % 27),
+                    date_of_birth=date(
+                        today.year - 22 - (number * 7) % 45, 1 + number % 12, 1 + number % 27
+                    ),
                     gender=Gender.MALE,
                     offender_manager=manager,
                     office=manager.office,
@@ -112,7 +119,7 @@ class Command(BaseCommand):
                     conviction_date=start - timedelta(days=14),
                 )
 
-        self._seed_programme_work(staff, offices["Riverside PDU"])
+        self._seed_programme_work(staff, offices["Riverside PDU"], today)
 
         self.stdout.write(
             self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000 as:")
@@ -125,8 +132,15 @@ class Command(BaseCommand):
                 f"  {Role(role).label:<20} {username:<20} password {DEMO_PASSWORD}{note}"
             )
 
-    def _seed_programme_work(self, staff, office):
-        """A referral on the waiting list and a running group with a few registers recorded.
+    def _seed_programme_work(self, staff, office, today: date):
+        """The programme as it stands this week, every date counted from today.
+
+        A running group meets today (its register is due; the earlier ones are recorded).
+        One of its men missed last week's session without an acceptable reason: his catch-up
+        is to run and his offender manager's enforcement decision is due in a few days. A man
+        who finished an earlier group awaits his end-of-programme report, and a referral waits
+        on the list with its checklist still open. Places are given the week before each group
+        first met (a group takes new members only before its first session).
 
         The programme app builds on this one; it is imported here so that the demo shows
         every phase, while the referrals app's own code never depends on it.
@@ -136,112 +150,174 @@ class Command(BaseCommand):
             return
         manager, facilitator = staff["om.accredited"], staff["facilitator"]
         programme_manager = staff["programme.manager"]
+        isotp = Programme.objects.get(code="isotp")
+        holidays = bank_holidays()
 
-        def refer(first: str, last: str, crn: str, ready: bool, start: date = date(2026, 6, 1)):
-            # Dates run from the order's start: assessed before it, ready a month after.
-            start_offset = start - date(2026, 6, 1)
+        def refer(first: str, last: str, crn: str, order_start: date, ready_on: date | None):
+            """A man assessed before his order began, referred a few days into it and, with
+            `ready_on`, ready for allocation on that day (checklist complete)."""
             offender = Offender.objects.create(
                 crn=crn,
                 first_name=first,
                 last_name=last,
-                date_of_birth=date(1979, 4, 9),
+                date_of_birth=years_before(today, 47),
                 gender=Gender.MALE,
                 offender_manager=manager,
                 office=office,
                 order_type=OrderType.COMMUNITY_ORDER,
-                order_start=start,
-                order_end=start + timedelta(days=3 * 365),
+                order_start=order_start,
+                order_end=order_start + timedelta(days=3 * 365),
                 needs_large_print=last == "Largeprintman",
             )
             Offence.objects.create(
                 offender=offender,
                 description=OFFENCES[0][0],
                 internet_related_sexual=True,
-                conviction_date=date(2026, 5, 20) + start_offset,
+                conviction_date=order_start - timedelta(days=12),
             )
             assessment = assessment_record(
                 offender=offender,
                 assessment=Assessment(
                     stage="pre_sentence",
-                    assessed_on=date(2026, 5, 10) + start_offset,
+                    assessed_on=order_start - timedelta(days=22),
                     internet_offence_confirmed=True,
-                    oasys_completed_on=date(2026, 5, 1) + start_offset,
+                    oasys_completed_on=order_start - timedelta(days=31),
                     risk_of_serious_harm="medium",
-                    rm2000_completed_on=date(2026, 5, 2) + start_offset,
+                    rm2000_completed_on=order_start - timedelta(days=30),
                     rm2000_category="medium",
                 ),
                 by=manager,
             )
             referral = referral_create(
-                assessment=assessment, by=manager, referred_on=date(2026, 6, 5) + start_offset
+                assessment=assessment, by=manager, referred_on=order_start + timedelta(days=4)
             )
-            if ready:
-                checklist = referral.checklist
-                for field in (
-                    "psr_provided_on",
-                    "cps_pack_provided_on",
-                    "previous_convictions_provided_on",
-                    "liaison_on",
-                    "understands_requirements_on",
-                    "interview_on",
-                ):
-                    setattr(checklist, field, date(2026, 7, 1) + start_offset)
-                checklist.additional_reports_not_available = True
-                checklist.interview_attended = True
-                checklist.interview_outcome = "suitable"
-                checklist_save(checklist=checklist, by=manager)  # now ready for allocation
+            checklist = referral.checklist
+            if ready_on is None:  # the first papers are in; the rest is still to do
+                checklist.psr_provided_on = order_start + timedelta(days=6)
+                checklist.liaison_on = order_start + timedelta(days=6)
+                checklist_save(checklist=checklist, by=manager)
+                return referral
+            for field in (
+                "psr_provided_on",
+                "cps_pack_provided_on",
+                "previous_convictions_provided_on",
+                "liaison_on",
+                "understands_requirements_on",
+                "interview_on",
+            ):
+                setattr(checklist, field, ready_on)
+            checklist.additional_reports_not_available = True
+            checklist.interview_attended = True
+            checklist.interview_outcome = "suitable"
+            checklist_save(checklist=checklist, by=manager)  # now ready for allocation
             return referral
 
-        refer("Waiting", "Checklistman", "D800001", ready=False)
-        group = group_create(
-            programme=Programme.objects.get(code="isotp"),
-            age_band="21_plus",
-            office=office,
-            venue="Riverside probation office, group room",
-            facilitators=[facilitator],
-            treatment_manager=None,
-            start_date=date(2026, 9, 7),
-            weekday=0,
-            start_time=datetime.time(18, 0),
-            by=programme_manager,
+        def form_group(start_date: date, weekday: int, at: datetime.time, venue: str) -> Group:
+            return group_create(
+                programme=isotp,
+                age_band="21_plus",
+                office=office,
+                venue=venue,
+                facilitators=[facilitator],
+                treatment_manager=None,
+                start_date=start_date,
+                weekday=weekday,
+                start_time=at,
+                by=programme_manager,
+            )
+
+        # On the waiting list: referred three weeks ago, checklist still open.
+        refer("Waiting", "Checklistman", "D800001", today - timedelta(days=25), ready_on=None)
+
+        # The running group meets today, on today's weekday, and first met five weeks ago.
+        # (A bank holiday pushes a session a week; on a bank holiday itself there is no
+        # session today, and the register due is the last one held.)
+        start = today - timedelta(weeks=5)
+        group = form_group(
+            start, today.weekday(), datetime.time(18, 0), "Riverside probation office, group room"
         )
+        allocated_on = start - timedelta(days=7)
         members = [
-            refer(first, last, f"D80000{n}", ready=True)
+            refer(
+                first,
+                last,
+                f"D80000{n}",
+                order_start=start - timedelta(days=90),
+                ready_on=allocated_on - timedelta(days=14),
+            )
             for n, (first, last) in enumerate(
                 [("Gareth", "Groupmember"), ("Harold", "Largeprintman"), ("Ivor", "Regularson")],
                 start=2,
             )
         ]
-        placements = [
-            placement_allocate(group=group, referral=r, by=programme_manager, on=group.start_date)
+        gareth, harold, ivor = (
+            placement_allocate(group=group, referral=r, by=programme_manager, on=allocated_on)
             for r in members
-        ]
-        for session in group.sessions.order_by("number")[:4]:
-            entries = [
-                RegisterEntry(placement=p, outcome="attended", homework_done=True)
-                for p in placements
-            ]
-            if session.number == 4:
-                entries[1] = RegisterEntry(placement=placements[1], outcome="unacceptable_absence")
-            register_save(session=session, entries=entries, by=facilitator)
-
-        # An earlier group, finished: Derek completed every session and awaits his
-        # end-of-programme report, handover and the rest of the post-programme work.
-        earlier = group_create(
-            programme=Programme.objects.get(code="isotp"),
-            age_band="21_plus",
-            office=office,
-            venue="Riverside probation office, room 3",
-            facilitators=[facilitator],
-            treatment_manager=None,
-            start_date=date(2025, 11, 3),
-            weekday=0,
-            start_time=datetime.time(10, 0),
-            by=programme_manager,
         )
-        finished = refer("Derek", "Completedson", "D800005", ready=True, start=date(2025, 9, 1))
+        # The register of the last session held (today's, unless today is a bank holiday) is
+        # due; the earlier ones are recorded, and Ivor missed the last of them.
+        held = list(group.sessions.filter(date__lte=today).order_by("number"))
+        due, held = held[-1], held[:-1]
+        deadline = isotp.enforcement_deadline_working_days
+        if add_working_days(held[-1].date, deadline, holidays) <= today:
+            # Bank holidays on the group's weekday for weeks running (Christmas and New Year
+            # fall on the same weekday) would make his decision overdue: the facilitators
+            # held that session on the last working day before the next one instead.
+            day = due.date - timedelta(days=1)
+            while day.weekday() >= 5 or day in holidays:
+                day -= timedelta(days=1)
+            session_move(session=held[-1], new_date=day, move_later=False)
+            held[-1].refresh_from_db()
+        for index, session in enumerate(held):
+            outcomes = {
+                p: RegisterEntry(placement=p, outcome="attended", homework_done=True)
+                for p in (gareth, harold, ivor)
+            }
+            if index == 1:  # Gareth was ill; his catch-up was run two days later
+                outcomes[gareth] = RegisterEntry(
+                    placement=gareth, outcome="acceptable_absence", absence_reason="medical"
+                )
+            if session == held[-1]:  # Ivor did not come last time and gave no reason
+                outcomes[ivor] = RegisterEntry(placement=ivor, outcome="unacceptable_absence")
+            register_save(session=session, entries=list(outcomes.values()), by=facilitator)
+            if index == 1:
+                catch_up_record(
+                    catch_up=gareth.catch_ups.get(session=session),
+                    held_on=session.date + timedelta(days=2),
+                    facilitator=facilitator,
+                    completed=True,
+                    note="Went through the session's exercises one to one",
+                    by=facilitator,
+                )
+
+        # An earlier group, on Mondays, that ended two weeks or more ago: Derek completed
+        # every session and awaits his end-of-programme report, handover and the rest.
+        monday = today - timedelta(days=today.weekday())
+        weeks_back = isotp.sessions + 2
+        while True:
+            earlier_start = monday - timedelta(weeks=weeks_back)
+            dates = session_dates(
+                first_on_or_after=earlier_start,
+                weekday=0,
+                count=isotp.sessions,
+                holidays=holidays,
+            )
+            if dates[-1] <= today - timedelta(days=14):
+                break
+            weeks_back += 1
+        earlier = form_group(
+            earlier_start, 0, datetime.time(10, 0), "Riverside probation office, room 3"
+        )
+        earlier_allocated_on = earlier_start - timedelta(days=7)
+        finished = refer(
+            "Derek",
+            "Completedson",
+            "D800005",
+            order_start=earlier_start - timedelta(days=90),
+            ready_on=earlier_allocated_on - timedelta(days=14),
+        )
         finished_place = placement_allocate(
-            group=earlier, referral=finished, by=programme_manager, on=earlier.start_date
+            group=earlier, referral=finished, by=programme_manager, on=earlier_allocated_on
         )
         for session in earlier.sessions.order_by("number"):
             register_save(
@@ -251,3 +327,11 @@ class Command(BaseCommand):
                 ],
                 by=facilitator,
             )
+
+
+def years_before(day: date, years: int) -> date:
+    """The same day `years` earlier (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
