@@ -204,6 +204,7 @@ class Command(BaseCommand):
             weekday=0,
             start_time=datetime.time(18, 0),
             by=programme_manager,
+            today=min(date.today(), date(2026, 9, 7)),  # replayed: formed before it started
         )
         members = [
             refer(first, last, f"D80000{n}", ready=True)
@@ -238,6 +239,7 @@ class Command(BaseCommand):
             weekday=0,
             start_time=datetime.time(10, 0),
             by=programme_manager,
+            today=min(date.today(), date(2025, 11, 3)),  # replayed: formed before it started
         )
         finished = refer("Derek", "Completedson", "D800005", ready=True, start=date(2025, 9, 1))
         finished_place = placement_allocate(
