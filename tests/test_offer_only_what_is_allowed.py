@@ -266,3 +266,43 @@ def test_the_pdf_of_a_finished_man_fits_his_phase(login, alice, finished):
     text = pdf_of(login(alice).get(pdf_url(finished.offender)))
     assert "You have finished the group sessions" in text
     assert NO_PLACE_YET not in text
+
+
+# --- Other actions the server would refuse ---------------------------------------------------
+
+
+def test_an_unfinished_draft_offers_no_submit_button_and_says_what_is_missing(
+    login, fern, finished
+):
+    from programme.services import report_start
+
+    report = report_start(referral=finished, by=fern)
+    page = login(fern).get(report.get_absolute_url()).content.decode()
+    assert "Submit the report" not in page
+    assert "To submit it, add: Risk factors; Relapse prevention plan" in page
+
+
+def test_closing_is_not_offered_while_anything_is_missing(login, alice, finished):
+    page = login(alice).get(reverse("programme:post_programme", args=[finished.pk]))
+    content = page.content.decode()
+    assert "Close as programme complete" not in content
+    assert "Before the referral can be closed" in content
+
+
+def test_closing_is_offered_once_everything_is_done(login, alice, fern, finished):
+    close_all(finished, fern, alice)
+    page = login(alice).get(reverse("programme:post_programme", args=[finished.pk]))
+    assert "Close as programme complete" in page.content.decode()
+
+
+def test_an_unaccredited_manager_is_not_offered_an_assessment(login, uma):
+    offender = make_offender(uma)
+    page = login(uma).get(offender.get_absolute_url()).content.decode()
+    assert "Record an eligibility assessment: an accredited assessor must do it" in page
+    assert reverse("referrals:assessment_create", args=[offender.pk]) not in page
+
+
+def test_an_accredited_manager_is_offered_an_assessment(login, alice):
+    offender = make_offender(alice)
+    page = login(alice).get(offender.get_absolute_url()).content.decode()
+    assert reverse("referrals:assessment_create", args=[offender.pk]) in page
