@@ -177,6 +177,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# Recorded history is locked: every pghistory event table gets a trigger refusing UPDATE and
+# DELETE, whoever asks (the Django admin shows events read-only too).
+PGHISTORY_APPEND_ONLY = True
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
 

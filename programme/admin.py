@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from isotp.admin import NoDeleteAdmin
 from programme.models import (
+    HUMAN_DECISIONS,
     Appointment,
     Attendance,
     AttendanceAmendment,
@@ -155,6 +156,12 @@ class EnforcementAdmin(NoDeleteAdmin):
     list_select_related = ["offender", "decided_by"]
     date_hierarchy = "due_by"
 
+    def has_change_permission(self, request, obj=None):
+        # A decision a person took is locked (the database refuses it too).
+        if obj is not None and obj.decision in HUMAN_DECISIONS:
+            return False
+        return super().has_change_permission(request, obj)
+
 
 @admin.register(Notice)
 class NoticeAdmin(NoDeleteAdmin):
@@ -184,6 +191,15 @@ class TargetProgressInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # obj is the report: a submitted one is locked, its progress with it.
+        if obj is not None and obj.is_locked:
+            return False
+        return super().has_change_permission(request, obj)
+
 
 @admin.register(EndOfProgrammeReport)
 class EndOfProgrammeReportAdmin(NoDeleteAdmin):
@@ -192,6 +208,12 @@ class EndOfProgrammeReportAdmin(NoDeleteAdmin):
     search_fields = ["referral__offender__crn", "referral__offender__last_name"]
     list_select_related = ["referral__offender", "referral__programme", "author"]
     inlines = [TargetProgressInline]
+
+    def has_change_permission(self, request, obj=None):
+        # A submitted version is locked (the database refuses it too): correct it in the app.
+        if obj is not None and obj.is_locked:
+            return False
+        return super().has_change_permission(request, obj)
 
 
 class RecommendationNoteInline(admin.TabularInline):
@@ -235,6 +257,11 @@ class TargetProgressAdmin(NoDeleteAdmin):
     list_display = ["report", "target"]
     list_select_related = ["report__referral__offender", "target__programme"]
     search_fields = ["report__referral__offender__crn"]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.report.is_locked:
+            return False
+        return super().has_change_permission(request, obj)
 
 
 @admin.register(RecommendationNote)

@@ -33,7 +33,7 @@ class GroupForm(GovPlainForm):
     )
     start_date = GovDateField(
         label="Start date",
-        help_text="The first session is on the first chosen weekday from this date.",
+        help_text="Today or later. The first session is on the first chosen weekday from this date.",
     )
     weekday = forms.TypedChoiceField(
         label="Day of the week",
@@ -49,6 +49,10 @@ class GroupForm(GovPlainForm):
 
     def __init__(self, *args, office, **kwargs):
         super().__init__(*args, **kwargs)
+        # i-SOTP is the programme this service runs most: the sensible default.
+        self.fields["programme"].initial = (
+            Programme.objects.filter(code="isotp").values_list("pk", flat=True).first()
+        )
         facilitators = Staff.objects.filter(role=Role.FACILITATOR, office=office, is_active=True)
         self.fields["facilitators"].queryset = facilitators
         self.fields["treatment_manager"].queryset = facilitators

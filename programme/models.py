@@ -424,6 +424,19 @@ class Enforcement(models.Model):
                 name="enforcement_decision_has_who_and_when",
             ),
         ]
+        # A decision a person took stands as it was recorded (docs/decisions.md: locked
+        # means locked); "not needed" is the app's own and can be reopened by a correction.
+        triggers = [
+            pgtrigger.Protect(
+                name="enforcement_human_decision_locked",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                condition=pgtrigger.Condition(
+                    "OLD.decision IN ("
+                    + ", ".join(f"'{decision.value}'" for decision in HUMAN_DECISIONS)
+                    + ")"
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Enforcement for {self.offender} ({self.failure_on})"
@@ -611,6 +624,14 @@ class EndOfProgrammeReport(models.Model):
                 name="report_submitted_has_date",
             ),
         ]
+        # A submitted version is kept as it was sent: a correction is a new version.
+        triggers = [
+            pgtrigger.Protect(
+                name="report_submitted_locked",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                condition=pgtrigger.Q(old__status="submitted"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"End-of-programme report v{self.version} for {self.referral.offender}"
@@ -635,6 +656,24 @@ class TargetProgress(models.Model):
         ordering = ["target__number"]
         constraints = [
             models.UniqueConstraint(fields=["report", "target"], name="progress_one_per_target")
+        ]
+        # Part of the report: locked with it once it is submitted. (A trigger's WHEN clause
+        # cannot look at another table, so the function does.)
+        triggers = [
+            pgtrigger.Trigger(
+                name="progress_of_submitted_report_locked",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                func=(
+                    "IF EXISTS (SELECT 1 FROM programme_endofprogrammereport"
+                    " WHERE id = OLD.report_id AND status = 'submitted') THEN"
+                    " RAISE EXCEPTION 'pgtrigger: Cannot update or delete the progress of a"
+                    " submitted report (table %)', TG_TABLE_NAME;"
+                    " END IF;"
+                    " IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;"
+                    " RETURN NEW;"
+                ),
+            )
         ]
 
     def __str__(self) -> str:

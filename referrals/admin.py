@@ -119,6 +119,10 @@ class StatusChangeInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # The status history is kept as written (the database refuses changes too).
+        return False
+
 
 @admin.register(Referral)
 class ReferralAdmin(NoDeleteAdmin):

@@ -3,6 +3,7 @@
 from datetime import date
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -582,6 +583,13 @@ class ReferralStatusChange(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        # The status history is kept as it was written: the database refuses to change it.
+        triggers = [
+            pgtrigger.Protect(
+                name="status_change_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} → {self.to_status}"

@@ -20,15 +20,16 @@ def session_of(group, number):
 
 
 def group_form_data(fern, **overrides):
+    start = date.today() + timedelta(days=14)  # a group cannot start in the past
     data = {
         "programme": "",
         "age_band": "21_plus",
         "venue": "Riverside probation office",
         "facilitators": [fern.pk],
         "treatment_manager": "",
-        "start_date_0": "2",
-        "start_date_1": "2",
-        "start_date_2": "2026",
+        "start_date_0": str(start.day),
+        "start_date_1": str(start.month),
+        "start_date_2": str(start.year),
         "weekday": "0",
         "start_time": "18:00",
     }

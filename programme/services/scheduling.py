@@ -1,6 +1,7 @@
 """Groups and their weekly schedule, and places in them: who is a member of a group at which
 session (membership in time)."""
 
+from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from django.db import transaction
@@ -63,6 +64,11 @@ def young_referrals_waiting(*, programme: Programme, office: Office, on: date) -
     )
 
 
+GROUP_STARTS_IN_THE_PAST = (
+    "A group cannot start in the past: its start date must be {today:%-d %B %Y} or later"
+)
+
+
 @transaction.atomic
 def group_create(
     *,
@@ -76,9 +82,15 @@ def group_create(
     weekday: int,
     start_time: time,
     by: Staff,
+    today: date | None = None,
 ) -> Group:
+    """Form a group and its weekly sessions. `today` is the day it is formed (today; earlier
+    only for demo data and tests that replay a past group): it cannot start before then."""
+    today = today or timezone.localdate()
     if not facilitators:
         raise ProgrammeError("A group needs at least one facilitator")
+    if start_date < today:
+        raise ProgrammeError(GROUP_STARTS_IN_THE_PAST.format(today=today))
     if age_band == AgeBand.YOUNG:
         waiting = young_referrals_waiting(programme=programme, office=office, on=start_date)
         if waiting < programme.young_group_threshold:
@@ -176,28 +188,87 @@ def group_has_met(group: Group, *, on: date) -> bool:
     return group.sessions.filter(date__lt=on).exists()
 
 
-def allocation_refusal(*, group: Group, referral: Referral, on: date) -> str:
-    """Why this referral cannot be given a place in this group on this day ("" when it can).
+@dataclass(frozen=True)
+class GroupPlaces:
+    """What the allocation rule asks of a group, counted once for any number of referrals."""
+
+    taken: int
+    first_session: GroupSession | None
+    has_met: bool
+
+
+def group_places(*, group: Group, on: date) -> GroupPlaces:
+    """Places taken and whether the group has met by `on` (two queries)."""
+    first = group.sessions.order_by("number").first()
+    return GroupPlaces(
+        taken=group.placements.active().count(),
+        first_session=first,
+        has_met=first is not None and first.date < on,
+    )
+
+
+def allocation_refusals(*, group: Group, referrals: list[Referral], on: date) -> dict[int, str]:
+    """Why each referral cannot be given a place in this group on this day ("" when he can),
+    by referral id. The one allocation rule, in its batched form: the group's facts are counted
+    once, then each referral is checked in memory, so the number of queries does not grow with
+    the number of referrals (load each referral's offender and programme with select_related).
 
     Closed groups (decision in docs/decisions.md): everyone starts at session 1, so a group
     that has met, or whose sessions are all over, takes nobody new.
     """
-    taken = group.placements.active().count()
-    if taken >= group.capacity:
-        return GROUP_FULL.format(count=taken, capacity=group.capacity)
+    places = group_places(group=group, on=on)
+    placed = set(
+        Placement.objects.active()
+        .filter(referral__offender_id__in=[r.offender_id for r in referrals])
+        .values_list("referral__offender_id", flat=True)
+    )
+    not_ready = [r.pk for r in referrals if r.status != ReferralStatus.AWAITING_ALLOCATION]
+    checklists = (
+        {c.referral_id: c for c in PreProgrammeChecklist.objects.filter(referral_id__in=not_ready)}
+        if not_ready
+        else {}
+    )
+    return {
+        referral.pk: _refusal(
+            group=group,
+            referral=referral,
+            places=places,
+            already_placed=referral.offender_id in placed,
+            checklist=checklists.get(referral.pk),
+        )
+        for referral in referrals
+    }
+
+
+def allocation_refusal(*, group: Group, referral: Referral, on: date) -> str:
+    """Why this referral cannot be given a place in this group on this day ("" when it can)."""
+    return allocation_refusals(group=group, referrals=[referral], on=on)[referral.pk]
+
+
+def _refusal(
+    *,
+    group: Group,
+    referral: Referral,
+    places: GroupPlaces,
+    already_placed: bool,
+    checklist: PreProgrammeChecklist | None,
+) -> str:
+    if places.taken >= group.capacity:
+        return GROUP_FULL.format(count=places.taken, capacity=group.capacity)
     if referral.programme_id != group.programme_id:
         return WRONG_PROGRAMME.format(referral=referral.programme, group=group.programme)
-    if group_has_met(group, on=on):
-        first = group.sessions.order_by("number").first()
-        return GROUP_ALREADY_MET.format(first=first.date, sessions=group.programme.sessions)
+    if places.has_met:
+        return GROUP_ALREADY_MET.format(
+            first=places.first_session.date, sessions=group.programme.sessions
+        )
     band = group.programme.age_band(referral.offender.date_of_birth, group.start_date)
     if band != group.age_band:
         return WRONG_BAND.format(band=_band_label(band), group_band=group.get_age_band_display())
-    if Placement.objects.active().filter(referral__offender_id=referral.offender_id).exists():
+    if already_placed:
         return ALREADY_PLACED
     if referral.status != ReferralStatus.AWAITING_ALLOCATION:
-        missing = PreProgrammeChecklist.objects.get(referral=referral).missing_items()
         message = NOT_READY.format(status=referral.get_status_display().lower())
+        missing = checklist.missing_items() if checklist else []
         if missing:
             message += ". The pre-programme checklist is missing: " + "; ".join(missing)
         return message

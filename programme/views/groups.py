@@ -9,8 +9,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from programme.access import can_manage_groups, get_group_for_user, groups_visible_to, runs_group
 from programme.forms import GroupForm, SessionMoveForm
 from programme.models import GroupSession, ProgrammeError
+from programme.services import allocation_refusals, placement_allocate
 from programme.services import group_create as create_group
-from programme.services import placement_allocate
 from programme.services import (
     session_move as session_move_service,
 )
@@ -74,15 +74,22 @@ def group_detail(request, pk: int):
     )
     candidates = []
     if can_manage_groups(request.user):
-        candidates = (
+        # Everyone ready, each with the allocation rule's answer: a button only when it would
+        # be accepted, otherwise the reason (the rule's batched form: a fixed number of queries).
+        waiting = list(
             referrals_visible_to(request.user)
             .filter(programme=group.programme, status__in=[ReferralStatus.AWAITING_ALLOCATION])
-            .select_related("offender")
+            .select_related("offender", "programme")
             .order_by("waiting_since", "pk")
         )
+        refusals = allocation_refusals(group=group, referrals=waiting, on=timezone.localdate())
         candidates = [
-            (referral, group.programme.age_band(referral.offender.date_of_birth, group.start_date))
-            for referral in candidates
+            (
+                referral,
+                group.programme.age_band(referral.offender.date_of_birth, group.start_date),
+                refusals[referral.pk],
+            )
+            for referral in waiting
         ]
     active = [p for p in placements if p.ended_on is None]
     return render(

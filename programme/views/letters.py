@@ -21,7 +21,13 @@ from isotp.pdf import render_pdf, report_header
 from programme.models import GroupSession, Placement, Weekday
 from programme.views.reports import clock
 from referrals.access import get_offender_for_user
-from referrals.models import Offender, OrderType, Programme
+from referrals.models import (
+    WAITING_STATUSES,
+    Offender,
+    OrderType,
+    Programme,
+    ReferralStatus,
+)
 
 # ?print=large or ?print=standard overrides the format chosen from his needs.
 PRINT_CHOICES = {"large": True, "standard": False}
@@ -107,7 +113,10 @@ def information_letter_text(request, pk: int):
 
 def letter_context(offender: Offender, *, today: date) -> dict:
     """Everything both versions of the letter show, from his record and his programme."""
-    referral = offender.referrals.open().select_related("programme").first()
+    referral = (
+        offender.referrals.open().select_related("programme").first()
+        or offender.referrals.select_related("programme").order_by("-pk").first()
+    )
     programme = referral.programme if referral else Programme.objects.get(code="isotp")
     placement = None
     if referral is not None:
@@ -130,6 +139,7 @@ def letter_context(offender: Offender, *, today: date) -> dict:
     letter = build_letter(
         offender=offender,
         programme=programme,
+        phase=letter_phase(referral, placement),
         group=group,
         next_session=next_session,
         manager_name=str(manager),
@@ -150,6 +160,44 @@ def letter_context(offender: Offender, *, today: date) -> dict:
     }
 
 
+class Phase:
+    """Where he is in the programme: every sentence of the letter fits it."""
+
+    NOT_REFERRED = "not_referred"
+    WAITING = "waiting"
+    SCHEDULED = "scheduled"
+    ON_PROGRAMME = "on_programme"
+    BREACH = "breach"
+    POST_PROGRAMME = "post_programme"
+    COMPLETE = "complete"
+    LEFT = "left"
+
+
+# Before and during the group sessions the letter sets out what the programme asks of him.
+BEFORE_OR_DURING = {Phase.NOT_REFERRED, Phase.WAITING, Phase.SCHEDULED, Phase.ON_PROGRAMME}
+
+
+def letter_phase(referral, placement) -> str:
+    """His phase, from the referral the letter is about (his open one, else his latest) and
+    his running place in a group, if any."""
+    if referral is None:
+        return Phase.NOT_REFERRED
+    status = referral.status
+    if status in WAITING_STATUSES:
+        return Phase.WAITING
+    if status == ReferralStatus.SCHEDULED:
+        return Phase.SCHEDULED if placement else Phase.WAITING
+    if status == ReferralStatus.ON_PROGRAMME:
+        return Phase.ON_PROGRAMME
+    if status == ReferralStatus.BREACH:
+        return Phase.ON_PROGRAMME if placement else Phase.BREACH
+    if status == ReferralStatus.POST_PROGRAMME:
+        return Phase.POST_PROGRAMME
+    if status == ReferralStatus.PROGRAMME_COMPLETE:
+        return Phase.COMPLETE
+    return Phase.LEFT
+
+
 def build_letter(
     *,
     offender: Offender,
@@ -158,6 +206,7 @@ def build_letter(
     next_session: GroupSession | None,
     manager_name: str,
     office_name: str,
+    phase: str = Phase.WAITING,
 ) -> Letter:
     name = programme.name
     on_licence = offender.order_type == OrderType.LICENCE
@@ -165,56 +214,54 @@ def build_letter(
     limit = programme.catch_up_limit
     hours = plural(hours_text(programme.hours_per_session), "hour", programme.hours_per_session)
 
-    sections = [
-        Section(
-            f"What {name} is",
-            [
-                f"{name} is short for the {programme.full_name}. Taking part in it is part "
-                f"of your {order}.",
-                f"You will work in a group of up to {programme.max_group_size} men. The group "
-                f"meets once a week. There are {programme.sessions} sessions, and each session "
-                f"lasts {hours}.",
-            ],
-        ),
-        Section("Your group", group_paragraphs(group, next_session)),
-        Section(
-            "Going to every session",
-            [
-                "You must go to every session, and arrive on time.",
-                "If you cannot come to a session, tell your offender manager before it "
-                "starts. You must give a good reason.",
-            ],
-        ),
-        Section(
-            "Catch-up sessions",
-            [
-                "If you miss a session, you must do an individual catch-up session. "
-                "You must do it before you can go back to the group.",
-                f"No more than {plural(limit, 'session')} can be made up this way. If you miss "
-                f"more than {plural(limit, 'session')}, you must start the programme again.",
-            ],
-            important=True,
-        ),
-        Section(
-            "Homework",
-            [
-                "You will be given work to do between sessions. You must do it before the next "
-                "session."
-            ],
-        ),
-        Section(
-            "If you miss a session without a good reason",
-            enforcement_paragraphs(offender.order_type, programme),
-            important=True,
-        ),
-        Section(
-            "After the programme",
-            [
-                "At the end of the programme, your facilitators will write a report about "
-                "how you did. Then you will have a meeting with your facilitator and your "
-                "offender manager. This is called a three-way meeting.",
-            ],
-        ),
+    what_it_is = [f"{name} is short for the {programme.full_name}."]
+    if phase in BEFORE_OR_DURING:
+        what_it_is = [
+            f"{what_it_is[0]} Taking part in it is part of your {order}.",
+            f"You will work in a group of up to {programme.max_group_size} men. The group "
+            f"meets once a week. There are {programme.sessions} sessions, and each session "
+            f"lasts {hours}.",
+        ]
+    sections = [Section(f"What {name} is", what_it_is)]
+    if phase in BEFORE_OR_DURING:
+        sections += [
+            Section("Your group", group_paragraphs(group, next_session)),
+            Section(
+                "Going to every session",
+                [
+                    "You must go to every session, and arrive on time.",
+                    "If you cannot come to a session, tell your offender manager before it "
+                    "starts. You must give a good reason.",
+                ],
+            ),
+            Section(
+                "Catch-up sessions",
+                [
+                    "If you miss a session, you must do an individual catch-up session. "
+                    "You must do it before you can go back to the group.",
+                    f"No more than {plural(limit, 'session')} can be made up this way. If you "
+                    f"miss more than {plural(limit, 'session')}, you must start the programme "
+                    "again.",
+                ],
+                important=True,
+            ),
+            Section(
+                "Homework",
+                [
+                    "You will be given work to do between sessions. You must do it before the "
+                    "next session."
+                ],
+            ),
+            Section(
+                "If you miss a session without a good reason",
+                enforcement_paragraphs(offender.order_type, programme),
+                important=True,
+            ),
+        ]
+    after = after_programme_paragraphs(phase, order)
+    if after:
+        sections.append(Section("After the programme", after))
+    sections += [
         Section(
             "Who to contact",
             [
@@ -232,17 +279,50 @@ def build_letter(
         ),
     ]
     return Letter(
-        title=f"Your {name} programme: what you must do",
+        title=f"Your {name} programme: what you must do"
+        if phase in BEFORE_OR_DURING
+        else f"Your {name} programme: what happens now",
         greeting=f"Dear {offender.full_name},",
-        introduction=[
-            f"This letter tells you what the {name} programme asks of you.",
-            "Please read it carefully and keep it safe.",
-        ],
+        introduction=introduction(phase, name),
         sections=sections,
         closing=["Yours sincerely,"],
         signature=[manager_name, "Offender manager", office_name],
         staff_notes=staff_notes(offender, programme),
     )
+
+
+def introduction(phase: str, name: str) -> list[str]:
+    first = {
+        Phase.POST_PROGRAMME: f"You have finished the group sessions of the {name} programme. "
+        "This letter tells you what happens now.",
+        Phase.COMPLETE: f"You have completed the {name} programme. This letter tells you what "
+        "happens now.",
+        Phase.BREACH: "Your case has gone back to court. This is called breach. Your offender "
+        f"manager will tell you what it means for your place on the {name} programme.",
+        Phase.LEFT: f"You are no longer taking part in the {name} programme. Your offender "
+        "manager will talk to you about what happens next.",
+    }.get(phase, f"This letter tells you what the {name} programme asks of you.")
+    return [first, "Please read it carefully and keep it safe."]
+
+
+def after_programme_paragraphs(phase: str, order: str) -> list[str]:
+    if phase in BEFORE_OR_DURING:
+        return [
+            "At the end of the programme, your facilitators will write a report about "
+            "how you did. Then you will have a meeting with your facilitator and your "
+            "offender manager. This is called a three-way meeting.",
+        ]
+    if phase == Phase.POST_PROGRAMME:
+        return [
+            "Your facilitators write a report about how you did. You will have a meeting "
+            "with your facilitator and your offender manager. This is called a three-way "
+            "meeting.",
+            "Your offender manager will check your risk again, and work with you on what the "
+            "report recommends.",
+        ]
+    if phase == Phase.COMPLETE:
+        return [f"Your offender manager will go on supervising you until your {order} ends."]
+    return []
 
 
 def group_paragraphs(group, next_session: GroupSession | None) -> list[str]:

@@ -62,13 +62,26 @@ class Phase:
         return self.name.lower().replace(" ", "-")
 
 
+# An assessment is offered only to those who may record one (the server refuses the others).
+NEEDS_ACCREDITED_ASSESSOR = "{action}: an accredited assessor must do it"
+
+
 def _assessment_phase(
-    offender: Offender, current: Assessment | None, referrals: list[Referral]
+    offender: Offender, current: Assessment | None, referrals: list[Referral], user
 ) -> Phase:
     phase = Phase("Assessment", NOT_STARTED)
+
+    def assess(action: str, url: str) -> None:
+        if user.is_accredited_assessor:
+            phase.action, phase.action_url = action, url
+        else:
+            phase.action = NEEDS_ACCREDITED_ASSESSOR.format(action=action)
+
     if current is None:
-        phase.action = "Record an eligibility assessment"
-        phase.action_url = reverse("referrals:assessment_create", args=[offender.pk])
+        assess(
+            "Record an eligibility assessment",
+            reverse("referrals:assessment_create", args=[offender.pk]),
+        )
         return phase
     phase.status = current.outcome_label
     phase.colour = {Outcome.ELIGIBLE: GREEN, Outcome.REFER_NSOGP: BLUE}.get(current.outcome, RED)
@@ -80,11 +93,15 @@ def _assessment_phase(
     )
     if not current.is_complete:
         phase.colour = GREY
-        phase.action = f"Complete the assessment: record {' and '.join(current.missing_parts())}"
-        phase.action_url = reverse("referrals:assessment_edit", args=[current.pk])
+        assess(
+            f"Complete the assessment: record {' and '.join(current.missing_parts())}",
+            reverse("referrals:assessment_edit", args=[current.pk]),
+        )
     elif not current.allows_referral:
-        phase.action = "Record a new eligibility assessment"
-        phase.action_url = reverse("referrals:assessment_create", args=[offender.pk])
+        assess(
+            "Record a new eligibility assessment",
+            reverse("referrals:assessment_create", args=[offender.pk]),
+        )
     elif not any(r.is_open or r.assessment_id == current.pk for r in referrals):
         phase.action = f"Refer to the {current.outcome_programme} waiting list"
         phase.action_url = current.get_absolute_url()
@@ -281,7 +298,7 @@ def phases_for(
     pending = list(offender.enforcements.pending().order_by("due_by", "pk"))
     can_refer = current_assessment is not None and current_assessment.allows_referral
     return [
-        _assessment_phase(offender, current_assessment, referrals),
+        _assessment_phase(offender, current_assessment, referrals, user),
         _pre_programme_phase(referral, placed, can_refer, user),
         _programme_phase(placement, referral, pending, user, today),
         _post_programme_phase(referral),
@@ -316,5 +333,6 @@ def offender_overview(request, pk: int):
             "open_referral": next((r for r in referrals if r.is_open), None),
             "closed_referrals": [r for r in referrals if not r.is_open],
             "history": history_for(offender),
+            "can_assess": request.user.is_accredited_assessor,
         },
     )

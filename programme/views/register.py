@@ -35,7 +35,11 @@ from referrals.models import ReferralError
 
 
 def _register_rows(session, data=None, mark_all=False):
+    """One row per member at this session. With mark_all, every member not yet recorded and
+    left without an outcome in `data` is marked attended; whatever was typed is kept."""
     members = list(members_at(session).order_by("referral__offender__last_name"))
+    if mark_all and data is not None:
+        data = data.copy()
     existing = {a.placement_id: a for a in session.attendances.all()}
     amendments: dict[int, list] = {}
     for amendment in AttendanceAmendment.objects.filter(attendance__session=session).select_related(
@@ -57,9 +61,15 @@ def _register_rows(session, data=None, mark_all=False):
                 "note": attendance.note,
                 "risk_relevant": attendance.risk_relevant,
             }
-        elif mark_all and not earlier:
-            initial = {"outcome": AttendanceOutcome.ATTENDED}
-        form = RegisterEntryForm(data, prefix=f"m{placement.pk}", initial=initial)
+        prefix = f"m{placement.pk}"
+        if mark_all and data is not None and not attendance and not earlier:
+            data.setdefault(f"{prefix}-outcome", AttendanceOutcome.ATTENDED)
+        form = RegisterEntryForm(data, prefix=prefix, initial=initial)
+        if mark_all and data is not None:
+            # Shown to be checked and saved: nothing is validated (or saved) yet.
+            form = RegisterEntryForm(
+                prefix=prefix, initial={name: form[name].value() for name in form.fields}
+            )
         rows.append(
             {
                 "placement": placement,
@@ -75,12 +85,20 @@ def _register_rows(session, data=None, mark_all=False):
     return rows
 
 
+MARKED_ALL_ATTENDED = (
+    "Everyone without an outcome is marked “Attended and complied”. Nothing is saved yet: "
+    "check the register, then save it."
+)
+
+
 @require_http_methods(["GET", "POST"])
 def register(request, pk: int):
     session = get_session_for_register(request.user, pk)
     mark_all = request.method == "POST" and "mark_all" in request.POST
     if mark_all:
-        rows = _register_rows(session, mark_all=True)
+        # Fills in, never replaces: what was typed is kept, and nothing is saved yet.
+        rows = _register_rows(session, request.POST, mark_all=True)
+        messages.info(request, MARKED_ALL_ATTENDED)
         return render(request, "programme/register.html", {"session": session, "rows": rows})
     rows = _register_rows(session, request.POST if request.method == "POST" else None)
     if request.method == "POST":

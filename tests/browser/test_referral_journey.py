@@ -92,7 +92,11 @@ def test_an_unaccredited_offender_manager_is_refused_an_assessment(page, uma):
     offender = make_offender(uma, first_name="Refused", last_name="Assessee")
     sign_in(page, uma.username)
     page.goto(f"/offenders/{offender.pk}/")
-    page.get_by_role("link", name="Record an eligibility assessment").click()
+    # Not offered: his page says who must do it...
+    expect(page.get_by_role("link", name="Record an eligibility assessment")).to_have_count(0)
+    expect(page.get_by_text("an accredited assessor must do it")).to_be_visible()
+    # ...and the address typed by hand is refused, saying why.
+    page.goto(f"/offenders/{offender.pk}/assessments/new/")
     expect(page.get_by_role("heading", name="You cannot record an assessment")).to_be_visible()
     expect(page.get_by_text("three-day accredited training")).to_be_visible()
     assert_accessible(page)

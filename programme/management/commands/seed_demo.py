@@ -224,6 +224,7 @@ class Command(BaseCommand):
                 weekday=weekday,
                 start_time=at,
                 by=programme_manager,
+                today=start_date,  # replayed: formed on the day it starts, or earlier
             )
 
         # On the waiting list: referred three weeks ago, checklist still open.
