@@ -10,6 +10,7 @@ from programme.models import (
     CatchUp,
     EndOfProgrammeReport,
     Enforcement,
+    EnforcementCorrection,
     Group,
     GroupSession,
     HandoverMeeting,
@@ -104,6 +105,21 @@ class AttendanceAmendmentAdmin(NoDeleteAdmin):
     list_display = ["attendance", "old_outcome", "new_outcome", "by", "at"]
     list_select_related = ["attendance__placement__referral__offender", "attendance__session", "by"]
     search_fields = ["attendance__placement__referral__offender__crn"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EnforcementCorrection)
+class EnforcementCorrectionAdmin(NoDeleteAdmin):
+    """Kept as written: listed and shown, never added or changed here."""
+
+    list_display = ["enforcement", "old_decision", "new_decision", "by", "at"]
+    list_select_related = ["enforcement__offender", "by"]
+    search_fields = ["enforcement__offender__crn"]
 
     def has_add_permission(self, request):
         return False

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from isotp.forms import GovDateField, GovModelForm, GovPlainForm
 from programme.models import (
+    HUMAN_DECISIONS,
     Appointment,
     Enforcement,
     EnforcementDecisionType,
@@ -62,6 +63,34 @@ class EnforcementDecisionForm(GovPlainForm):
         ]
         self.helper.layout = Layout(
             Field.radios("decision", legend_size="m"), Field.textarea("reason", rows=4)
+        )
+
+
+class EnforcementCorrectionForm(GovPlainForm):
+    """Correct a decision already taken: a different decision, and why."""
+
+    prefix = "correct"
+    decision = forms.ChoiceField(
+        label="The correct decision",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the correct decision"},
+    )
+    reason = forms.CharField(
+        label="Why is the decision being corrected?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the decision is being corrected"},
+    )
+
+    def __init__(self, *args, enforcement: Enforcement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = [
+            (value, label)
+            for value, label in EnforcementDecisionType.choices
+            if value in HUMAN_DECISIONS and value != enforcement.decision
+        ]
+        self.helper.layout = Layout(
+            Field.radios("decision", legend_size="s"), Field.textarea("reason", rows=3)
         )
 
 

@@ -471,6 +471,47 @@ def propose_enforcement(
     )
 
 
+class EnforcementCorrection(models.Model):
+    """A decision a person took, corrected by a person: was, now, who, when and why. Kept as
+    written: the database refuses to change or delete one."""
+
+    enforcement = models.ForeignKey(
+        Enforcement, on_delete=models.PROTECT, related_name="corrections"
+    )
+    old_decision = models.CharField(max_length=20, choices=EnforcementDecisionType.choices)
+    old_reason = models.TextField(blank=True)
+    old_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    old_decided_on = models.DateField()
+    new_decision = models.CharField(max_length=20, choices=EnforcementDecisionType.choices)
+    reason = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        triggers = [
+            pgtrigger.Protect(
+                name="enforcement_correction_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self) -> str:
+        """Decision corrected: was X, now Y — who, when — why."""
+        at = timezone.localtime(self.at)
+        return (
+            f"Decision corrected: was {self.get_old_decision_display().lower()} "
+            f"({self.old_decided_by}, {self.old_decided_on:%-d %B %Y}), now "
+            f"{self.get_new_decision_display().lower()} — {self.by}, "
+            f"{at:%-d %B %Y} at {at:%H:%M} — {self.reason}"
+        )
+
+
 class NoticeKind(models.TextChoices):
     RISK_NOTE = "risk_note", "Risk-relevant note"
     FEEDBACK = "feedback", "Feedback from facilitators"

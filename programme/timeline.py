@@ -18,6 +18,7 @@ from programme.models import (
     CatchUp,
     EndOfProgrammeReport,
     Enforcement,
+    EnforcementCorrection,
     HandoverMeeting,
     Reassessment,
     ReportStatus,
@@ -244,6 +245,24 @@ def _enforcement_events(offender: Offender) -> list[TimelineEvent]:
     return events
 
 
+def _decision_correction_events(offender: Offender) -> list[TimelineEvent]:
+    corrections = EnforcementCorrection.objects.filter(
+        enforcement__offender=offender
+    ).select_related("enforcement", "by", "old_decided_by")
+    return [
+        TimelineEvent(
+            at=correction.at,
+            title=f"Enforcement decision corrected to {correction.get_new_decision_display().lower()}",
+            detail=correction.describe(),
+            by=_name(correction.by),
+            url=correction.enforcement.get_absolute_url(),
+            tag="Corrected",
+            tag_colour=TAG_YELLOW,
+        )
+        for correction in corrections
+    ]
+
+
 def _report_events(offender: Offender) -> list[TimelineEvent]:
     reports = EndOfProgrammeReport.objects.filter(
         referral__offender=offender, status=ReportStatus.SUBMITTED
@@ -337,6 +356,7 @@ def timeline_for(offender: Offender) -> list[TimelineEvent]:
         *_enforcement_events(offender),
         *_attendance_events(offender),
         *_amendment_events(offender),
+        *_decision_correction_events(offender),
         *_status_events(offender),
         *_assessment_events(offender),
     ]

@@ -22,6 +22,7 @@ urlpatterns = [
     path("actions/", manager.actions, name="actions"),
     path("notices/<int:pk>/acknowledge/", manager.notice_acknowledge, name="notice_acknowledge"),
     path("enforcement/<int:pk>/", manager.enforcement, name="enforcement"),
+    path("enforcement/<int:pk>/correct/", manager.enforcement_correct, name="enforcement_correct"),
     path("referrals/<int:pk>/move/", manager.referral_move, name="referral_move"),
     path("offenders/<int:pk>/programme/", manager.offender_programme, name="offender_programme"),
     path(

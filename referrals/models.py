@@ -515,7 +515,14 @@ class Referral(models.Model):
         return self.is_waiting
 
     def allowed_moves(self) -> list[StatusTransition]:
-        return list(StatusTransition.objects.filter(from_status=self.status, automatic=False))
+        """The moves a person may make now: the allowed ones that move_to would accept (ready
+        for allocation only once the checklist is complete)."""
+        moves = list(StatusTransition.objects.filter(from_status=self.status, automatic=False))
+        if any(m.to_status == ReferralStatus.AWAITING_ALLOCATION for m in moves) and (
+            self.checklist.missing_items()
+        ):
+            moves = [m for m in moves if m.to_status != ReferralStatus.AWAITING_ALLOCATION]
+        return moves
 
     def move_to(
         self,

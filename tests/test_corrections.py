@@ -1,6 +1,8 @@
 """Corrections always work: any register or catch-up can be amended after the fact, whatever
 happened to him since, and what a person decided is never silently undone."""
 
+import re
+
 import pytest
 from django.db import DatabaseError, transaction
 
@@ -190,3 +192,130 @@ def test_the_warning_letter_shows_an_amendment_between_failures(
     response = login(alice).get(reverse("programme:warning_letter_pdf", args=[enforcement.pk]))
     text = " ".join(pdf_text(response.content).split())
     assert "Amended: was Attended, failed to comply, now Unacceptable absence" in text
+
+
+# --- Correcting an enforcement decision ------------------------------------------------------
+
+
+def decided_warning(group, placement, fern, alice):
+    record(session(group, 1), placement, "unacceptable_absence", fern)
+    enforcement = Enforcement.objects.get()
+    enforcement_decide(enforcement=enforcement, decision="warning_given", reason="", by=alice)
+    return enforcement
+
+
+def test_a_decision_can_be_corrected_and_the_old_one_is_kept(login, group, placement, fern, alice):
+    from django.urls import reverse
+
+    enforcement = decided_warning(group, placement, fern, alice)
+    response = login(alice).post(
+        reverse("programme:enforcement_correct", args=[enforcement.pk]),
+        {"correct-decision": "found_acceptable", "correct-reason": "He was in hospital"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "The decision was corrected; the earlier one is kept" in page
+    assert "Decision corrected: was formal warning given (Alice Testington," in page
+    assert "now absence found acceptable on review" in page
+    enforcement.refresh_from_db()
+    assert enforcement.decision == "found_acceptable"
+    assert enforcement.corrections.get().old_decision == "warning_given"
+
+
+def test_a_correction_without_a_reason_is_refused_and_keeps_what_was_chosen(
+    login, group, placement, fern, alice
+):
+    from django.urls import reverse
+
+    enforcement = decided_warning(group, placement, fern, alice)
+    response = login(alice).post(
+        reverse("programme:enforcement_correct", args=[enforcement.pk]),
+        {"correct-decision": "found_acceptable", "correct-reason": ""},
+    )
+    page = response.content.decode()
+    assert "Say why the decision is being corrected" in page
+    chosen = re.search(r'<input[^>]*value="found_acceptable"[^>]*>', page).group(0)
+    assert "checked" in chosen, chosen
+    enforcement.refresh_from_db()
+    assert enforcement.decision == "warning_given"
+
+
+@pytest.mark.parametrize("character", ["fern", "otto", "pat"])
+def test_only_his_offender_manager_corrects_a_decision(
+    request, login, group, placement, fern, alice, character
+):
+    from django.urls import reverse
+
+    enforcement = decided_warning(group, placement, fern, alice)
+    response = login(request.getfixturevalue(character)).post(
+        reverse("programme:enforcement_correct", args=[enforcement.pk]),
+        {"correct-decision": "found_acceptable", "correct-reason": "Because"},
+    )
+    assert response.status_code == 404
+    enforcement.refresh_from_db()
+    assert enforcement.decision == "warning_given"
+
+
+def test_taking_back_a_warning_changes_the_proposal_for_his_next_failure(
+    group, placement, fern, alice
+):
+    from programme.services import enforcement_correct
+
+    enforcement = decided_warning(group, placement, fern, alice)
+    record(session(group, 2), placement, "unacceptable_absence", fern)
+    second = Enforcement.objects.get(attendance__session__number=2)
+    assert second.proposed_action == "breach"
+    enforcement_correct(
+        enforcement=enforcement, decision="found_acceptable", reason="Hospital", by=alice
+    )
+    second.refresh_from_db()
+    assert second.proposed_action == "warning"
+
+
+def test_correcting_a_breach_leaves_the_referral_for_a_person_to_move(
+    group, placement, fern, alice
+):
+    from programme.services import BREACH_STANDS, enforcement_correct
+
+    record(session(group, 1), placement, "unacceptable_absence", fern)
+    enforcement = Enforcement.objects.get()
+    enforcement_decide(
+        enforcement=enforcement, decision="breach_initiated", reason="Second failure", by=alice
+    )
+    placement.referral.refresh_from_db()
+    assert placement.referral.status == ReferralStatus.BREACH
+    _, notes = enforcement_correct(
+        enforcement=enforcement, decision="warning_given", reason="Wrong box", by=alice
+    )
+    placement.referral.refresh_from_db()
+    assert placement.referral.status == ReferralStatus.BREACH
+    assert notes == [BREACH_STANDS]
+
+
+def test_a_decision_correction_cannot_be_changed_or_deleted(group, placement, fern, alice):
+    from programme.models import EnforcementCorrection
+    from programme.services import enforcement_correct
+
+    enforcement = decided_warning(group, placement, fern, alice)
+    enforcement_correct(enforcement=enforcement, decision="found_acceptable", reason="X", by=alice)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        EnforcementCorrection.objects.update(reason="rewritten")
+    # And the decision itself stays locked against any other change.
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Enforcement.objects.update(decision_reason="rewritten")
+
+
+def test_the_attendance_record_pdf_shows_a_corrected_decision(login, group, placement, fern, alice):
+    from django.urls import reverse
+
+    from programme.services import enforcement_correct
+    from tests.pdf_text import pdf_text
+
+    enforcement = decided_warning(group, placement, fern, alice)
+    enforcement_correct(
+        enforcement=enforcement, decision="found_acceptable", reason="Hospital letter", by=alice
+    )
+    response = login(alice).get(reverse("programme:attendance_record_pdf", args=[placement.pk]))
+    text = " ".join(pdf_text(response.content).split())
+    assert "Decision corrected: was formal warning given" in text
+    assert "Hospital letter" in text

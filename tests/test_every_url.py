@@ -97,6 +97,7 @@ PK_MODELS = {
     "programme:information_letter_text": Offender,
     "programme:notice_acknowledge": Notice,
     "programme:enforcement": Enforcement,
+    "programme:enforcement_correct": Enforcement,
     "programme:warning_letter_pdf": Enforcement,
     "programme:referral_move": Referral,
     "programme:appointment_edit": Appointment,

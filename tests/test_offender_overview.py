@@ -508,7 +508,7 @@ def long_history(alice, fern, placement):
 
 
 @pytest.mark.parametrize("history", ["short", "long"])
-def test_the_timeline_runs_ten_queries_whatever_his_history(
+def test_the_timeline_runs_eleven_queries_whatever_his_history(
     alice, fern, placement, history, django_assert_num_queries
 ):
     if history == "long":
@@ -517,7 +517,7 @@ def test_the_timeline_runs_ten_queries_whatever_his_history(
         record(session(placement.group, 1), placement, "attended", fern)
     # One per kind of record: risk reviews, re-assessments, handovers, reports, enforcement,
     # catch-ups, attendance, status moves, assessments.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         events = timeline_for(placement.offender)
     # Long: his assessment, four status moves, eight sessions, two catch-ups, two enforcement
     # events (one decided, one waiting) and a risk review. Short: one session, no catch-up.
@@ -538,7 +538,7 @@ def test_the_overview_runs_the_same_queries_whatever_his_history(
     # recorded sessions, catch-ups outstanding), catch-ups used; the timeline (nine); the
     # change history (one: no signed-in user wrote these events, so no names to look up);
     # offences; then the session's idle timer is renewed (an update in a savepoint: three).
-    with django_assert_num_queries(28):
+    with django_assert_num_queries(29):
         response = client.get(overview_url(placement.offender))
     assert response.status_code == 200
 

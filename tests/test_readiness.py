@@ -186,3 +186,17 @@ def test_the_checklist_is_locked_once_he_has_a_place(login, alice, pat, fern, of
     assert referral.checklist.liaison_on is not None
     with pytest.raises(ReferralError, match="can no longer be changed"):
         checklist_save(checklist=referral.checklist, by=alice)
+
+
+def test_a_parked_referral_is_offered_ready_only_once_the_checklist_is_complete(
+    login, alice, offender
+):
+    referral = make_referral(offender, alice)
+    referral.move_to("suitable_not_ready", by=alice)
+    offered = [m.to_status for m in referral.allowed_moves()]
+    assert "awaiting_allocation" not in offered
+    page = login(alice).get(reverse("programme:referral_move", args=[referral.pk]))
+    assert "Ready for allocation" not in page.content.decode()
+    complete_checklist(referral, by=alice)
+    referral.refresh_from_db()
+    assert "awaiting_allocation" in [m.to_status for m in referral.allowed_moves()]

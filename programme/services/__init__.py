@@ -11,7 +11,12 @@ a rule between them. The names are re-exported here so callers import from one p
 
 from programme.models import ProgrammeError
 from programme.services.enforcement import (
+    BREACH_STANDS,
+    DECISION_CORRECTION_NEEDS_REASON,
     DECISION_NEEDS_REASON,
+    DECISION_NOT_TAKEN,
+    DECISION_UNCHANGED,
+    enforcement_correct,
     enforcement_decide,
     enforcement_open,
     enforcement_reopen,
@@ -87,6 +92,11 @@ from programme.services.scheduling import (
 )
 
 __all__ = [
+    "enforcement_correct",
+    "DECISION_UNCHANGED",
+    "DECISION_NOT_TAKEN",
+    "DECISION_CORRECTION_NEEDS_REASON",
+    "BREACH_STANDS",
     "enforcement_reopen",
     "placement_review",
     "completion_missing",

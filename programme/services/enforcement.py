@@ -3,13 +3,16 @@ and the risk reviews of supervision."""
 
 from datetime import date
 
+import pgtrigger
 from django.db import transaction
 from django.utils import timezone
 
 from isotp.models import Staff
 from programme.models import (
+    HUMAN_DECISIONS,
     Attendance,
     Enforcement,
+    EnforcementCorrection,
     EnforcementDecisionType,
     Notice,
     ProgrammeError,
@@ -139,6 +142,70 @@ def _refresh_pending_proposals(decided: Enforcement) -> None:
         )
         pending.proposed_action, pending.proposal_reason = action, why
         pending.save(update_fields=["proposed_action", "proposal_reason"])
+
+
+DECISION_NOT_TAKEN = "No decision has been taken yet: record the decision instead"
+DECISION_UNCHANGED = "That is the decision already recorded: choose a different one to correct it"
+DECISION_CORRECTION_NEEDS_REASON = "Say why the decision is being corrected"
+BREACH_STANDS = (
+    "His referral stays “breach”: a corrected decision does not change it. Move it on (for "
+    "example back to on programme, or closed) if the breach is not going ahead."
+)
+
+
+@transaction.atomic
+def enforcement_correct(
+    *, enforcement: Enforcement, decision: str, reason: str, by: Staff
+) -> tuple[Enforcement, list[str]]:
+    """Correct a decision a person took. The decision is locked against any other change; a
+    correction keeps the old one (`EnforcementCorrection`, append-only) and says what it
+    leaves for a person to do. Returns the enforcement and those messages."""
+    enforcement = (
+        Enforcement.objects.select_for_update()
+        .select_related("attendance__placement__referral__programme")
+        .get(pk=enforcement.pk)
+    )
+    if enforcement.decision not in HUMAN_DECISIONS:
+        raise ProgrammeError(DECISION_NOT_TAKEN)
+    if decision == enforcement.decision:
+        raise ProgrammeError(DECISION_UNCHANGED)
+    if decision not in HUMAN_DECISIONS:
+        raise ProgrammeError("Choose one of the decisions offered")
+    if not reason.strip():
+        raise ProgrammeError(DECISION_CORRECTION_NEEDS_REASON)
+    old_decision = enforcement.decision
+    EnforcementCorrection.objects.create(
+        enforcement=enforcement,
+        old_decision=old_decision,
+        old_reason=enforcement.decision_reason,
+        old_decided_by=enforcement.decided_by,
+        old_decided_on=enforcement.decided_on,
+        new_decision=decision,
+        reason=reason.strip(),
+        by=by,
+    )
+    enforcement.decision = decision
+    enforcement.decision_reason = reason.strip()
+    enforcement.decided_by = by
+    enforcement.decided_on = timezone.localdate()
+    # The lock refuses every other change to a person's decision; this one keeps the old.
+    with pgtrigger.ignore("programme.Enforcement:enforcement_human_decision_locked"):
+        enforcement.save()
+    # A warning given or taken back changes what the policy proposes for his other failures.
+    _refresh_pending_proposals(enforcement)
+    messages = []
+    referral = enforcement.attendance.placement.referral
+    if decision == EnforcementDecisionType.BREACH_INITIATED and referral.status in (
+        ReferralStatus.ON_PROGRAMME,
+        ReferralStatus.SCHEDULED,
+    ):
+        breach_reason = ClosingReason.objects.filter(status=ReferralStatus.BREACH).first()
+        referral.move_to(ReferralStatus.BREACH, by=by, reason=breach_reason, note=reason)
+    elif old_decision == EnforcementDecisionType.BREACH_INITIATED and (
+        referral.status == ReferralStatus.BREACH
+    ):
+        messages.append(BREACH_STANDS)
+    return enforcement, messages
 
 
 # --- Notices ----------------------------------------------------------------------------------

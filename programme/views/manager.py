@@ -20,11 +20,13 @@ from programme.access import (
 )
 from programme.forms_manager import (
     AppointmentForm,
+    EnforcementCorrectionForm,
     EnforcementDecisionForm,
     NoticeAcknowledgeForm,
     RiskReviewForm,
 )
 from programme.models import (
+    HUMAN_DECISIONS,
     CatchUp,
     Enforcement,
     EnforcementDecisionType,
@@ -36,6 +38,9 @@ from programme.models import (
     Reassessment,
     Recommendation,
     ReportStatus,
+)
+from programme.services import (
+    enforcement_correct as enforcement_correct_service,
 )
 from programme.services import (
     enforcement_decide,
@@ -235,7 +240,16 @@ def enforcement(request, pk: int):
                 return redirect(decided)
     else:
         AccessLog.record(staff=request.user, obj=enforcement, path=request.path)
+    return _enforcement_page(request, enforcement, form=form, status=status)
+
+
+def _enforcement_page(request, enforcement, *, form=None, correction_form=None, status=200):
     attendance = enforcement.attendance
+    can_correct = enforcement.decision in HUMAN_DECISIONS and can_decide_enforcement(
+        request.user, enforcement
+    )
+    if can_correct and correction_form is None:
+        correction_form = EnforcementCorrectionForm(enforcement=enforcement)
     return render(
         request,
         "programme/enforcement.html",
@@ -249,6 +263,9 @@ def enforcement(request, pk: int):
             if enforcement.is_pending
             else "",
             "form": form,
+            "correction_form": correction_form if can_correct else None,
+            "corrections": list(enforcement.corrections.select_related("by", "old_decided_by")),
+            "amendments": list(attendance.amendments.select_related("by")),
             "warning_given": enforcement.decision == EnforcementDecisionType.WARNING_GIVEN,
         },
         status=status,
@@ -425,6 +442,31 @@ def facilitator_home(request):
             "today": today,
         },
     )
+
+
+@require_POST
+def enforcement_correct(request, pk: int):
+    """Correct a decision already taken; the old one is kept and shown."""
+    enforcement = get_enforcement_for_user(request.user, pk)
+    if not can_decide_enforcement(request.user, enforcement):
+        raise Http404("Only his offender manager corrects his enforcement decisions")
+    form = EnforcementCorrectionForm(request.POST, enforcement=enforcement)
+    if form.is_valid():
+        try:
+            _, notes = enforcement_correct_service(
+                enforcement=enforcement,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except (ProgrammeError, ReferralError) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "The decision was corrected; the earlier one is kept")
+            for note in notes:
+                messages.warning(request, note)
+            return redirect(enforcement)
+    return _enforcement_page(request, enforcement, correction_form=form)
 
 
 @require_http_methods(["GET", "POST"])

@@ -23,6 +23,7 @@ from programme.models import (
     AttendanceAmendment,
     AttendanceOutcome,
     CatchUp,
+    EnforcementCorrection,
     EnforcementDecisionType,
     GroupSession,
     Placement,
@@ -71,6 +72,15 @@ def attendance_record_pdf(request, pk: int):
         if shows_enforcement
         else []
     )
+    # One query whatever the number of decisions: their corrections, shown under each.
+    corrections: dict[int, list] = {}
+    if shows_enforcement:
+        for correction in EnforcementCorrection.objects.filter(
+            enforcement__attendance__placement=placement
+        ).select_related("by", "old_decided_by"):
+            corrections.setdefault(correction.enforcement_id, []).append(correction)
+    for enforcement in enforcements:
+        enforcement.correction_list = corrections.get(enforcement.pk, [])
     outcomes = [a.outcome for a in attendances.values()]
     amendments = list(
         AttendanceAmendment.objects.filter(attendance__placement=placement)
