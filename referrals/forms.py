@@ -305,7 +305,10 @@ class ReferralMoveForm(GovPlainForm):
     to_status = forms.ChoiceField(
         label="Move the referral to",
         widget=forms.RadioSelect,
-        error_messages={"required": "Select where to move the referral"},
+        error_messages={
+            "required": "Select where to move the referral",
+            "invalid_choice": "The referral cannot be moved there now: choose one of the moves offered",
+        },
     )
     reason = forms.ModelChoiceField(
         queryset=ClosingReason.objects.none(),
@@ -320,6 +323,13 @@ class ReferralMoveForm(GovPlainForm):
         super().__init__(*args, **kwargs)
         moves = referral.allowed_moves()
         self.fields["to_status"].choices = [(m.to_status, m.label) for m in moves]
+        if referral.is_waiting and referral.status != "awaiting_allocation":
+            missing = referral.checklist.missing_items()
+            if missing:
+                self.fields["to_status"].help_text = (
+                    "Ready for allocation is offered once the pre-programme checklist is "
+                    "complete. Missing: " + "; ".join(missing)
+                )
         targets = {m.to_status for m in moves if m.requires_reason}
         self.fields["reason"].queryset = ClosingReason.objects.filter(
             status__in=targets, active=True

@@ -218,18 +218,19 @@ def test_the_checklist_refuses_a_date_and_not_available_together(login, alice, o
     assert "either give the date it was provided or tick not available, not both" in content
 
 
-def test_the_ready_move_from_the_form_lists_missing_items(login, alice, offender):
+def test_the_ready_move_is_not_offered_and_the_form_lists_missing_items(login, alice, offender):
     referral = make_referral(offender, alice)
     referral.move_to("suitable_not_ready", by=alice)
-    content = (
-        login(alice)
-        .post(
-            reverse("programme:referral_move", args=[referral.pk]),
-            {"to_status": "awaiting_allocation"},
-        )
-        .content.decode()
-    )
-    assert "cannot be ready for allocation until the pre-programme checklist is complete" in content
+    client = login(alice)
+    url = reverse("programme:referral_move", args=[referral.pk])
+    page = client.get(url).content.decode()
+    assert "Ready for allocation is offered once the pre-programme checklist is complete" in page
+    assert "Missing: Pre-sentence report (PSR)" in page
+    # Posted anyway, it is refused with a message and nothing moves.
+    content = client.post(url, {"to_status": "awaiting_allocation"}).content.decode()
+    assert "The referral cannot be moved there now" in content
+    referral.refresh_from_db()
+    assert referral.status == "suitable_not_ready"
 
 
 @pytest.mark.parametrize("character", ["otto", "fern", "hilary", "ada"])
