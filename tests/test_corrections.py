@@ -319,3 +319,19 @@ def test_the_attendance_record_pdf_shows_a_corrected_decision(login, group, plac
     text = " ".join(pdf_text(response.content).split())
     assert "Decision corrected: was formal warning given" in text
     assert "Hospital letter" in text
+
+
+def test_his_attendance_page_and_the_group_register_mark_the_amendment(
+    login, alice, pat, group, placement, fern
+):
+    from django.urls import reverse
+
+    from tests.pdf_text import pdf_text
+
+    record(session(group, 1), placement, "unacceptable_absence", fern)
+    record(session(group, 1), placement, "attended", fern, change_reason="He was there")
+    page = login(alice).get(placement.get_absolute_url()).content.decode()
+    assert "Amended: was Unacceptable absence, now Attended and complied" in page
+    register = login(pat).get(reverse("programme:group_register_pdf", args=[group.pk]))
+    text = " ".join(pdf_text(register.content).split())
+    assert f"{placement.offender.crn} A*" in text

@@ -191,6 +191,13 @@ def placement_detail(request, pk: int):
     AccessLog.record(staff=request.user, obj=placement, path=request.path)
     sessions = list(placement.sessions())
     attendances = {a.session_id: a for a in placement.attendances.all()}
+    amendments: dict[int, list] = {}
+    for amendment in AttendanceAmendment.objects.filter(
+        attendance__placement=placement
+    ).select_related("by", "attendance"):
+        amendments.setdefault(amendment.attendance.session_id, []).append(amendment)
+    for attendance in attendances.values():
+        attendance.amendment_list = amendments.get(attendance.session_id, [])
     catch_ups = list(placement.catch_ups.select_related("session", "facilitator"))
     used = sum(1 for c in catch_ups if not c.cancelled)
     return render(

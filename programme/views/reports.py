@@ -44,6 +44,7 @@ CAUGHT_UP_SUFFIX = "/C"
 NOT_A_MEMBER = "–"
 # Marks an amended outcome in the attendance record; the amendments are listed below it.
 AMENDED_MARK = " (amended*)"
+AMENDED_SUFFIX = "*"
 # Sessions per table of the register: 9 columns of codes fit across a landscape A4 page.
 REGISTER_BLOCK = 9
 
@@ -134,10 +135,18 @@ def group_register_pdf(request, pk: int):
             "placement_id", "session_id"
         )
     )
+    amended = set(
+        AttendanceAmendment.objects.filter(attendance__session__group=group).values_list(
+            "attendance__placement_id", "attendance__session_id"
+        )
+    )
     blocks = [
         RegisterBlock(
             sessions=block,
-            rows=[(p, [register_code(p, s, codes, caught_up) for s in block]) for p in placements],
+            rows=[
+                (p, [register_code(p, s, codes, caught_up, amended) for s in block])
+                for p in placements
+            ],
         )
         for block in chunks(sessions, REGISTER_BLOCK)
     ]
@@ -268,12 +277,16 @@ class RegisterBlock:
         return self.sessions[-1].number
 
 
-def register_code(placement: Placement, session: GroupSession, codes: dict, caught_up: set) -> str:
+def register_code(
+    placement: Placement, session: GroupSession, codes: dict, caught_up: set, amended: set
+) -> str:
     code = codes.get((placement.pk, session.pk), "")
     if not code:
         return "" if placement.is_member_at(session) else NOT_A_MEMBER
     if (placement.pk, session.pk) in caught_up:
         code += CAUGHT_UP_SUFFIX
+    if (placement.pk, session.pk) in amended:
+        code += AMENDED_SUFFIX
     return code
 
 
