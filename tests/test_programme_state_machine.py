@@ -26,6 +26,7 @@ from programme.models import (
     AttendanceOutcome,
     CatchUp,
     Enforcement,
+    EnforcementCorrection,
     EnforcementDecisionType,
     GroupSession,
     Notice,
@@ -36,6 +37,7 @@ from programme.services import (
     RegisterEntry,
     RegisterRefused,
     catch_up_record,
+    enforcement_correct,
     enforcement_decide,
     members_at,
     outstanding_catch_ups,
@@ -48,7 +50,7 @@ from tests.factories import Role, make_group, make_offender, make_office, make_p
 settings.register_profile(
     "ci",
     max_examples=8,
-    stateful_step_count=30,
+    stateful_step_count=40,
     deadline=None,
     # The same sequences on every run, so CI is repeatable; the long profile explores anew.
     derandomize=True,
@@ -63,7 +65,7 @@ settings.register_profile(
 )
 PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-MEMBERS = 3
+MEMBERS = 2
 # Sessions the machine works on: enough misses to pass the catch-up limit (4) and restart.
 SESSIONS = 10
 OUTCOMES = [choice.value for choice in AttendanceOutcome]
@@ -94,6 +96,8 @@ class ProgrammeMachine(RuleBasedStateMachine):
         self.sessions = list(self.group.sessions.order_by("number")[:SESSIONS])
         # The reference model: every outcome each (member, session) has had, in order.
         self.written: dict[tuple[int, int], list[tuple[str, str]]] = {}
+        # And every correction of a decision: (enforcement, was, now).
+        self.decisions_corrected: list[tuple[int, str, str]] = []
 
     def teardown(self):
         transaction.set_rollback(True)
@@ -200,6 +204,25 @@ class ProgrammeMachine(RuleBasedStateMachine):
         except DOMAIN_ERRORS:
             pass
 
+    @rule(decision=st.sampled_from(list(HUMAN_DECISIONS)))
+    def correct_a_decision(self, decision):
+        decided = Enforcement.objects.filter(decision__in=HUMAN_DECISIONS).first()
+        if decided is None:
+            return
+        before = decided.decision
+        try:
+            enforcement_correct(
+                enforcement=decided,
+                decision=decision,
+                reason="Corrected by the machine",
+                by=self.om,
+            )
+        except DOMAIN_ERRORS:
+            assert decision == before, "a correction to a different decision was refused"
+            return
+        self.decisions_corrected.append((decided.pk, before, decision))
+        REACHED["a decision corrected"] += 1
+
     @rule(member=st.integers(0, MEMBERS - 1), number=st.integers(1, SESSIONS))
     def withdraw(self, member, number):
         placement = self.placements[member]
@@ -277,6 +300,15 @@ class ProgrammeMachine(RuleBasedStateMachine):
             assert recorded <= listed, "an attendance outside his membership"
 
     @invariant()
+    def every_corrected_decision_is_kept(self):
+        kept = list(
+            EnforcementCorrection.objects.filter(enforcement__attendance__session__group=self.group)
+            .order_by("at", "pk")
+            .values_list("enforcement_id", "old_decision", "new_decision")
+        )
+        assert kept == self.decisions_corrected
+
+    @invariant()
     def every_old_value_is_kept(self):
         for (placement_id, session_id), history in self.written.items():
             attendance = Attendance.objects.get(placement_id=placement_id, session_id=session_id)
@@ -295,3 +327,4 @@ def test_the_programme_rules_hold_in_any_sequence():
     print(dict(REACHED))
     assert REACHED["an attempt ended in a restart"] > 0
     assert REACHED["a past session amended after his place ended"] > 0
+    assert REACHED["a decision corrected"] > 0
