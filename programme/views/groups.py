@@ -132,6 +132,9 @@ def group_allocate(request, pk: int):
 def session_move(request, pk: int):
     session = get_object_or_404(GroupSession.objects.select_related("group"), pk=pk)
     group = get_group_for_user(request.user, session.group_id)
+    if not can_manage_groups(request.user):
+        # The schedule is the programme manager's: facilitators run the sessions, not move them.
+        raise Http404("Only programme managers move sessions")
     form = SessionMoveForm(
         request.POST if request.method == "POST" else None, initial={"new_date": session.date}
     )
