@@ -335,3 +335,36 @@ def test_his_attendance_page_and_the_group_register_mark_the_amendment(
     register = login(pat).get(reverse("programme:group_register_pdf", args=[group.pk]))
     text = " ".join(pdf_text(register.content).split())
     assert f"{placement.offender.crn} A*" in text
+
+
+def test_a_held_catch_up_of_a_session_amended_to_attended_cannot_be_reopened(
+    group, placement, fern
+):
+    """Found by the long model-based run: the reopened catch-up blocked him from later
+    sessions for a session his record says he attended."""
+    from programme.services import CATCH_UP_NOT_NEEDED, ProgrammeError, catch_up_record
+
+    record(session(group, 2), placement, "unacceptable_absence", fern)
+    catch_up = CatchUp.objects.get()
+    catch_up_record(
+        catch_up=catch_up,
+        held_on=catch_up.session.date,
+        facilitator=fern,
+        completed=True,
+        note="",
+        by=fern,
+    )
+    record(session(group, 2), placement, "attended", fern, change_reason="He was there")
+    with pytest.raises(ProgrammeError) as refusal:
+        catch_up_record(
+            catch_up=catch_up,
+            held_on=catch_up.session.date,
+            facilitator=fern,
+            completed=False,
+            note="",
+            by=fern,
+        )
+    assert str(refusal.value) == CATCH_UP_NOT_NEEDED.format(number=2)
+    catch_up.refresh_from_db()
+    assert catch_up.completed
+    record(session(group, 3), placement, "attended", fern)

@@ -46,6 +46,7 @@ from programme.services.post_programme import (
     report_submit,
 )
 from programme.services.register import (
+    CATCH_UP_NOT_NEEDED,
     CATCH_UP_OUTSTANDING,
     CHANGE_NEEDS_REASON,
     COMPLETION_NO_LONGER_HOLDS,
@@ -92,6 +93,7 @@ from programme.services.scheduling import (
 )
 
 __all__ = [
+    "CATCH_UP_NOT_NEEDED",
     "enforcement_correct",
     "DECISION_UNCHANGED",
     "DECISION_NOT_TAKEN",

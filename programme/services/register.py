@@ -69,6 +69,10 @@ CATCH_UP_OUTSTANDING = (
     "Catch-up for session {numbers} outstanding: he must do it before he can be recorded "
     "as attending a later session"
 )
+CATCH_UP_NOT_NEEDED = (
+    "His record shows he attended session {number} (it was amended), so this catch-up cannot "
+    "be reopened as still to do"
+)
 CHANGE_NEEDS_REASON = "Give a reason for changing the recorded outcome ({old} to {new})"
 
 
@@ -452,6 +456,13 @@ def catch_up_record(
         )
     if held_on > timezone.localdate():
         raise ProgrammeError("A catch-up cannot be recorded before it has been held")
+    attendance = Attendance.objects.filter(
+        placement=catch_up.placement, session=catch_up.session
+    ).first()
+    if not completed and attendance is not None and not attendance.missed:
+        # Found by the model-based tests: reopening it would block him from later sessions
+        # for a session his record (amended) says he attended.
+        raise ProgrammeError(CATCH_UP_NOT_NEEDED.format(number=catch_up.session.number))
     catch_up.held_on = held_on
     catch_up.facilitator = facilitator
     catch_up.completed = completed
