@@ -29,10 +29,10 @@ from referrals.models import (
 )
 
 
-def enforcement_open(attendance: Attendance, *, holidays, programme) -> Enforcement:
-    offender = attendance.placement.referral.offender
-    failure_on = attendance.session.date
-    action, why = propose_enforcement(
+def proposal_for(*, offender, failure_on: date, programme: Programme) -> tuple[str, str]:
+    """The action the policy proposes for his failure on that day, with the warnings he has
+    been given counted now, and why."""
+    return propose_enforcement(
         order_type=offender.order_type,
         warnings_in_window=warnings_in_window(
             offender=offender, before=failure_on, programme=programme
@@ -40,6 +40,12 @@ def enforcement_open(attendance: Attendance, *, holidays, programme) -> Enforcem
         warnings_allowed=programme.warnings_before_breach,
         window_months=programme.warning_window_months,
     )
+
+
+def enforcement_open(attendance: Attendance, *, holidays, programme) -> Enforcement:
+    offender = attendance.placement.referral.offender
+    failure_on = attendance.session.date
+    action, why = proposal_for(offender=offender, failure_on=failure_on, programme=programme)
     return Enforcement.objects.create(
         attendance=attendance,
         offender=offender,
@@ -55,13 +61,8 @@ def enforcement_reopen(*, enforcement: Enforcement) -> Enforcement:
     it waits for a decision, with the proposal the policy gives now. Its deadline still runs
     from the failure."""
     programme = enforcement.attendance.placement.referral.programme
-    action, why = propose_enforcement(
-        order_type=enforcement.offender.order_type,
-        warnings_in_window=warnings_in_window(
-            offender=enforcement.offender, before=enforcement.failure_on, programme=programme
-        ),
-        warnings_allowed=programme.warnings_before_breach,
-        window_months=programme.warning_window_months,
+    action, why = proposal_for(
+        offender=enforcement.offender, failure_on=enforcement.failure_on, programme=programme
     )
     enforcement.proposed_action, enforcement.proposal_reason = action, why
     enforcement.decision = ""
@@ -132,13 +133,8 @@ def _refresh_pending_proposals(decided: Enforcement) -> None:
     for pending in (
         Enforcement.objects.pending().filter(offender=decided.offender).exclude(pk=decided.pk)
     ):
-        action, why = propose_enforcement(
-            order_type=pending.offender.order_type,
-            warnings_in_window=warnings_in_window(
-                offender=pending.offender, before=pending.failure_on, programme=programme
-            ),
-            warnings_allowed=programme.warnings_before_breach,
-            window_months=programme.warning_window_months,
+        action, why = proposal_for(
+            offender=pending.offender, failure_on=pending.failure_on, programme=programme
         )
         pending.proposed_action, pending.proposal_reason = action, why
         pending.save(update_fields=["proposed_action", "proposal_reason"])
