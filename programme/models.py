@@ -198,6 +198,10 @@ class Placement(models.Model):
             return True
         return self.last_session_id is not None and session.number <= self.last_session.number
 
+    def missed_attendances(self):
+        """The sessions his record shows as missed: what the catch-up limit counts."""
+        return self.attendances.exclude(outcome__in=ATTENDED_OUTCOMES)
+
     def sessions(self):
         """The group's sessions inside his membership, in order."""
         sessions = self.group.sessions.filter(number__gte=self.first_session.number)

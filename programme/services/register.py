@@ -122,9 +122,7 @@ def register_save(
         # recorded states what happened there, so it is never refused for an outstanding one.
         if entry.outcome in ATTENDED_OUTCOMES and earlier and old is None:
             errors[placement_id] = CATCH_UP_OUTSTANDING.format(numbers=", ".join(map(str, earlier)))
-        new_reason = (
-            entry.absence_reason if entry.outcome == AttendanceOutcome.ACCEPTABLE_ABSENCE else ""
-        )
+        new_reason = _recorded_absence_reason(entry)
         changed = old and (old.outcome, old.absence_reason) != (entry.outcome, new_reason)
         if changed and not entry.change_reason.strip():
             errors[placement_id] = CHANGE_NEEDS_REASON.format(
@@ -145,9 +143,7 @@ def register_save(
         attendance = old or Attendance(session=session, placement=placement)
         was = (old.outcome, old.absence_reason) if old else None
         attendance.outcome = entry.outcome
-        attendance.absence_reason = (
-            entry.absence_reason if entry.outcome == AttendanceOutcome.ACCEPTABLE_ABSENCE else ""
-        )
+        attendance.absence_reason = _recorded_absence_reason(entry)
         amended = was is not None and was != (attendance.outcome, attendance.absence_reason)
         attendance.minutes_late = entry.minutes_late or 0
         attendance.homework_done = entry.homework_done
@@ -184,6 +180,11 @@ def register_save(
     for placement in members.values():
         placement_review(placement=placement, by=by, result=result)
     return result
+
+
+def _recorded_absence_reason(entry: RegisterEntry) -> str:
+    """The reason kept with his outcome: only an acceptable absence has one."""
+    return entry.absence_reason if entry.outcome == AttendanceOutcome.ACCEPTABLE_ABSENCE else ""
 
 
 def _follow_up(attendance, *, amendment, by, holidays, programme, result) -> None:
@@ -289,9 +290,7 @@ def placement_review(*, placement: Placement, by: Staff, result) -> None:
     # The limit counts the sessions his record shows as missed (a catch-up held for a session
     # later amended to attended made up nothing).
     misses = list(
-        placement.attendances.exclude(outcome__in=ATTENDED_OUTCOMES)
-        .select_related("session")
-        .order_by("session__number")
+        placement.missed_attendances().select_related("session").order_by("session__number")
     )
     if placement.ended_on is None and len(misses) > limit:
         if referral.status in (ReferralStatus.ON_PROGRAMME, ReferralStatus.SCHEDULED):
@@ -371,7 +370,7 @@ def placement_restart(*, placement: Placement, on: date, by: Staff) -> Referral:
     his original referral date and a link to the failed attempt."""
     referral = placement.referral
     programme = referral.programme
-    missed = placement.attendances.exclude(outcome__in=ATTENDED_OUTCOMES).count()
+    missed = placement.missed_attendances().count()
     note = RESTART_NOTE.format(missed=missed, limit=programme.catch_up_limit)
     placement_end(
         placement=placement,

@@ -308,7 +308,7 @@ def offender_programme(request, pk: int):
                 "sessions_total": len(sessions),
                 "next_session": next((s for s in sessions if s.date >= today), None),
                 "attendances": attendances,
-                "catch_ups_used": sum(1 for c in catch_ups if not c.cancelled),
+                "catch_ups_used": sum(1 for a in attendances if a.missed),
                 "catch_ups_outstanding": [
                     c for c in catch_ups if not c.cancelled and not c.completed
                 ],

@@ -179,7 +179,8 @@ def _programme_phase(
     projection = projected_finish(placement=placement, today=today)
     sessions = counts["recorded"] + projection.sessions_left
     phase.facts.append(("Sessions attended", f"{counts['attended']} of {sessions}"))
-    used = placement.catch_ups.filter(cancelled=False).count()
+    # The catch-up limit counts the sessions his record shows as missed.
+    used = counts["recorded"] - counts["attended"]
     catch_ups = f"{used} of {group.programme.catch_up_limit} used"
     if projection.catch_ups_outstanding:
         catch_ups += f" ({projection.catch_ups_outstanding} still to do)"

@@ -199,7 +199,7 @@ def placement_detail(request, pk: int):
     for attendance in attendances.values():
         attendance.amendment_list = amendments.get(attendance.session_id, [])
     catch_ups = list(placement.catch_ups.select_related("session", "facilitator"))
-    used = sum(1 for c in catch_ups if not c.cancelled)
+    used = sum(1 for a in attendances.values() if a.missed)
     return render(
         request,
         "programme/placement_detail.html",

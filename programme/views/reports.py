@@ -108,7 +108,7 @@ def attendance_record_pdf(request, pk: int):
             "enforcements": enforcements,
             "attended": sum(1 for o in outcomes if o in ATTENDED_OUTCOMES),
             "session_count": len(sessions),
-            "catch_ups_used": sum(1 for c in catch_ups if not c.cancelled),
+            "catch_ups_used": sum(1 for o in outcomes if o not in ATTENDED_OUTCOMES),
             "unacceptable_absences": outcomes.count(AttendanceOutcome.UNACCEPTABLE_ABSENCE),
             **report_header(offender, today),
         },
