@@ -39,6 +39,9 @@ class Role(models.TextChoices):
     FACILITATOR = "facilitator", "Facilitator"
     PROGRAMME_MANAGER = "programme_manager", "Programme manager"
     ADMIN = "admin", "Admin"
+    # Information assurance: reads the consultation log and answers subject access requests;
+    # changes nothing.
+    AUDITOR = "auditor", "Auditor"
 
 
 @pghistory.track(exclude=["password", "last_login"])
@@ -75,6 +78,10 @@ class Staff(AbstractUser):
     @property
     def is_programme_manager(self) -> bool:
         return self.role == Role.PROGRAMME_MANAGER
+
+    @property
+    def is_auditor(self) -> bool:
+        return self.role == Role.AUDITOR
 
     @property
     def is_accredited_assessor(self) -> bool:
