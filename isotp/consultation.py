@@ -177,3 +177,19 @@ class ConsultationMiddleware:
             if isinstance(obj, models.Model):
                 consulted(obj, action="admin_view")
         return response
+
+
+# --- Reasons ------------------------------------------------------------------------------------
+
+_REASONS = "access_reasons"
+
+
+def reason_given(request, offender_id: int) -> str:
+    """The reason the user gave, this session, for looking at this man's records."""
+    return request.session.get(_REASONS, {}).get(str(offender_id), "")
+
+
+def give_reason(request, offender_id: int, reason: str) -> None:
+    reasons = request.session.get(_REASONS, {})
+    reasons[str(offender_id)] = reason.strip()
+    request.session[_REASONS] = reasons

@@ -90,6 +90,23 @@ class Staff(AbstractUser):
         return self.accredited_on is not None
 
 
+class AccessLogQuerySet(models.QuerySet):
+    def about(self, offender_id: int):
+        """Rows that showed this offender (a GIN index answers it)."""
+        return self.filter(offender_ids__contains=[offender_id])
+
+    def by(self, staff):
+        return self.filter(staff=staff)
+
+    def between(self, first_day=None, last_day=None):
+        rows = self
+        if first_day is not None:
+            rows = rows.filter(at__date__gte=first_day)
+        if last_day is not None:
+            rows = rows.filter(at__date__lte=last_day)
+        return rows
+
+
 class AccessLog(models.Model):
     """One row for every response that showed case records to a member of staff: who, when,
     which records, through which view, and why where a reason was asked (Data Protection Act
@@ -115,6 +132,8 @@ class AccessLog(models.Model):
     # Why, where the user was asked (a record outside their own work).
     reason = models.CharField(max_length=500, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = AccessLogQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]

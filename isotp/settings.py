@@ -34,7 +34,6 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "pgtrigger",
     "pghistory",
-    "pghistory.admin",
     "axes",
     "csp",
 ]

@@ -1,13 +1,13 @@
 """Who may see and act on what in the programme app. Every view calls one of these first;
 a record the user may not see is a 404, as if it did not exist."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import Http404
 
 from isotp.consultation import consulted
 from isotp.models import Role, Staff
 from programme.models import CatchUp, Enforcement, Group, GroupSession, Notice, Placement
-from referrals.access import offenders_visible_to, referrals_visible_to
+from referrals.access import cases_open_to, offenders_visible_to, referrals_visible_to
 from referrals.models import Referral
 
 
@@ -58,14 +58,30 @@ def placements_visible_to(user: Staff) -> QuerySet[Placement]:
     groups and offenders; facilitators the members of groups they run."""
     if not user.is_authenticated or not user.is_active:
         return Placement.objects.none()
+    open_cases = cases_open_to(user, "referral__offender")
     if user.role == Role.FACILITATOR:
-        return Placement.objects.filter(group__in=groups_visible_to(user))
+        return Placement.objects.filter(open_cases, group__in=groups_visible_to(user))
     if user.role == Role.PROGRAMME_MANAGER:
         return Placement.objects.filter(
             Q(group__office_id=user.office_id)
-            | Q(referral__offender__in=offenders_visible_to(user))
+            | Q(referral__offender__in=offenders_visible_to(user)),
+            open_cases,
         )
     return Placement.objects.filter(referral__offender__in=offenders_visible_to(user))
+
+
+def members_open_to(
+    user: Staff, placements: QuerySet[Placement]
+) -> tuple[list[Placement], list[Placement]]:
+    """The places whose man the user may see, and the others (a list only counts those, as
+    restricted cases, and shows nothing of them): one query."""
+    flagged = placements.annotate(
+        is_open=ExpressionWrapper(
+            cases_open_to(user, "referral__offender"), output_field=BooleanField()
+        )
+    )
+    rows = list(flagged)
+    return [p for p in rows if p.is_open], [p for p in rows if not p.is_open]
 
 
 def get_placement_for_user(user: Staff, pk: int) -> Placement:
@@ -91,9 +107,13 @@ def get_placement_for_user(user: Staff, pk: int) -> Placement:
 
 def get_catch_up_for_facilitator(user: Staff, pk: int) -> CatchUp:
     try:
-        catch_up = CatchUp.objects.select_related(
-            "session", "placement", "placement__group", "placement__referral__offender"
-        ).get(pk=pk)
+        catch_up = (
+            CatchUp.objects.filter(cases_open_to(user, "placement__referral__offender"))
+            .select_related(
+                "session", "placement", "placement__group", "placement__referral__offender"
+            )
+            .get(pk=pk)
+        )
     except CatchUp.DoesNotExist:
         raise Http404("No such catch-up") from None
     if not runs_group(user, catch_up.placement.group):
@@ -126,8 +146,10 @@ def can_decide_enforcement(user: Staff, enforcement: Enforcement) -> bool:
 
 def get_notice_for_offender_manager(user: Staff, pk: int) -> Notice:
     try:
-        notice = Notice.objects.select_related("offender").get(
-            pk=pk, offender__offender_manager=user
+        notice = (
+            Notice.objects.filter(cases_open_to(user, "offender"))
+            .select_related("offender")
+            .get(pk=pk, offender__offender_manager=user)
         )
     except Notice.DoesNotExist:
         raise Http404("No such notice") from None
@@ -183,8 +205,10 @@ def get_appointment_for_offender_manager(user: Staff, pk: int):
     from programme.models import Appointment
 
     try:
-        appointment = Appointment.objects.select_related("offender").get(
-            pk=pk, offender__offender_manager=user
+        appointment = (
+            Appointment.objects.filter(cases_open_to(user, "offender"))
+            .select_related("offender")
+            .get(pk=pk, offender__offender_manager=user)
         )
     except Appointment.DoesNotExist:
         raise Http404("No such appointment") from None

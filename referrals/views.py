@@ -2,6 +2,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import F, Value
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,8 +17,10 @@ from referrals.access import (
     get_assessment_for_user,
     get_offender_for_user,
     get_referral_for_user,
+    offenders_in_scope,
     offenders_visible_to,
     referrals_visible_to,
+    with_access_flag,
 )
 from referrals.eligibility import PROPOSAL_WORDING
 from referrals.forms import (
@@ -66,15 +69,17 @@ def caseload(request):
         (o.desc() if hasattr(o, "desc") else f"-{o}") if descending else o
         for o in CASELOAD_SORTS[sort.lstrip("-")]
     ]
-    offenders = (
-        offenders_visible_to(request.user)
-        .search(query)
-        .select_related("office", "offender_manager")
-        .order_by(*ordering, "pk")
-    )
+    if query:
+        # A search finds only cases open to the user: a restricted case must not match.
+        offenders = offenders_visible_to(request.user).search(query).annotate(is_open=Value(True))
+    else:
+        # The whole caseload, restricted cases last and shown as "Restricted", nothing more.
+        offenders = with_access_flag(offenders_in_scope(request.user), request.user)
+        ordering = [F("is_open").desc(), *ordering]
+    offenders = offenders.select_related("office", "offender_manager").order_by(*ordering, "pk")
     page = Paginator(offenders, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     consulted(
-        *page.object_list,
+        *[offender for offender in page.object_list if offender.is_open],
         action="search" if query else "list",
         query=_querystring(q=query, page=request.GET.get("page", "")).rstrip("&"),
         result_count=page.paginator.count,

@@ -52,7 +52,14 @@ from programme.services import (
     report_submit,
 )
 from referrals.access import offenders_visible_to, referrals_visible_to
-from referrals.models import Assessment, ClosingReason, Offence, Offender, Referral
+from referrals.models import (
+    Assessment,
+    CaseAccess,
+    ClosingReason,
+    Offence,
+    Offender,
+    Referral,
+)
 from tests.factories import Role as StaffRole
 from tests.factories import (
     make_assessment,
@@ -71,6 +78,7 @@ from tests.factories import (
 # The model behind each URL's `pk` (and `offence_pk`): a new URL must say what it shows.
 PK_MODELS = {
     "referrals:offender_edit": Offender,
+    "referrals:offender_consultations": Offender,
     "referrals:offence_create": Offender,
     "referrals:offence_edit": Offender,
     "referrals:assessment_create": Offender,
@@ -230,6 +238,14 @@ def data_set(alice, uma, otto, fern, pat, hilary, ada, other_office):
     for session in sessions[:5]:  # five misses: he must start again
         record(session, restarted, "acceptable_absence", fern, absence_reason="medical")
     feedback_send(placement=warned, message="Quiet in group; engaged in pairs", by=fern)
+    # Limited access: Warnedman's case is restricted to Alice; Pat is excluded from Ottosman's.
+    warned_man = warned.referral.offender
+    warned_man.restricted = True
+    warned_man.save()
+    CaseAccess.objects.create(offender=warned_man, staff=alice, kind="allowed", note="Test")
+    CaseAccess.objects.create(
+        offender=ottos.referral.offender, staff=pat, kind="excluded", note="Test"
+    )
     Appointment.objects.create(
         offender=missing.referral.offender, on=today, purpose="Catch up on work", recorded_by=alice
     )
@@ -551,6 +567,7 @@ def test_no_url_gives_a_server_error_or_shows_a_record_to_someone_who_may_not_se
                 if found:
                     offenders.append((role, "POST form", url, found))
         if user is not None and user.is_superuser:
+            client.force_login(user)  # the forms above include signing out
             offenders += [(role, "admin", problem) for problem in admin_pages_unlogged(client)]
     assert not offenders, "\n".join(" ".join(map(str, o)) for o in offenders)
 

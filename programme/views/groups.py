@@ -7,7 +7,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from isotp.consultation import consulted
-from programme.access import can_manage_groups, get_group_for_user, groups_visible_to, runs_group
+from programme.access import (
+    can_manage_groups,
+    get_group_for_user,
+    groups_visible_to,
+    members_open_to,
+    runs_group,
+)
 from programme.forms import GroupForm, SessionMoveForm
 from programme.models import GroupSession, ProgrammeError
 from programme.services import allocation_refusals, placement_allocate
@@ -69,10 +75,11 @@ def _create_group(form: GroupForm, user):
 @require_safe
 def group_detail(request, pk: int):
     group = get_group_for_user(request.user, pk)
-    placements = list(
+    placements, restricted = members_open_to(
+        request.user,
         group.placements.select_related("referral", "referral__offender").order_by(
             "ended_on", "referral__offender__last_name"
-        )
+        ),
     )
     candidates = []
     if can_manage_groups(request.user):
@@ -94,6 +101,7 @@ def group_detail(request, pk: int):
             for referral in waiting
         ]
     active = [p for p in placements if p.ended_on is None]
+    restricted_active = [p for p in restricted if p.ended_on is None]
     consulted(*placements, *(referral for referral, _, _ in candidates))
     return render(
         request,
@@ -103,7 +111,8 @@ def group_detail(request, pk: int):
             "sessions": group.sessions.order_by("number"),
             "members": active,
             "former_members": [p for p in placements if p.ended_on is not None],
-            "places_left": group.capacity - len(active),
+            "places_left": group.capacity - len(active) - len(restricted_active),
+            "restricted_members": len(restricted_active),
             "candidates": candidates,
             "can_manage": can_manage_groups(request.user),
             "runs_group": runs_group(request.user, group),

@@ -53,7 +53,12 @@ from programme.services import notice_acknowledge as notice_acknowledge_service
 from programme.services import (
     referral_move as referral_move_service,
 )
-from referrals.access import can_manage_referral, get_offender_for_user, get_referral_for_user
+from referrals.access import (
+    can_manage_referral,
+    cases_open_to,
+    get_offender_for_user,
+    get_referral_for_user,
+)
 from referrals.forms import ReferralMoveForm
 from referrals.models import Offender, Referral, ReferralError, ReferralStatus, RiskLevel
 
@@ -95,7 +100,7 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None):
     # Due date first puts every overdue decision (due before today) above the rest.
     enforcements = list(
         Enforcement.objects.pending()
-        .filter(offender__offender_manager=user)
+        .filter(cases_open_to(user, "offender"), offender__offender_manager=user)
         .select_related("offender", "attendance__session")
         .order_by("due_by", "failure_on", "pk")
     )
@@ -103,7 +108,7 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None):
         enforcement.urgency = _urgency(enforcement.due_by, today)
     notices = list(
         Notice.objects.unacknowledged()
-        .filter(offender__offender_manager=user)
+        .filter(cases_open_to(user, "offender"), offender__offender_manager=user)
         .select_related("offender", "created_by", "attendance__session")
         .order_by("created_at", "pk")
     )
@@ -114,6 +119,7 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None):
             notice.form = NoticeAcknowledgeForm(prefix=f"notice-{notice.pk}")
     catch_ups = list(
         CatchUp.objects.filter(
+            cases_open_to(user, "placement__referral__offender"),
             completed=False,
             cancelled=False,
             placement__ended_on__isnull=True,
@@ -124,7 +130,9 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None):
     )
     after_programme = list(
         Referral.objects.filter(
-            offender__offender_manager=user, status=ReferralStatus.POST_PROGRAMME
+            cases_open_to(user, "offender"),
+            offender__offender_manager=user,
+            status=ReferralStatus.POST_PROGRAMME,
         )
         .select_related("offender", "programme")
         .annotate(
@@ -155,7 +163,9 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None):
         )
     recommendations = list(
         Recommendation.objects.outstanding()
-        .filter(referral__offender__offender_manager=user)
+        .filter(
+            cases_open_to(user, "referral__offender"), referral__offender__offender_manager=user
+        )
         .select_related("referral__offender", "owner")
         .order_by(F("due_on").asc(nulls_last=True), "pk")
     )
@@ -424,6 +434,7 @@ def facilitator_home(request):
         session.group = groups_by_id[session.group_id]
     catch_ups = list(
         CatchUp.objects.filter(
+            cases_open_to(request.user, "placement__referral__offender"),
             placement__group_id__in=group_ids,
             placement__ended_on__isnull=True,
             completed=False,

@@ -15,6 +15,7 @@ from programme.access import (
     get_enforcement_for_user,
     get_group_for_user,
     get_placement_for_user,
+    members_open_to,
 )
 from programme.models import (
     ATTENDED_OUTCOMES,
@@ -121,8 +122,9 @@ def group_register_pdf(request, pk: int):
     group = get_group_for_user(request.user, pk)
     consulted(group, action="print")
     sessions = list(group.sessions.in_order())
-    placements = list(
-        group.placements.select_related("referral__offender", "first_session", "last_session")
+    placements, restricted = members_open_to(
+        request.user,
+        group.placements.select_related("referral__offender", "first_session", "last_session"),
     )
     consulted(*placements)
     codes = {
@@ -160,6 +162,7 @@ def group_register_pdf(request, pk: int):
             "schedule": schedule(group.weekday, group.start_time),
             "facilitators": list(group.facilitators.all()),
             "placements": placements,
+            "restricted_members": len(restricted),
             "sessions": sessions,
             "blocks": blocks,
             "report_subject_name": name,
