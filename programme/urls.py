@@ -18,6 +18,7 @@ urlpatterns = [
     path("placements/<int:pk>/feedback/", register.placement_feedback, name="placement_feedback"),
     # The offender's overview: every phase, and his timeline
     path("offenders/<int:pk>/", overview.offender_overview, name="offender"),
+    path("offenders/<int:pk>/outside/", overview.case_outside, name="case_outside"),
     # The offender manager's work
     path("actions/", manager.actions, name="actions"),
     path("notices/<int:pk>/acknowledge/", manager.notice_acknowledge, name="notice_acknowledge"),

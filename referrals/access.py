@@ -127,3 +127,35 @@ def get_assessment_for_user(user: Staff, pk: int) -> Assessment:
 def can_manage_referral(user: Staff, referral: Referral) -> bool:
     """Offender managers and programme managers act on a referral; facilitators only read."""
     return user.role in (Role.OFFENDER_MANAGER, Role.PROGRAMME_MANAGER)
+
+
+def can_look_outside_work(user: Staff) -> bool:
+    """Offender managers and programme managers may, giving a reason, read a case of their
+    probation area that is not theirs (covering a colleague, a transfer, a joint group)."""
+    return (
+        user.is_authenticated
+        and user.role in (Role.OFFENDER_MANAGER, Role.PROGRAMME_MANAGER)
+        and user.office_id is not None
+    )
+
+
+def offenders_outside_work(user: Staff) -> QuerySet[Offender]:
+    """The cases of the user's probation area they may read with a reason: never one a limit
+    on access closes to them."""
+    if not can_look_outside_work(user):
+        return Offender.objects.none()
+    return Offender.objects.filter(cases_open_to(user), office__area_id=user.office.area_id)
+
+
+def get_offender_outside_work(user: Staff, pk: int, *, reason: str) -> Offender:
+    """A case read outside one's own work: only once a reason has been given (404 before)."""
+    if not reason:
+        raise Http404("No such offender")
+    try:
+        offender = (
+            offenders_outside_work(user).select_related("office", "offender_manager").get(pk=pk)
+        )
+    except Offender.DoesNotExist:
+        raise Http404("No such offender") from None
+    consulted(offender, reason=reason)
+    return offender

@@ -20,7 +20,12 @@ from isotp.consultation import consulted, give_reason, reason_given
 from isotp.csv_export import csv_response
 from isotp.forms import GovDateField, GovPlainForm
 from isotp.models import AccessLog, Role, Staff
-from referrals.access import cases_open_to, get_offender_for_user
+from referrals.access import (
+    can_look_outside_work,
+    cases_open_to,
+    get_offender_for_user,
+    offenders_outside_work,
+)
 from referrals.models import Offender
 from referrals.validators import normalise_crn
 
@@ -238,3 +243,55 @@ def offender_consultations(request, pk: int):
             "back_url": reverse("programme:offender", args=[offender.pk]),
         },
     )
+
+
+# --- A case outside one's own work ---------------------------------------------------------------
+
+
+class CaseLookupForm(GovPlainForm):
+    crn = forms.CharField(label="CRN", max_length=20, help_text="For example, X123456.")
+    reason = forms.CharField(
+        label="Why do you need to see this case?",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example, covering for a colleague on leave, or a transfer to your "
+        "office. It is kept in the log with everything you read, and his offender manager "
+        "can see that you looked.",
+        error_messages={"required": "Enter why you need to see this case"},
+    )
+
+    def __init__(self, *args, user: Staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        data = super().clean()
+        crn = normalise_crn(data.get("crn", ""))
+        if crn and data.get("reason"):
+            data["offender"] = offenders_outside_work(self.user).filter(crn=crn).first()
+            if data["offender"] is None:
+                # The same answer whether the CRN is unknown, of another area or closed.
+                self.add_error(
+                    "crn", f"No case you may see in your probation area has the CRN {crn}"
+                )
+        return data
+
+
+@require_http_methods(["GET", "POST"])
+def case_lookup(request):
+    """Find a case outside one's own caseload or office, giving a reason first."""
+    if not can_look_outside_work(request.user):
+        raise Http404("This page is for offender managers and programme managers")
+    form = CaseLookupForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            offender = form.cleaned_data["offender"]
+            give_reason(request, offender.pk, form.cleaned_data["reason"])
+            return redirect("programme:case_outside", pk=offender.pk)
+        consulted(
+            action="search",
+            query=f"crn={normalise_crn(request.POST.get('crn', ''))[:20]}",
+            result_count=0,
+            reason=request.POST.get("reason", "")[:500],
+        )
+    return render(request, "audit/case_lookup.html", {"form": form})

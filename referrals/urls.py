@@ -7,6 +7,7 @@ app_name = "referrals"
 urlpatterns = [
     path("offenders/", views.caseload, name="caseload"),
     path("offenders/new/", views.offender_create, name="offender_create"),
+    path("offenders/find/", audit.case_lookup, name="case_lookup"),
     path("offenders/<int:pk>/edit/", views.offender_edit, name="offender_edit"),
     path("offenders/<int:pk>/offences/new/", views.offence_create, name="offence_create"),
     path(

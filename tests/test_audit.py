@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from isotp.models import AccessLog
 from referrals.models import CaseAccess
-from tests.factories import Role, make_offender, make_staff
+from tests.factories import Role, make_office, make_offender, make_staff
 
 
 @pytest.fixture
@@ -111,3 +111,51 @@ def test_his_offender_manager_sees_who_looked_at_his_record(alice, pat, otto, lo
     assert "pat.manager" in page and "Programme manager" in page
     assert login(pat).get(url).status_code == 404
     assert login(otto).get(url).status_code == 404
+
+
+# --- A case outside one's own work ---------------------------------------------------------------
+
+
+def look_up(client, crn, reason="Covering for Alice while she is on leave"):
+    return client.post(reverse("referrals:case_lookup"), {"crn": crn, "reason": reason})
+
+
+def test_a_manager_of_another_office_reads_a_case_after_giving_a_reason(alice, hilary, login):
+    offender = make_offender(alice, first_name="Tobias", last_name="Transferred", crn="T444444")
+    outside = reverse("programme:case_outside", args=[offender.pk])
+    client = login(hilary)
+    assert client.get(outside).status_code == 404  # no reason yet
+    assert client.get(reverse("programme:offender", args=[offender.pk])).status_code == 404
+
+    response = look_up(client, "t444444")
+    assert response["Location"] == outside
+    page = client.get(outside).content.decode()
+    assert "Tobias Transferred" in page and "Covering for Alice while she is on leave" in page
+    assert "Edit details" not in page
+    read = AccessLog.objects.get(view="programme:case_outside")
+    assert (read.staff, read.reason) == (hilary, "Covering for Alice while she is on leave")
+    seen_by = login(alice).get(reverse("referrals:offender_consultations", args=[offender.pk]))
+    assert "hilary.elsewhere" in seen_by.content.decode()
+
+
+def test_the_look_up_never_says_whether_a_case_it_will_not_show_exists(alice, hilary, login):
+    restricted = make_offender(alice, crn="R555555", restricted=True)
+    CaseAccess.objects.create(offender=restricted, staff=alice, kind="allowed", note="Test")
+    far_office = make_office("Farland PDU", area="Southshire")
+    faraway = make_staff("fay.faraway", Role.OFFENDER_MANAGER, far_office)
+    make_offender(faraway, crn="F666666", office=far_office)
+    client = login(hilary)
+
+    messages = set()
+    for crn in ("R555555", "F666666", "Z999999"):
+        page = look_up(client, crn).content.decode()
+        messages.add(page.count("No case you may see in your probation area has the CRN"))
+    assert messages == {2}  # the error summary and the field, for every one of them
+    no_reason = look_up(client, "R555555", reason="").content.decode()
+    assert "Enter why you need to see this case" in no_reason
+    assert "No case you may see" not in no_reason  # the CRN is not even looked up
+
+
+def test_facilitators_and_auditors_do_not_look_up_cases(fern, audrey, login):
+    for staff in (fern, audrey):
+        assert login(staff).get(reverse("referrals:case_lookup")).status_code == 404

@@ -99,6 +99,7 @@ PK_MODELS = {
     "programme:placement_feedback": Placement,
     "programme:attendance_record_pdf": Placement,
     "programme:offender": Offender,
+    "programme:case_outside": Offender,
     "programme:offender_programme": Offender,
     "programme:risk_review_create": Offender,
     "programme:appointment_create": Offender,
@@ -494,6 +495,7 @@ SHOWS_NO_CASE_RECORD = {
     "logout": "signing out",
     "programme:group_create": "a form naming staff and programmes only",
     "referrals:offender_create": "a blank form, or what the user typed",
+    "referrals:case_lookup": "a blank form; a refused look-up is logged as a search",
 }
 
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from isotp.consultation import consulted
+from isotp.consultation import consulted, reason_given
 from isotp.history import history_for
 from isotp.models import Staff
 from programme.models import ATTENDED_OUTCOMES, Enforcement, Placement, ReportStatus
@@ -27,7 +27,7 @@ from programme.services import (
     projected_finish,
 )
 from programme.timeline import timeline_for
-from referrals.access import get_offender_for_user
+from referrals.access import get_offender_for_user, get_offender_outside_work
 from referrals.models import (
     Assessment,
     Offender,
@@ -336,5 +336,30 @@ def offender_overview(request, pk: int):
             "closed_referrals": [r for r in referrals if not r.is_open],
             "history": history_for(offender),
             "can_assess": request.user.is_accredited_assessor,
+        },
+    )
+
+
+@require_safe
+def case_outside(request, pk: int):
+    """A case outside the reader's own work, read-only, once they have given a reason."""
+    offender = get_offender_outside_work(request.user, pk, reason=reason_given(request, pk))
+    referrals = list(offender.referrals.select_related("programme").order_by("-created_at", "-pk"))
+    placement = (
+        Placement.objects.filter(referral__offender=offender)
+        .select_related("group", "group__programme", "group__office")
+        .order_by("-allocated_at", "-pk")
+        .first()
+    )
+    return render(
+        request,
+        "programme/case_outside.html",
+        {
+            "offender": offender,
+            "age": offender.age_on(timezone.localdate()),
+            "open_referral": next((r for r in referrals if r.is_open), None),
+            "placement": placement,
+            "timeline": timeline_for(offender),
+            "reason": reason_given(request, pk),
         },
     )
