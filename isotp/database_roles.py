@@ -97,22 +97,26 @@ def grant_after_migrate(sender, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None
     grant_app_role(using=using)
 
 
+def reconnect_as(connection, credentials: dict) -> dict:
+    """Make the connection's next queries use these credentials; returns the ones it had."""
+    had = {key: connection.settings_dict.get(key) for key in CREDENTIALS}
+    connection.close()
+    connection.settings_dict.update({key: credentials.get(key) for key in CREDENTIALS})
+    return had
+
+
 @contextmanager
 def connected_as_owner(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
-    """Reconnect as the owner role for the block (migrations), then as the app role again.
+    """Connect as the owner role for the block (migrations), then as before.
 
     The database's name is kept, so under pytest this is the test database.
     """
     connection = connections[using]
-    app = {key: connection.settings_dict.get(key) for key in CREDENTIALS}
-    owner = {key: settings.DATABASE_OWNER.get(key) for key in CREDENTIALS}
-    if app == owner:
+    if all(connection.settings_dict.get(k) == settings.DATABASE_OWNER.get(k) for k in CREDENTIALS):
         yield
         return
-    connection.close()
-    connection.settings_dict.update(owner)
+    had = reconnect_as(connection, settings.DATABASE_OWNER)
     try:
         yield
     finally:
-        connection.close()
-        connection.settings_dict.update(app)
+        reconnect_as(connection, had)
