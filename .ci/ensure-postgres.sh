@@ -80,8 +80,9 @@ sql() { psql_as "$admin" "${PGADMIN_PASSWORD:-}" "$@"; }
 if [ "$app" = "$owner" ]; then
   # One role does both (only DATABASE_URL set): the database cannot protect the audit tables.
   if [ "$(sql postgres -c "select rolsuper from pg_roles where rolname = '$app'")" = "t" ]; then
-    echo "Note: DATABASE_URL connects as the superuser '$app'; nothing stops it erasing the access"
-    echo "log. Unset DATABASE_URL to use the local roles isotp_app and isotp_owner."
+    echo "Note: DATABASE_URL connects as the superuser '$app', which could erase the access log."
+    echo "Set DATABASE_URL to the app's role and DATABASE_OWNER_URL to the owner's (docs/security.md),"
+    echo "or unset both to use the local roles isotp_app and isotp_owner."
   fi
 else
   # The owner owns the schema and may create the test databases; the app role owns nothing.
