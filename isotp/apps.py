@@ -7,7 +7,7 @@ class IsotpConfig(AppConfig):
     verbose_name = "Staff and audit"
 
     def ready(self):
-        from isotp.database_roles import grant_after_migrate
+        from isotp.database_roles import secure_after_migrate
 
         # Once per migrate (sent for each app; this app's is enough), as the owner role.
-        post_migrate.connect(grant_after_migrate, sender=self, dispatch_uid="isotp-grants")
+        post_migrate.connect(secure_after_migrate, sender=self, dispatch_uid="isotp-grants")

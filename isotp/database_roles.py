@@ -1,7 +1,8 @@
 """The two database roles, and what the app's role may do (docs/security.md).
 
 The owner role owns the schema and runs migrations; the app role (the web process, commands,
-the tests) owns nothing. After every migrate, `grant_app_role` gives the app role exactly:
+the tests) owns nothing. Every migrate ends with `secure_after_migrate`, as the owner:
+`keep_history_triggers_on` (below), and `grant_app_role`, which gives the app role exactly:
 
 - on the tables of append-only models, SELECT and INSERT: every pghistory event model and
   every model whose Meta.triggers hold an unconditional `pgtrigger.Protect` of UPDATE and
@@ -16,10 +17,12 @@ its triggers. The set is worked out from the models each time, so a table added 
 its grants from the migrate that creates it.
 """
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pghistory.models
+import pghistory.trigger
 import pgtrigger
 from django.apps import apps
 from django.conf import settings
@@ -71,20 +74,12 @@ def privileges_by_table() -> dict[str, str]:
 
 
 def grant_app_role(*, using: str = DEFAULT_DB_ALIAS) -> None:
-    """Give the app role what it may do on every table in the schema, and nothing more.
-
-    Runs as the owner after every migrate; does nothing when the app and the owner are one
-    role (a single DATABASE_URL).
-    """
+    """Give the app role what it may do on every table in the schema, and nothing more."""
     connection = connections[using]
-    app_role = settings.DATABASE_APP_ROLE
     quote = connection.ops.quote_name
-    with transaction.atomic(using=using), connection.cursor() as cursor:
-        cursor.execute("SELECT current_user")
-        if cursor.fetchone()[0] == app_role:
-            return
+    with connection.cursor() as cursor:
         privileges = privileges_by_table()
-        role = quote(app_role)
+        role = quote(settings.DATABASE_APP_ROLE)
         cursor.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
         cursor.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
         for table in connection.introspection.table_names(cursor, include_views=True):
@@ -92,9 +87,61 @@ def grant_app_role(*, using: str = DEFAULT_DB_ALIAS) -> None:
             cursor.execute(f"GRANT {privileges.get(table, READ)} ON TABLE {quote(table)} TO {role}")
 
 
-def grant_after_migrate(sender, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
-    """post_migrate receiver (isotp/apps.py): every migrate ends with the grants."""
-    grant_app_role(using=using)
+def history_trigger_ids() -> list[str]:
+    """The PostgreSQL names of pghistory's triggers, which write every event."""
+    return sorted(
+        {
+            trigger.get_pgid(model)
+            for model, trigger in pgtrigger.registered()
+            if isinstance(trigger, pghistory.trigger.Event)
+        }
+    )
+
+
+def keep_history_triggers_on(*, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Make pgtrigger's `ignore` unable to skip pghistory's triggers.
+
+    Every pgtrigger trigger asks `_pgtrigger_should_ignore` whether the session's
+    `pgtrigger.ignore` setting names it; any role may set that, so the app role could change
+    a record without an event. This is pgtrigger's function with one line more: the history
+    triggers are never skipped. pgtrigger puts its own back whenever a migration installs a
+    trigger; every migrate ends by running this again.
+    """
+    ids = history_trigger_ids()
+    assert all(re.fullmatch(r"[a-z0-9_]+", pgid) for pgid in ids), ids
+    never = ", ".join(f"'{pgid}'" for pgid in ids)
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"""
+            CREATE OR REPLACE FUNCTION public._pgtrigger_should_ignore(trigger_name NAME)
+            RETURNS BOOLEAN AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                BEGIN
+                    IF trigger_name = ANY(ARRAY[{never}]::NAME[]) THEN
+                        RETURN FALSE;
+                    END IF;
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    RETURN COALESCE(trigger_name = ANY(_pgtrigger_ignore), FALSE);
+                END;
+            $$ LANGUAGE plpgsql
+            """
+        )
+
+
+def secure_after_migrate(sender, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """post_migrate receiver (isotp/apps.py): every migrate ends, as the owner, with the app
+    role's grants and the history triggers kept on. Nothing to do when the app and the owner
+    are one role (only DATABASE_URL set): that role owns everything anyway."""
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        if cursor.fetchone()[0] == settings.DATABASE_APP_ROLE:
+            return
+        grant_app_role(using=using)
+        keep_history_triggers_on(using=using)
 
 
 def reconnect_as(connection, credentials: dict) -> dict:

@@ -10,7 +10,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.db import InternalError, ProgrammingError, connection, transaction
-from pghistory.models import Event
+from pghistory.models import Event, Events
 
 from isotp.database_roles import APPEND, connected_as_owner, privileges_by_table
 from isotp.models import AccessLog
@@ -201,6 +201,21 @@ def test_the_app_role_cannot_create_or_replace_anything_in_the_schema(db):
     )
 
 
+def test_pgtrigger_ignore_cannot_skip_the_history(alice):
+    """Any role may set pgtrigger.ignore; the history triggers do not listen to it. (The
+    conditional locks still do: enforcement_decide steps around one, tested with it.)"""
+    offender = make_offender(alice, first_name="Quentin")
+    events = Events.objects.tracks(offender)
+    assert events.count() == 1
+    with pgtrigger.ignore("referrals.Offender:update_update", "referrals.Offender:insert_insert"):
+        Offender.objects.filter(pk=offender.pk).update(first_name="Quietly")
+        make_offender(alice, first_name="Unseen")
+    assert events.count() == 2
+    assert events.order_by("pgh_id").last().pgh_diff["first_name"] == ["Quentin", "Quietly"]
+    unseen = Offender.objects.get(first_name="Unseen")
+    assert Events.objects.tracks(unseen).count() == 1
+
+
 def test_the_app_role_cannot_rewrite_or_delete_who_made_a_change(logged):
     assert "permission denied for table pghistory_context" in refused(
         "DELETE FROM pghistory_context"
@@ -223,8 +238,6 @@ def test_the_app_role_adds_to_the_access_log(alice):
 
 
 def test_a_change_made_in_a_request_writes_its_history_as_the_app_role(login, alice):
-    from pghistory.models import Events
-
     from tests.test_offender_forms import valid_form_data
 
     offender = make_offender(alice)
