@@ -77,25 +77,27 @@ if [ -z "$admin" ]; then
 fi
 sql() { psql_as "$admin" "${PGADMIN_PASSWORD:-}" "$@"; }
 
-if [ "$app" = "$owner" ]; then
-  # One role does both (only DATABASE_URL set): the database cannot protect the audit tables.
-  if [ "$(sql postgres -c "select rolsuper from pg_roles where rolname = '$app'")" = "t" ]; then
-    echo "Note: DATABASE_URL connects as the superuser '$app', which could erase the access log."
-    echo "Set DATABASE_URL to the app's role and DATABASE_OWNER_URL to the owner's (docs/security.md),"
-    echo "or unset both to use the local roles isotp_app and isotp_owner."
+# Each role is created if it is missing, with the attributes it needs and the URL's password.
+# A role that exists is left as it is: it may be someone else's (roles belong to the server).
+create_role() {  # create_role NAME PASSWORD ATTRIBUTES...
+  local role=$1 password=$2; shift 2
+  if [ -z "$(sql postgres -c "select 1 from pg_roles where rolname = '$role'")" ]; then
+    echo "Creating role $role"
+    sql postgres -v role="$role" -v password="$password" -v attributes="$*" <<'SQL'
+select format('create role %I login %s', :'role', :'attributes') \gexec
+select format('alter role %I password %L', :'role', :'password') where :'password' <> '' \gexec
+SQL
   fi
-else
-  # The owner owns the schema and may create the test databases; the app role owns nothing.
-  sql postgres -v role="$owner" -v password="$owner_password" <<'SQL'
-select format('create role %I login', :'role') where not exists (select from pg_roles where rolname = :'role') \gexec
-select format('alter role %I nosuperuser createdb nocreaterole nobypassrls', :'role') \gexec
-select format('alter role %I password %L', :'role', :'password') where :'password' <> '' \gexec
-SQL
-  sql postgres -v role="$app" -v password="$app_password" <<'SQL'
-select format('create role %I login', :'role') where not exists (select from pg_roles where rolname = :'role') \gexec
-select format('alter role %I nosuperuser nocreatedb nocreaterole nobypassrls noreplication', :'role') \gexec
-select format('alter role %I password %L', :'role', :'password') where :'password' <> '' \gexec
-SQL
+}
+if [ "$app" != "$owner" ]; then
+  # The owner owns the schema and creates the test databases; the app role owns nothing.
+  create_role "$owner" "$owner_password" nosuperuser createdb nocreaterole nobypassrls
+  create_role "$app" "$app_password" nosuperuser nocreatedb nocreaterole nobypassrls noreplication
+fi
+if [ "$(sql postgres -c "select rolsuper from pg_roles where rolname = '$app'")" = "t" ]; then
+  echo "Note: DATABASE_URL connects as the superuser '$app', which could erase the access log."
+  echo "Set DATABASE_URL to the app's role and DATABASE_OWNER_URL to the owner's (docs/security.md),"
+  echo "or unset both to use the local roles isotp_app and isotp_owner."
 fi
 
 if [ -z "$(sql postgres -c "select 1 from pg_database where datname = '$name'")" ]; then
