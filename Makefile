@@ -44,6 +44,8 @@ static/build/app.css: node_modules/.installed $(wildcard static/src/scss/*.scss)
 
 assets: static/build/app.css
 
+# PostgreSQL answering, the roles isotp_owner and isotp_app, the database (docs/security.md).
+# `migrate` connects as the owner (DATABASE_OWNER_URL); everything else as the app (DATABASE_URL).
 database:
 	@bash .ci/ensure-postgres.sh
 

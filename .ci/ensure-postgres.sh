@@ -1,20 +1,39 @@
 #!/usr/bin/env bash
-# Make sure a PostgreSQL server answers, then create the app's database if it is missing.
-# DATABASE_URL may point elsewhere; the default is postgres://postgres@127.0.0.1:5432/isotp.
+# Make sure a PostgreSQL server answers, that the two roles exist, and that the app's database
+# exists and is owned by the owner role (docs/security.md, "Database roles and grants").
+#
+#   DATABASE_URL        the app's role     default postgres://isotp_app@127.0.0.1:5432/isotp
+#   DATABASE_OWNER_URL  the owner's role   default postgres://isotp_owner@127.0.0.1:5432/isotp
+#                                          (DATABASE_URL itself when only DATABASE_URL is set)
+#
+# The same defaults as isotp/settings.py. Roles belong to the whole server, so everything here
+# is idempotent and touches no database but the one named. Creating the roles needs a
+# superuser: locally the 'postgres' or 'root' role (trust authentication), or PGADMIN_USER.
 set -euo pipefail
 
-url="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/isotp}"
-host=$(python3 -c "from urllib.parse import urlparse as u; print(u('$url').hostname or '127.0.0.1')")
-port=$(python3 -c "from urllib.parse import urlparse as u; print(u('$url').port or 5432)")
-user=$(python3 -c "from urllib.parse import urlparse as u; print(u('$url').username or 'postgres')")
-name=$(python3 -c "from urllib.parse import urlparse as u; print(u('$url').path.lstrip('/') or 'isotp')")
+app_url="${DATABASE_URL:-postgres://isotp_app@127.0.0.1:5432/isotp}"
+if [ -n "${DATABASE_URL:-}" ]; then
+  owner_url="${DATABASE_OWNER_URL:-$DATABASE_URL}"
+else
+  owner_url="${DATABASE_OWNER_URL:-postgres://isotp_owner@127.0.0.1:5432/isotp}"
+fi
+
+# part URL EXPRESSION: a part of a URL, the expression reading the parsed URL `p`.
+part() { python3 -c "import sys; from urllib.parse import urlparse as u, unquote as q; p = u(sys.argv[1]); print(q(str($2 or '')))" "$1"; }
+host=$(part "$app_url" "p.hostname or '127.0.0.1'")
+port=$(part "$app_url" "p.port or 5432")
+name=$(part "$app_url" "p.path.lstrip('/') or 'isotp'")
+app=$(part "$app_url" "p.username or 'postgres'")
+app_password=$(part "$app_url" "p.password")
+owner=$(part "$owner_url" "p.username or 'postgres'")
+owner_password=$(part "$owner_url" "p.password")
 
 answers() { pg_isready -q -h "$host" -p "$port" 2>/dev/null; }
 
 if ! command -v pg_isready >/dev/null; then
   echo "PostgreSQL's client tools are not installed."
   echo "Install the server and client with:  apt-get install -y postgresql"
-  echo "then run this command again (or set DATABASE_URL to a server you have)."
+  echo "then run this command again (or set DATABASE_URL and DATABASE_OWNER_URL to a server you have)."
   exit 1
 fi
 
@@ -31,21 +50,78 @@ if ! answers; then
   echo "No PostgreSQL server answers on $host:$port, and none could be started here."
   echo "Do one of these, then run the command again:"
   echo "  - install and start Debian's server: apt-get install -y postgresql && pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start"
-  echo "  - or point DATABASE_URL at a server you have, e.g. export DATABASE_URL=postgres://USER@HOST:5432/isotp"
+  echo "  - or point DATABASE_URL and DATABASE_OWNER_URL at a server you have (docs/deployment.md)"
   exit 1
 fi
 
-# Trust authentication is expected locally; fall back from the 'postgres' role to 'root'.
-for role in "$user" root postgres; do
-  if psql -h "$host" -p "$port" -U "$role" -d postgres -Atqc "select 1" >/dev/null 2>&1; then
-    if ! psql -h "$host" -p "$port" -U "$role" -d postgres -Atqc \
-        "select 1 from pg_database where datname = '$name'" | grep -q 1; then
-      echo "Creating database $name"
-      createdb -h "$host" -p "$port" -U "$role" "$name"
-    fi
-    exit 0
+# psql as a role, on a database; the password (if any) from the environment, never argv.
+psql_as() { local role=$1 password=$2 db=$3; shift 3; PGPASSWORD="$password" psql -X -v ON_ERROR_STOP=1 -h "$host" -p "$port" -U "$role" -d "$db" -Atq "$@"; }
+ready() {  # The roles and the database are already there, as they should be.
+  psql_as "$owner" "$owner_password" "$name" -c "select 1" >/dev/null 2>&1 &&
+    psql_as "$app" "$app_password" "$name" -c "select 1" >/dev/null 2>&1
+}
+
+admin=""
+for role in ${PGADMIN_USER:-} postgres root; do
+  if [ "$(psql_as "$role" "${PGADMIN_PASSWORD:-}" postgres -c "select rolsuper from pg_roles where rolname = current_user" 2>/dev/null)" = "t" ]; then
+    admin=$role
+    break
   fi
 done
-echo "PostgreSQL answers on $host:$port but would not let role '$user' connect."
-echo "Set DATABASE_URL to a role that can create databases, e.g. postgres://postgres@$host:$port/$name"
-exit 1
+if [ -z "$admin" ]; then
+  ready && exit 0
+  echo "PostgreSQL answers on $host:$port, but no superuser role would let this script in to"
+  echo "create the roles '$owner' and '$app' and the database '$name'."
+  echo "Create them as docs/deployment.md says, or set PGADMIN_USER (and PGADMIN_PASSWORD) to a superuser."
+  exit 1
+fi
+sql() { psql_as "$admin" "${PGADMIN_PASSWORD:-}" "$@"; }
+
+# Each role is created if it is missing, with the attributes it needs and the URL's password.
+# A role that exists is left as it is: it may be someone else's (roles belong to the server).
+create_role() {  # create_role NAME PASSWORD ATTRIBUTES...
+  local role=$1 password=$2; shift 2
+  if [ -z "$(sql postgres -c "select 1 from pg_roles where rolname = '$role'")" ]; then
+    echo "Creating role $role"
+    sql postgres -v role="$role" -v password="$password" -v attributes="$*" <<'SQL'
+select format('create role %I login %s', :'role', :'attributes') \gexec
+select format('alter role %I password %L', :'role', :'password') where :'password' <> '' \gexec
+SQL
+  fi
+}
+if [ "$app" != "$owner" ]; then
+  # The owner owns the schema and creates the test databases; the app role owns nothing.
+  create_role "$owner" "$owner_password" nosuperuser createdb nocreaterole nobypassrls
+  create_role "$app" "$app_password" nosuperuser nocreatedb nocreaterole nobypassrls noreplication
+fi
+if [ "$(sql postgres -c "select rolsuper from pg_roles where rolname = '$app'")" = "t" ]; then
+  echo "Note: DATABASE_URL connects as the superuser '$app', which could erase the access log."
+  echo "Set DATABASE_URL to the app's role and DATABASE_OWNER_URL to the owner's (docs/security.md),"
+  echo "or unset both to use the local roles isotp_app and isotp_owner."
+fi
+
+if [ -z "$(sql postgres -c "select 1 from pg_database where datname = '$name'")" ]; then
+  echo "Creating database $name, owned by $owner"
+  sql postgres -v db="$name" -v role="$owner" <<'SQL'
+select format('create database %I owner %I', :'db', :'role') \gexec
+SQL
+elif [ "$app" != "$owner" ] && [ "$(sql postgres -c "select pg_get_userbyid(datdba) from pg_database where datname = '$name'")" != "$owner" ]; then
+  # A database made before the two roles: hand it and everything in its schema to the owner
+  # (migrate then grants the app role its part).
+  echo "Handing database $name and its tables to $owner"
+  sql "$name" -v db="$name" -v role="$owner" <<'SQL'
+select format('alter database %I owner to %I', :'db', :'role') \gexec
+select format('alter table %s owner to %I', c.oid::regclass, :'role')
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where n.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'm', 'f')
+    and c.relowner <> (select oid from pg_roles where rolname = :'role') \gexec
+select format('alter sequence %s owner to %I', c.oid::regclass, :'role')
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where n.nspname = 'public' and c.relkind = 'S'
+    and c.relowner <> (select oid from pg_roles where rolname = :'role')
+    and not exists (select from pg_depend d where d.objid = c.oid and d.deptype in ('a', 'i')) \gexec
+select format('alter routine %s owner to %I', p.oid::regprocedure, :'role')
+  from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+  where n.nspname = 'public' and p.proowner <> (select oid from pg_roles where rolname = :'role') \gexec
+SQL
+fi

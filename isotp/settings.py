@@ -3,10 +3,12 @@
 Safe by default: DEBUG is off and SECRET_KEY is then required; `make run` turns DEBUG on.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from isotp.env import env_bool, env_int, env_list, env_str
 
@@ -75,9 +77,17 @@ TEMPLATES = [
     },
 ]
 
+# Two roles (docs/security.md, "Database roles and grants"): the app connects as one that owns
+# nothing and may only add rows to the access log and the history tables; `manage.py migrate`
+# connects as the one that owns the schema, then grants the app what it may do
+# (isotp/database_roles.py). With neither URL set, both are the local server's roles that
+# `.ci/ensure-postgres.sh` creates; with only DATABASE_URL set, that one role does both.
+_LOCAL_APP_URL = "postgres://isotp_app@127.0.0.1:5432/isotp"
+_LOCAL_OWNER_URL = "postgres://isotp_owner@127.0.0.1:5432/isotp"
+_database_url = env_str("DATABASE_URL", _LOCAL_APP_URL)
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/isotp"),
+        _database_url,
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         # A kept connection is checked before use, so the first request after a database
         # restart does not fail.
@@ -85,9 +95,25 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
+_owner = dj_database_url.parse(
+    env_str(
+        "DATABASE_OWNER_URL", _database_url if "DATABASE_URL" in os.environ else _LOCAL_OWNER_URL
+    )
+)
+if (
+    _owner["ENGINE"] != DATABASES["default"]["ENGINE"]
+    or _owner["NAME"] != DATABASES["default"]["NAME"]
+):
+    raise ImproperlyConfigured(
+        "DATABASE_OWNER_URL must point at the same PostgreSQL database as DATABASE_URL "
+        f"({DATABASES['default']['NAME']}), as the role that owns its tables."
+    )
+# How the owner connects (the database's name is the app's: a test database, under pytest).
+DATABASE_OWNER = {key: _owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
+DATABASE_OWNER["OPTIONS"] = _owner.get("OPTIONS", {})
+# The role the app connects as, which migrate grants its privileges to.
+DATABASE_APP_ROLE = DATABASES["default"]["USER"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "isotp.Staff"

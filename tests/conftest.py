@@ -8,8 +8,46 @@ Hilary a programme manager of another office; Ada an admin.
 from datetime import date
 
 import pytest
+from django.conf import settings
+from django.db import connection
 
+from isotp.database_roles import reconnect_as
 from tests.factories import Role, make_office, make_staff
+
+# --- The database roles (docs/security.md) ------------------------------------------------
+# The owner role creates, migrates and drops the test databases, as it does the real one;
+# every test then connects as the app role, as the web process does, so a grant the app
+# lacks fails a real test. (`flush`, which transactional tests end with, connects as the
+# owner itself: isotp/management/commands/flush.py.)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """Connect as the owner while the test database is made; returns the app's credentials."""
+    return reconnect_as(connection, settings.DATABASE_OWNER)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_modify_db_settings, django_db_blocker):
+    with django_db_blocker.unblock():
+        owner = reconnect_as(connection, django_db_modify_db_settings)
+    yield
+    with django_db_blocker.unblock():
+        reconnect_as(connection, owner)
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Transactional tests empty every table afterwards, seeded reference data included."""
+    from referrals.models import ClosingReason, Programme, StatusTransition
+    from referrals.reference_data import ensure_reference_data
+
+    ensure_reference_data(Programme, StatusTransition, ClosingReason)
+    from programme.models import BankHoliday, TreatmentTarget
+    from programme.reference_data import ensure_bank_holidays, ensure_treatment_targets
+
+    ensure_bank_holidays(BankHoliday)
+    ensure_treatment_targets(Programme, TreatmentTarget)
 
 
 @pytest.fixture

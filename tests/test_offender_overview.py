@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from isotp.database_roles import connected_as_owner
 from isotp.models import AccessLog
 from programme.models import (
     CatchUp,
@@ -322,13 +323,19 @@ def test_a_closed_referral_shows_the_programme_complete(login, alice, fern, comp
 # --- The timeline -------------------------------------------------------------------------------
 
 
+# Committed, so that the owner role's connection sees the rows it backdates.
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
 def test_the_timeline_lists_his_case_newest_first(login, alice, fern, absent_placement):
     placement = absent_placement
     offender = placement.offender
-    # The referral's moves all happened today; date them as they would have been (the status
-    # history is locked, so the test steps around its trigger).
+    # The referral's moves all happened today; date them as they would have been. The status
+    # history is append-only: only its owner may change it, stepping around its trigger.
     moves = ReferralStatusChange.objects.filter(referral=placement.referral).order_by("pk")
-    with pgtrigger.ignore("referrals.ReferralStatusChange:status_change_append_only"):
+    with (
+        connected_as_owner(),
+        pgtrigger.ignore("referrals.ReferralStatusChange:status_change_append_only"),
+    ):
         for change, day in zip(moves, (5, 10, 20, 25), strict=False):
             ReferralStatusChange.objects.filter(pk=change.pk).update(
                 at=timezone.make_aware(datetime(2026, 1, day, 9, 30))

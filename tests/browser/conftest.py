@@ -78,14 +78,5 @@ def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
 
 
 @pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    """Transactional tests empty every table afterwards, seeded reference data included."""
-    from referrals.models import ClosingReason, Programme, StatusTransition
-    from referrals.reference_data import ensure_reference_data
-
-    ensure_reference_data(Programme, StatusTransition, ClosingReason)
-    from programme.models import BankHoliday, TreatmentTarget
-    from programme.reference_data import ensure_bank_holidays, ensure_treatment_targets
-
-    ensure_bank_holidays(BankHoliday)
-    ensure_treatment_targets(Programme, TreatmentTarget)
+def reference_data(reference_data):
+    """Every browser test starts from the reference data (tests/conftest.py)."""
