@@ -2,6 +2,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -92,10 +93,33 @@ def offender_create(request):
         raise Http404("You cannot add offenders")
     form = OffenderForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        offender = form.save()
-        messages.success(request, f"{offender.full_name} was added to the caseload")
-        return redirect(offender)
+        offender = _save_offender(form)
+        if offender is not None:
+            messages.success(request, f"{offender.full_name} was added to the caseload")
+            return redirect(offender)
+    _log_a_held_crn(request, form)
     return render(request, "referrals/offender_form.html", {"form": form, "offender": None})
+
+
+def _save_offender(form: OffenderForm):
+    """Save; if another request took the CRN meanwhile, refuse it as the form does (never a
+    server error: the database's unique constraint is the last word)."""
+    try:
+        with transaction.atomic():
+            return form.save()
+    except IntegrityError:
+        if not form.refuse_a_held_crn():
+            raise
+        return None
+
+
+def _log_a_held_crn(request, form: OffenderForm) -> None:
+    """A CRN held outside the user's reach was tried: logged against the man who holds it,
+    so the attempt shows in the log of who looked for him (the page told nothing about him)."""
+    if form.crn_held_elsewhere is not None:
+        AccessLog.record(
+            staff=request.user, obj=form.crn_held_elsewhere, path=request.path, action="crn_refused"
+        )
 
 
 @require_http_methods(["GET", "POST"])
@@ -104,10 +128,10 @@ def offender_edit(request, pk: int):
     form = OffenderForm(
         request.POST if request.method == "POST" else None, instance=offender, user=request.user
     )
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and _save_offender(form) is not None:
         messages.success(request, "The offender's details were saved")
         return redirect(offender)
+    _log_a_held_crn(request, form)
     return render(request, "referrals/offender_form.html", {"form": form, "offender": offender})
 
 
