@@ -1,6 +1,6 @@
 """Who may see which offender. Every view that shows an offender calls these first."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from isotp.models import Role, Staff
@@ -40,11 +40,13 @@ def can_add_offenders(user: Staff) -> bool:
 def referrals_visible_to(user: Staff) -> QuerySet[Referral]:
     """Referrals of the offenders the user may see.
 
-    A facilitator sees a referral once it has a place in a group they run (looked up by name,
-    so that this app does not import the programme app).
+    A facilitator sees a referral once it has a place in a group they run, as a facilitator
+    or as its treatment manager (looked up by name, so that this app does not import the
+    programme app).
     """
     if user.is_authenticated and user.role == Role.FACILITATOR:
-        return Referral.objects.filter(placement__group__facilitators=user).distinct()
+        runs = Q(placement__group__facilitators=user) | Q(placement__group__treatment_manager=user)
+        return Referral.objects.filter(runs).distinct()
     return Referral.objects.filter(offender__in=offenders_visible_to(user))
 
 

@@ -123,6 +123,7 @@ CHARACTERS = [
     Character("pat, accredited", "pat", Role.PROGRAMME_MANAGER, accredited=True, in_office=True),
     Character("hilary (another office)", "hilary", Role.PROGRAMME_MANAGER, accredited=True),
     Character("fern", "fern", Role.FACILITATOR, in_office=True, runs=True),
+    Character("tess (treatment manager)", "tess", Role.FACILITATOR, in_office=True, runs=True),
     Character("frank (another group)", "frank", Role.FACILITATOR, in_office=True),
     Character("ada", "ada", Role.ADMIN, in_office=True),
     Character("audrey", "audrey", Role.AUDITOR, in_office=True),
@@ -155,7 +156,13 @@ def frank(office):
 
 
 @pytest.fixture
-def cases(alice, otto, pat, hilary, fern, frank, ada, audrey):
+def tess(office):
+    """A facilitator of Riverside who is the treatment manager of Fern's groups."""
+    return make_staff("tess.treatment", Role.FACILITATOR, office)
+
+
+@pytest.fixture
+def cases(alice, otto, pat, hilary, fern, frank, tess, ada, audrey):
     """Alice's men in every phase, in groups of Pat's office that Fern runs; Frank runs a
     group of the same office they have no place in."""
     today = timezone.localdate()
@@ -170,13 +177,23 @@ def cases(alice, otto, pat, hilary, fern, frank, ada, audrey):
     assessed = make_assessment(make_offender(alice, last_name="Assessedman"), alice)
     waiting = make_referral(make_offender(alice, last_name="Waitingman"), alice)
 
-    future = make_group(pat, [fern], start_date=today + timedelta(days=14), weekday=today.weekday())
+    future = make_group(
+        pat,
+        [fern],
+        treatment_manager=tess,
+        start_date=today + timedelta(days=14),
+        weekday=today.weekday(),
+    )
     make_group(pat, [frank], start_date=today + timedelta(days=21), weekday=today.weekday())
 
     # A running group: Warnedman missed the first session (caught up, warned), Missingman the
     # second (his catch-up and enforcement decision are to do); feedback sent about Warnedman.
     running = make_group(
-        pat, [fern], start_date=today - timedelta(weeks=3), weekday=today.weekday()
+        pat,
+        [fern],
+        treatment_manager=tess,
+        start_date=today - timedelta(weeks=3),
+        weekday=today.weekday(),
     )
     warned = make_placement(running, make_offender(alice, last_name="Warnedman"), alice, by=pat)
     missing = make_placement(running, make_offender(alice, last_name="Missingman"), alice, by=pat)
@@ -206,7 +223,9 @@ def cases(alice, otto, pat, hilary, fern, frank, ada, audrey):
     )
 
     # A finished group: his report submitted (version 1) and being corrected (version 2).
-    finished = make_group(pat, [fern], start_date=monday - timedelta(weeks=40), weekday=0)
+    finished = make_group(
+        pat, [fern], treatment_manager=tess, start_date=monday - timedelta(weeks=40), weekday=0
+    )
     done = make_placement(finished, make_offender(alice, last_name="Finishedman"), alice, by=pat)
     for session in finished.sessions.order_by("number"):
         record(session, done, "attended", fern)
