@@ -280,3 +280,15 @@ def test_nonsense_dates_get_a_message_not_an_error(login, alice, day, month, yea
     response = login(alice).post(reverse("referrals:offender_create"), data)
     assert response.status_code == 200
     assert "Date of birth must be a real date" in response.content.decode()
+
+
+def test_the_refusal_is_the_same_page_whoever_holds_the_crn(login, alice, otto, other_office):
+    """Held by a colleague of the same office or by another office: nothing tells them apart."""
+    held_elsewhere(other_office)
+    make_offender(otto, crn="B123456")
+    client = login(alice)
+    url = reverse("referrals:offender_create")
+    elsewhere = client.post(url, valid_form_data(crn="A123456"))
+    colleague = client.post(url, valid_form_data(crn="B123456"))
+    assert CRN_CANNOT_BE_USED in elsewhere.content.decode()
+    assert _page(elsewhere) == _page(colleague).replace("B123456", "A123456")
