@@ -4,6 +4,7 @@ a record the user may not see is a 404, as if it did not exist."""
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from isotp.consultation import consulted
 from isotp.models import Role, Staff
 from programme.models import CatchUp, Enforcement, Group, GroupSession, Notice, Placement
 from referrals.access import offenders_visible_to, referrals_visible_to
@@ -23,9 +24,11 @@ def groups_visible_to(user: Staff) -> QuerySet[Group]:
 
 def get_group_for_user(user: Staff, pk: int) -> Group:
     try:
-        return groups_visible_to(user).select_related("programme", "office").get(pk=pk)
+        group = groups_visible_to(user).select_related("programme", "office").get(pk=pk)
     except Group.DoesNotExist:
         raise Http404("No such group") from None
+    consulted(group)
+    return group
 
 
 def can_manage_groups(user: Staff) -> bool:
@@ -46,6 +49,7 @@ def get_session_for_register(user: Staff, pk: int) -> GroupSession:
         raise Http404("No such session") from None
     if not runs_group(user, session.group):
         raise Http404("No such session")
+    consulted(session)
     return session
 
 
@@ -66,7 +70,7 @@ def placements_visible_to(user: Staff) -> QuerySet[Placement]:
 
 def get_placement_for_user(user: Staff, pk: int) -> Placement:
     try:
-        return (
+        placement = (
             placements_visible_to(user)
             .select_related(
                 "group",
@@ -81,6 +85,8 @@ def get_placement_for_user(user: Staff, pk: int) -> Placement:
         )
     except Placement.DoesNotExist:
         raise Http404("No such place") from None
+    consulted(placement)
+    return placement
 
 
 def get_catch_up_for_facilitator(user: Staff, pk: int) -> CatchUp:
@@ -92,6 +98,7 @@ def get_catch_up_for_facilitator(user: Staff, pk: int) -> CatchUp:
         raise Http404("No such catch-up") from None
     if not runs_group(user, catch_up.placement.group):
         raise Http404("No such catch-up")
+    consulted(catch_up)
     return catch_up
 
 
@@ -101,13 +108,15 @@ def enforcements_visible_to(user: Staff) -> QuerySet[Enforcement]:
 
 def get_enforcement_for_user(user: Staff, pk: int) -> Enforcement:
     try:
-        return (
+        enforcement = (
             enforcements_visible_to(user)
             .select_related("offender", "attendance__session", "decided_by")
             .get(pk=pk)
         )
     except Enforcement.DoesNotExist:
         raise Http404("No such enforcement decision") from None
+    consulted(enforcement)
+    return enforcement
 
 
 def can_decide_enforcement(user: Staff, enforcement: Enforcement) -> bool:
@@ -117,16 +126,20 @@ def can_decide_enforcement(user: Staff, enforcement: Enforcement) -> bool:
 
 def get_notice_for_offender_manager(user: Staff, pk: int) -> Notice:
     try:
-        return Notice.objects.select_related("offender").get(pk=pk, offender__offender_manager=user)
+        notice = Notice.objects.select_related("offender").get(
+            pk=pk, offender__offender_manager=user
+        )
     except Notice.DoesNotExist:
         raise Http404("No such notice") from None
+    consulted(notice)
+    return notice
 
 
 def get_referral_after_programme(user: Staff, pk: int):
     """A referral's post-programme pages: his offender manager, the office's programme
     managers, and the facilitators of the group he attended."""
     try:
-        return (
+        referral = (
             referrals_visible_to(user)
             .select_related(
                 "offender",
@@ -139,6 +152,8 @@ def get_referral_after_programme(user: Staff, pk: int):
         )
     except Referral.DoesNotExist:
         raise Http404("No such referral") from None
+    consulted(referral)
+    return referral
 
 
 def writes_report(user: Staff, referral) -> bool:
@@ -160,6 +175,7 @@ def get_report_for_user(user: Staff, pk: int):
     except EndOfProgrammeReport.DoesNotExist:
         raise Http404("No such report") from None
     get_referral_after_programme(user, report.referral_id)
+    consulted(report)
     return report
 
 
@@ -167,8 +183,10 @@ def get_appointment_for_offender_manager(user: Staff, pk: int):
     from programme.models import Appointment
 
     try:
-        return Appointment.objects.select_related("offender").get(
+        appointment = Appointment.objects.select_related("offender").get(
             pk=pk, offender__offender_manager=user
         )
     except Appointment.DoesNotExist:
         raise Http404("No such appointment") from None
+    consulted(appointment)
+    return appointment

@@ -3,6 +3,7 @@
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from isotp.consultation import consulted
 from isotp.models import Role, Staff
 from referrals.models import Assessment, Offender, Referral
 
@@ -25,9 +26,13 @@ def offenders_visible_to(user: Staff) -> QuerySet[Offender]:
 
 def get_offender_for_user(user: Staff, pk: int) -> Offender:
     try:
-        return offenders_visible_to(user).select_related("office", "offender_manager").get(pk=pk)
+        offender = (
+            offenders_visible_to(user).select_related("office", "offender_manager").get(pk=pk)
+        )
     except Offender.DoesNotExist:
         raise Http404("No such offender") from None
+    consulted(offender)
+    return offender
 
 
 def can_add_offenders(user: Staff) -> bool:
@@ -52,7 +57,7 @@ def referrals_visible_to(user: Staff) -> QuerySet[Referral]:
 
 def get_referral_for_user(user: Staff, pk: int) -> Referral:
     try:
-        return (
+        referral = (
             referrals_visible_to(user)
             .select_related(
                 "offender",
@@ -66,17 +71,21 @@ def get_referral_for_user(user: Staff, pk: int) -> Referral:
         )
     except Referral.DoesNotExist:
         raise Http404("No such referral") from None
+    consulted(referral)
+    return referral
 
 
 def get_assessment_for_user(user: Staff, pk: int) -> Assessment:
     try:
-        return (
+        assessment = (
             Assessment.objects.filter(offender__in=offenders_visible_to(user))
             .select_related("offender", "assessor", "outcome_programme")
             .get(pk=pk)
         )
     except Assessment.DoesNotExist:
         raise Http404("No such assessment") from None
+    consulted(assessment)
+    return assessment
 
 
 def can_manage_referral(user: Staff, referral: Referral) -> bool:

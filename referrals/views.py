@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from isotp.models import AccessLog
+from isotp.consultation import consulted
 from isotp.pdf import render_pdf, report_header
 from referrals.access import (
     can_add_offenders,
@@ -74,6 +74,12 @@ def caseload(request):
         .order_by(*ordering, "pk")
     )
     page = Paginator(offenders, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    consulted(
+        *page.object_list,
+        action="search" if query else "list",
+        query=_querystring(q=query, page=request.GET.get("page", "")).rstrip("&"),
+        result_count=page.paginator.count,
+    )
     return render(
         request,
         "referrals/caseload.html",
@@ -249,7 +255,7 @@ def assessment_edit(request, pk: int):
 def assessment_detail(request, pk: int):
     assessment = get_assessment_for_user(request.user, pk)
     offender = assessment.offender
-    AccessLog.record(staff=request.user, obj=assessment, path=request.path)
+    consulted(assessment)
     return render(
         request,
         "referrals/assessment_detail.html",
@@ -284,7 +290,7 @@ def referral_create(request, pk: int):
 @require_safe
 def referral_detail(request, pk: int):
     referral = get_referral_for_user(request.user, pk)
-    AccessLog.record(staff=request.user, obj=referral, path=request.path)
+    consulted(referral)
     return render(
         request,
         "referrals/referral_detail.html",
@@ -352,6 +358,8 @@ def waiting_list(request):
         band=chosen.get("band") or None,
         office=chosen.get("office"),
     )
+    entries = [entry.referral for section in sections for entry in section.entries]
+    consulted(*entries, action="list", query=request.GET.urlencode(), result_count=len(entries))
     return render(
         request, "referrals/waiting_list.html", {"filters": filters, "sections": sections}
     )
@@ -364,7 +372,7 @@ def waiting_list(request):
 def assessment_pdf(request, pk: int):
     assessment = get_assessment_for_user(request.user, pk)
     offender = assessment.offender
-    AccessLog.record(staff=request.user, obj=assessment, path=request.path, action="print")
+    consulted(assessment, action="print")
     return render_pdf(
         "reports/assessment.html",
         {
@@ -382,7 +390,7 @@ def assessment_pdf(request, pk: int):
 def referral_pack_pdf(request, pk: int):
     referral = get_referral_for_user(request.user, pk)
     offender = referral.offender
-    AccessLog.record(staff=request.user, obj=referral, path=request.path, action="print")
+    consulted(referral, action="print")
     return render_pdf(
         "reports/referral_pack.html",
         {

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from isotp.consultation import consulted
 from programme.access import can_manage_groups, get_group_for_user, groups_visible_to, runs_group
 from programme.forms import GroupForm, SessionMoveForm
 from programme.models import GroupSession, ProgrammeError
@@ -20,11 +21,12 @@ from referrals.models import ReferralStatus
 
 @require_safe
 def group_list(request):
-    groups = (
+    groups = list(
         groups_visible_to(request.user)
         .select_related("programme", "office")
         .prefetch_related("facilitators")
     )
+    consulted(*groups, action="list", result_count=len(groups))
     return render(
         request,
         "programme/group_list.html",
@@ -92,6 +94,7 @@ def group_detail(request, pk: int):
             for referral in waiting
         ]
     active = [p for p in placements if p.ended_on is None]
+    consulted(*placements, *(referral for referral, _, _ in candidates))
     return render(
         request,
         "programme/group_detail.html",

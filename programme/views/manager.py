@@ -10,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from isotp.models import AccessLog, Staff
+from isotp.consultation import consulted
+from isotp.models import Staff
 from programme.access import (
     can_decide_enforcement,
     get_appointment_for_offender_manager,
@@ -158,6 +159,8 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None):
         .select_related("referral__offender", "owner")
         .order_by(F("due_on").asc(nulls_last=True), "pk")
     )
+    shown = [*enforcements, *notices, *catch_ups, *after_programme, *recommendations]
+    consulted(*shown, action="list", result_count=len(shown))
     return render(
         request,
         "programme/actions.html",
@@ -239,7 +242,7 @@ def enforcement(request, pk: int):
                 messages.success(request, f"Decision recorded: {decided.get_decision_display()}")
                 return redirect(decided)
     else:
-        AccessLog.record(staff=request.user, obj=enforcement, path=request.path)
+        consulted(enforcement)
     return _enforcement_page(request, enforcement, form=form, status=status)
 
 
@@ -278,7 +281,7 @@ def _enforcement_page(request, enforcement, *, form=None, correction_form=None, 
 @require_safe
 def offender_programme(request, pk: int):
     offender = get_offender_for_user(request.user, pk)
-    AccessLog.record(staff=request.user, obj=offender, path=request.path)
+    consulted(offender)
     today = timezone.localdate()
     placements = list(
         Placement.objects.filter(referral__offender=offender)
@@ -431,6 +434,7 @@ def facilitator_home(request):
     )
     for catch_up in catch_ups:
         catch_up.placement.group = groups_by_id[catch_up.placement.group_id]
+    consulted(*groups, *catch_ups, action="list", result_count=len(groups) + len(catch_ups))
     return render(
         request,
         "programme/facilitator_home.html",

@@ -6,7 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from isotp.models import AccessLog, Role
+from isotp.consultation import consulted
+from isotp.models import Role
 from programme.access import (
     get_catch_up_for_facilitator,
     get_placement_for_user,
@@ -37,7 +38,12 @@ from referrals.models import ReferralError
 def _register_rows(session, data=None, mark_all=False):
     """One row per member at this session. With mark_all, every member not yet recorded and
     left without an outcome in `data` is marked attended; whatever was typed is kept."""
-    members = list(members_at(session).order_by("referral__offender__last_name"))
+    members = list(
+        members_at(session)
+        .select_related("referral__offender")
+        .order_by("referral__offender__last_name")
+    )
+    consulted(*members)
     if mark_all and data is not None:
         data = data.copy()
     existing = {a.placement_id: a for a in session.attendances.all()}
@@ -188,7 +194,7 @@ def catch_up(request, pk: int):
 @require_http_methods(["GET"])
 def placement_detail(request, pk: int):
     placement = get_placement_for_user(request.user, pk)
-    AccessLog.record(staff=request.user, obj=placement, path=request.path)
+    consulted(placement)
     sessions = list(placement.sessions())
     attendances = {a.session_id: a for a in placement.attendances.all()}
     amendments: dict[int, list] = {}
