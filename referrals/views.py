@@ -103,7 +103,7 @@ def offender_create(request):
         if offender is not None:
             messages.success(request, f"{offender.full_name} was added to the caseload")
             return redirect(offender)
-    _log_a_held_crn(request, form)
+    _note_a_held_crn(form)
     return render(request, "referrals/offender_form.html", {"form": form, "offender": None})
 
 
@@ -119,13 +119,14 @@ def _save_offender(form: OffenderForm):
         return None
 
 
-def _log_a_held_crn(request, form: OffenderForm) -> None:
-    """A CRN held outside the user's reach was tried: logged against the man who holds it,
-    so the attempt shows in the log of who looked for him (the page told nothing about him)."""
+def _note_a_held_crn(form: OffenderForm) -> None:
+    """A CRN already held: a man within reach is named on the page, so that is a consultation
+    of him; a man out of reach is named nowhere, but the attempt is logged against him
+    (`crn_refused`), so it shows among who looked for him."""
+    if form.existing_offender is not None:
+        consulted(form.existing_offender)
     if form.crn_held_elsewhere is not None:
-        AccessLog.record(
-            staff=request.user, obj=form.crn_held_elsewhere, path=request.path, action="crn_refused"
-        )
+        consulted(form.crn_held_elsewhere, action="crn_refused")
 
 
 @require_http_methods(["GET", "POST"])
@@ -137,7 +138,7 @@ def offender_edit(request, pk: int):
     if request.method == "POST" and form.is_valid() and _save_offender(form) is not None:
         messages.success(request, "The offender's details were saved")
         return redirect(offender)
-    _log_a_held_crn(request, form)
+    _note_a_held_crn(form)
     return render(request, "referrals/offender_form.html", {"form": form, "offender": offender})
 
 

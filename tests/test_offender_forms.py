@@ -106,7 +106,13 @@ def test_trying_a_crn_held_elsewhere_is_logged_against_the_man_who_holds_it(
     held = held_elsewhere(other_office)
     login(alice).post(reverse("referrals:offender_create"), valid_form_data())
     entry = AccessLog.objects.get()
-    assert (entry.staff, entry.record_id, entry.action) == (alice, str(held.pk), "crn_refused")
+    assert (entry.staff, entry.action, entry.offender_ids) == (alice, "crn_refused", [held.pk])
+
+
+def test_a_man_named_by_the_crn_check_is_logged_as_consulted(login, alice):
+    held = make_offender(alice, crn="A123456")
+    login(alice).post(reverse("referrals:offender_create"), valid_form_data())
+    assert AccessLog.objects.get().offender_ids == [held.pk]
 
 
 def _page(response) -> str:
