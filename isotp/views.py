@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
 from isotp.models import Role
@@ -15,6 +15,12 @@ def home(request):
         return redirect("admin:index")
     if request.user.role == Role.FACILITATOR:
         return redirect(reverse("programme:facilitator_home"))
+    if request.user.role == Role.AUDITOR:
+        # The consultation log's pages, once they are wired in; until then the (empty) caseload.
+        try:
+            return redirect(reverse("audit:home"))
+        except NoReverseMatch:
+            pass
     return redirect(reverse("referrals:caseload"))
 
 

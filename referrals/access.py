@@ -79,15 +79,13 @@ def can_add_offenders(user: Staff) -> bool:
 def referrals_visible_to(user: Staff) -> QuerySet[Referral]:
     """Referrals of the offenders the user may see.
 
-    A facilitator sees a referral once it has a place in a group they run (looked up by name,
-    so that this app does not import the programme app).
+    A facilitator sees a referral once it has a place in a group they run, as a facilitator
+    or as its treatment manager (looked up by name, so that this app does not import the
+    programme app).
     """
     if user.is_authenticated and user.role == Role.FACILITATOR:
-        return (
-            Referral.objects.filter(placement__group__facilitators=user)
-            .filter(cases_open_to(user, "offender"))
-            .distinct()
-        )
+        runs = Q(placement__group__facilitators=user) | Q(placement__group__treatment_manager=user)
+        return Referral.objects.filter(runs).filter(cases_open_to(user, "offender")).distinct()
     return Referral.objects.filter(offender__in=offenders_visible_to(user))
 
 

@@ -2,9 +2,11 @@ from datetime import date
 
 from crispy_forms_gds.layout import Field, Fieldset, Layout
 from django import forms
+from django.core.exceptions import ValidationError
 
 from isotp.forms import GovDateField, GovModelForm, GovPlainForm
 from isotp.models import Office, Role, Staff
+from referrals.access import offenders_visible_to
 from referrals.models import (
     CHECKLIST_DOCUMENTS,
     AgeBand,
@@ -18,6 +20,15 @@ from referrals.models import (
     Referral,
 )
 from referrals.validators import CRN_MESSAGE, normalise_crn, normalise_pnc
+
+# A CRN already held: named only to someone who may see him anyway (docs/decisions.md).
+CRN_ON_YOUR_CASELOAD = "This CRN is already on your caseload: {name}"
+CRN_IN_YOUR_OFFICE = "This CRN is already in your office: {name}"
+# Outside the user's reach: the same words whoever holds him, saying nothing about him.
+CRN_CANNOT_BE_USED = (
+    "This CRN cannot be used. Check that it is right; if it is, ask the service desk to "
+    "transfer the case to you"
+)
 
 
 class OffenderForm(GovModelForm):
@@ -48,7 +59,6 @@ class OffenderForm(GovModelForm):
         error_messages = {
             "crn": {
                 "required": "Enter the CRN",
-                "unique": "An offender with this CRN already exists",
                 "max_length": CRN_MESSAGE,
             },
             "first_name": {"required": "Enter the first name"},
@@ -61,6 +71,10 @@ class OffenderForm(GovModelForm):
     def __init__(self, *args, user: Staff, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        # Set when the CRN is already held: `existing_offender` if the user may see him (the
+        # page links to him), `crn_held_elsewhere` if not (the view logs the attempt).
+        self.existing_offender: Offender | None = None
+        self.crn_held_elsewhere: Offender | None = None
         managers = Staff.objects.filter(
             role=Role.OFFENDER_MANAGER, is_active=True, office_id=user.office_id
         )
@@ -113,6 +127,32 @@ class OffenderForm(GovModelForm):
         if start and end and end <= start:
             self.add_error("order_end", "The end date must be after the start date")
         return cleaned
+
+    def validate_unique(self):
+        """The CRN's uniqueness is checked last, and only when everything else is valid, so
+        that a form with any other error answers the same whether the CRN exists or not."""
+        exclude = self._get_validation_exclusions() | {"crn"}
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except ValidationError as error:
+            self._update_errors(error)
+        if not self.errors:
+            self.refuse_a_held_crn()
+
+    def refuse_a_held_crn(self) -> bool:
+        """Add the CRN error if another offender has this CRN; True if one does."""
+        crn = self.cleaned_data.get("crn")
+        held = Offender.objects.filter(crn=crn).exclude(pk=self.instance.pk).first()
+        if held is None:
+            return False
+        if offenders_visible_to(self.user).filter(pk=held.pk).exists():
+            self.existing_offender = held
+            message = CRN_ON_YOUR_CASELOAD if self.user.is_offender_manager else CRN_IN_YOUR_OFFICE
+            self.add_error("crn", message.format(name=held.full_name))
+        else:
+            self.crn_held_elsewhere = held
+            self.add_error("crn", CRN_CANNOT_BE_USED)
+        return True
 
     def save(self, commit=True):
         offender = super().save(commit=False)

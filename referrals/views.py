@@ -2,6 +2,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Lower
 from django.http import Http404
@@ -103,10 +104,34 @@ def offender_create(request):
         raise Http404("You cannot add offenders")
     form = OffenderForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        offender = form.save()
-        messages.success(request, f"{offender.full_name} was added to the caseload")
-        return redirect(offender)
+        offender = _save_offender(form)
+        if offender is not None:
+            messages.success(request, f"{offender.full_name} was added to the caseload")
+            return redirect(offender)
+    _note_a_held_crn(form)
     return render(request, "referrals/offender_form.html", {"form": form, "offender": None})
+
+
+def _save_offender(form: OffenderForm):
+    """Save; if another request took the CRN meanwhile, refuse it as the form does (never a
+    server error: the database's unique constraint is the last word)."""
+    try:
+        with transaction.atomic():
+            return form.save()
+    except IntegrityError:
+        if not form.refuse_a_held_crn():
+            raise
+        return None
+
+
+def _note_a_held_crn(form: OffenderForm) -> None:
+    """A CRN already held: a man within reach is named on the page, so that is a consultation
+    of him; a man out of reach is named nowhere, but the attempt is logged against him
+    (`crn_refused`), so it shows among who looked for him."""
+    if form.existing_offender is not None:
+        consulted(form.existing_offender)
+    if form.crn_held_elsewhere is not None:
+        consulted(form.crn_held_elsewhere, action="crn_refused")
 
 
 @require_http_methods(["GET", "POST"])
@@ -115,10 +140,10 @@ def offender_edit(request, pk: int):
     form = OffenderForm(
         request.POST if request.method == "POST" else None, instance=offender, user=request.user
     )
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and _save_offender(form) is not None:
         messages.success(request, "The offender's details were saved")
         return redirect(offender)
+    _note_a_held_crn(form)
     return render(request, "referrals/offender_form.html", {"form": form, "offender": offender})
 
 

@@ -2,7 +2,8 @@
 
 Alice is an accredited offender manager; Uma an unaccredited one; Otto another offender
 manager in the same office; Fern a facilitator; Pat the programme manager of the office;
-Hilary a programme manager of another office; Ada an admin.
+Hilary a programme manager of another office; Ada an admin; Audrey an auditor (information
+assurance: reads the consultation log, changes nothing).
 """
 
 from datetime import date
@@ -95,6 +96,11 @@ def hilary(other_office):
 @pytest.fixture
 def ada(office):
     return make_staff("ada.admin", Role.ADMIN, office, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def audrey(office):
+    return make_staff("audrey.auditor", Role.AUDITOR, office)
 
 
 @pytest.fixture

@@ -1,6 +1,10 @@
+import re
+
 import pytest
 from django.urls import reverse
 
+from isotp.models import AccessLog
+from referrals.forms import CRN_CANNOT_BE_USED, CRN_IN_YOUR_OFFICE, CRN_ON_YOUR_CASELOAD
 from referrals.models import Offender
 from referrals.validators import CRN_MESSAGE, PNC_CHECK_MESSAGE, PNC_FORMAT_MESSAGE
 from tests.factories import make_offender
@@ -51,10 +55,133 @@ def test_a_lower_case_crn_is_accepted_and_stored_in_capitals(login, alice):
     assert Offender.objects.filter(crn="B654321").exists()
 
 
-def test_a_duplicate_crn_is_refused(login, alice):
-    make_offender(alice, crn="A123456")
+def test_a_crn_already_on_her_caseload_is_refused_naming_and_linking_to_him(login, alice):
+    held = make_offender(alice, crn="A123456", first_name="Adam", last_name="Heldperson")
     response = login(alice).post(reverse("referrals:offender_create"), valid_form_data())
-    assert "An offender with this CRN already exists" in response.content.decode()
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert CRN_ON_YOUR_CASELOAD.format(name="Adam Heldperson") in content
+    assert f'href="{held.get_absolute_url()}"' in content
+    assert Offender.objects.count() == 1
+
+
+def test_a_programme_manager_is_told_a_crn_is_already_in_the_office(login, pat, alice):
+    make_offender(alice, crn="A123456", first_name="Adam", last_name="Heldperson")
+    data = valid_form_data(offender_manager=alice.pk)
+    content = login(pat).post(reverse("referrals:offender_create"), data).content.decode()
+    assert CRN_IN_YOUR_OFFICE.format(name="Adam Heldperson") in content
+
+
+def held_elsewhere(other_office):
+    """A man of another office's caseload, CRN A123456."""
+    from tests.factories import Role, make_staff
+
+    olga = make_staff("olga.elsewhere", Role.OFFENDER_MANAGER, other_office)
+    return make_offender(olga, crn="A123456", first_name="Adam", last_name="Heldelsewhere")
+
+
+@pytest.mark.parametrize("who", ["alice", "otto", "pat"])
+def test_a_crn_held_outside_the_users_reach_is_refused_saying_nothing_about_him(
+    request, login, alice, other_office, who
+):
+    """Otto is in Alice's office but the man is not on his caseload: the same as elsewhere."""
+    held = make_offender(alice, crn="B123456") if who == "otto" else held_elsewhere(other_office)
+    user = request.getfixturevalue(who)
+    data = valid_form_data(crn=held.crn, offender_manager=alice.pk)
+    response = login(user).post(reverse("referrals:offender_create"), data)
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert CRN_CANNOT_BE_USED in content
+    details = [held.last_name, str(held.offender_manager), held.get_absolute_url()]
+    if held.office != user.office:
+        details.append(held.office.name)
+    for detail in details:
+        assert detail not in content
+    assert Offender.objects.count() == 1
+
+
+def test_trying_a_crn_held_elsewhere_is_logged_against_the_man_who_holds_it(
+    login, alice, other_office
+):
+    held = held_elsewhere(other_office)
+    login(alice).post(reverse("referrals:offender_create"), valid_form_data())
+    entry = AccessLog.objects.get()
+    assert (entry.staff, entry.action, entry.offender_ids) == (alice, "crn_refused", [held.pk])
+
+
+def test_a_man_named_by_the_crn_check_is_logged_as_consulted(login, alice):
+    held = make_offender(alice, crn="A123456")
+    login(alice).post(reverse("referrals:offender_create"), valid_form_data())
+    assert AccessLog.objects.get().offender_ids == [held.pk]
+
+
+def _page(response) -> str:
+    """The page without what changes from one request to the next (CSRF token, CSP nonce)."""
+    content = response.content.decode()
+    content = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", content)
+    return re.sub(r'nonce="[^"]*"', "", content)
+
+
+def test_a_form_with_another_error_answers_the_same_whether_the_crn_is_held_or_not(
+    login, alice, other_office
+):
+    """A careful tester cannot use a form that will not save to find out whether a CRN is
+    held: the CRN is checked only once everything else is valid."""
+    held_elsewhere(other_office)
+    client = login(alice)
+    url = reverse("referrals:offender_create")
+    held = client.post(url, valid_form_data(crn="A123456", first_name=""))
+    unheld = client.post(url, valid_form_data(crn="A654321", first_name=""))
+    assert "Enter the first name" in held.content.decode()
+    assert _page(held) == _page(unheld).replace("A654321", "A123456")
+    assert not AccessLog.objects.exists()
+
+
+def test_editing_to_a_crn_held_elsewhere_is_refused_in_the_same_words(login, alice, other_office):
+    held_elsewhere(other_office)
+    offender = make_offender(alice, crn="C111111")
+    url = reverse("referrals:offender_edit", args=[offender.pk])
+    response = login(alice).post(url, valid_form_data(crn="A123456"))
+    assert CRN_CANNOT_BE_USED in response.content.decode()
+    offender.refresh_from_db()
+    assert offender.crn == "C111111"
+
+
+def test_keeping_his_own_crn_when_editing_is_not_a_clash(login, alice):
+    offender = make_offender(alice, crn="C111111")
+    url = reverse("referrals:offender_edit", args=[offender.pk])
+    response = login(alice).post(url, valid_form_data(crn="C111111", first_name="Changed"))
+    assert response.status_code == 302
+
+
+def test_a_crn_taken_between_the_check_and_the_save_is_refused_not_a_server_error(
+    login, alice, other_office, monkeypatch
+):
+    """Two people adding the same man at once: the database's unique constraint decides."""
+    from referrals.forms import OffenderForm
+
+    monkeypatch.setattr(OffenderForm, "refuse_a_held_crn", _taken_meanwhile(other_office))
+    response = login(alice).post(reverse("referrals:offender_create"), valid_form_data())
+    assert response.status_code == 200
+    assert CRN_CANNOT_BE_USED in response.content.decode()
+    assert Offender.objects.count() == 1
+
+
+def _taken_meanwhile(other_office):
+    """The check finds the CRN free; by the time of the save, another office holds it."""
+    from referrals.forms import OffenderForm
+
+    real = OffenderForm.refuse_a_held_crn
+    calls = []
+
+    def refuse(form):
+        calls.append(form)
+        if len(calls) == 1:
+            held_elsewhere(other_office)
+            return False
+        return real(form)
+
+    return refuse
 
 
 @pytest.mark.parametrize(
@@ -159,3 +286,15 @@ def test_nonsense_dates_get_a_message_not_an_error(login, alice, day, month, yea
     response = login(alice).post(reverse("referrals:offender_create"), data)
     assert response.status_code == 200
     assert "Date of birth must be a real date" in response.content.decode()
+
+
+def test_the_refusal_is_the_same_page_whoever_holds_the_crn(login, alice, otto, other_office):
+    """Held by a colleague of the same office or by another office: nothing tells them apart."""
+    held_elsewhere(other_office)
+    make_offender(otto, crn="B123456")
+    client = login(alice)
+    url = reverse("referrals:offender_create")
+    elsewhere = client.post(url, valid_form_data(crn="A123456"))
+    colleague = client.post(url, valid_form_data(crn="B123456"))
+    assert CRN_CANNOT_BE_USED in elsewhere.content.decode()
+    assert _page(elsewhere) == _page(colleague).replace("B123456", "A123456")
