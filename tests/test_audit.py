@@ -6,18 +6,12 @@ import csv
 import io
 from datetime import timedelta
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from isotp.models import AccessLog
 from referrals.models import CaseAccess
-from tests.factories import Role, make_office, make_offender, make_staff
-
-
-@pytest.fixture
-def audrey(office):
-    return make_staff("audrey.auditor", Role.AUDITOR, office)
+from tests.factories import Role, make_offender, make_office, make_staff
 
 
 def test_only_auditors_read_the_whole_log(alice, pat, fern, ada, login):

@@ -35,6 +35,7 @@ DEMO_STAFF = [
     ("facilitator", "Robin", "Thistledown", Role.FACILITATOR, "Riverside PDU", None),
     ("programme.manager", "Morgan", "Fennimore", Role.PROGRAMME_MANAGER, "Riverside PDU", None),
     ("admin", "Casey", "Admininson", Role.ADMIN, "Riverside PDU", None),
+    ("auditor", "Avery", "Ledgerwood", Role.AUDITOR, "Riverside PDU", None),
 ]
 
 FIRST_NAMES = ["Adam", "Ben", "Carl", "Dean", "Evan", "Finn", "Gary", "Hugo", "Ian", "Jack"]
