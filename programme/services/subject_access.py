@@ -471,6 +471,61 @@ def subject_access_build(
     attendances_of = _by(attendances, "placement_id")
     catch_ups_of = _by(catch_ups, "placement_id")
     b = builder.record
+
+    def referral(r: Referral) -> Record:
+        status_history = [
+            b(m, f"{long_datetime(m.at)}: to {m.get_to_status_display()}") for m in moves[r.pk]
+        ]
+        checklist = [b(c, "Pre-programme checklist") for c in checklists[r.pk]]
+        return b(
+            r,
+            f"{r.programme} referral made on {long_date(r.referred_on)}",
+            children=[
+                Section("status_history", "Status history", status_history),
+                Section("checklist", "Pre-programme checklist", checklist),
+            ],
+        )
+
+    def attendance(a: Attendance) -> Record:
+        changes = [b(m, f"Amended {long_datetime(m.at)}") for m in amendments[a.pk]]
+        return b(
+            a,
+            f"Session {a.session.number}, {long_date(a.session.date)}",
+            children=[Section("amendments", "Amendments", changes)],
+        )
+
+    def placement(p: Placement) -> Record:
+        made_up = [b(c, f"Catch-up of session {c.session.number}") for c in catch_ups_of[p.pk]]
+        return b(
+            p,
+            f"{p.group.programme} group at {p.group.venue}, from {long_date(p.group.start_date)}",
+            extra=_group_items(p.group),
+            children=[
+                Section("attendances", "Attendance", [attendance(a) for a in attendances_of[p.pk]]),
+                Section("catch_ups", "Catch-up sessions", made_up),
+            ],
+        )
+
+    def enforcement(e: Enforcement) -> Record:
+        corrected = [b(c, f"Corrected {long_datetime(c.at)}") for c in corrections[e.pk]]
+        return b(
+            e,
+            f"Failure on {long_date(e.failure_on)} (session {e.attendance.session.number})",
+            children=[Section("corrections", "Corrections of the decision", corrected)],
+        )
+
+    def report(r: EndOfProgrammeReport) -> Record:
+        targets = [b(t, str(t.target)) for t in progress[r.pk]]
+        return b(
+            r,
+            f"Version {r.version} ({r.get_status_display().lower()})",
+            children=[Section("progress", "Progress against the treatment targets", targets)],
+        )
+
+    def recommendation(r: Recommendation) -> Record:
+        notes = [b(n, long_date(n.on)) for n in recommendation_notes[r.pk]]
+        return b(r, f"Recommendation {r.number}", children=[Section("notes", "Notes", notes)])
+
     sections = [
         Section("offender", "Your record", [b(offender, f"{offender.full_name} ({offender.crn})")]),
         Section("offences", "Offences", [b(o, o.description) for o in offences]),
@@ -482,97 +537,13 @@ def subject_access_build(
                 for a in assessments
             ],
         ),
-        Section(
-            "referrals",
-            "Referrals",
-            [
-                b(
-                    r,
-                    f"{r.programme} referral made on {long_date(r.referred_on)}",
-                    children=[
-                        Section(
-                            "status_history",
-                            "Status history",
-                            [
-                                b(m, f"{long_datetime(m.at)}: to {m.get_to_status_display()}")
-                                for m in moves.get(r.pk, [])
-                            ],
-                        ),
-                        Section(
-                            "checklist",
-                            "Pre-programme checklist",
-                            [b(c, "Pre-programme checklist") for c in checklists.get(r.pk, [])],
-                        ),
-                    ],
-                )
-                for r in referrals
-            ],
-        ),
+        Section("referrals", "Referrals", [referral(r) for r in referrals]),
         Section(
             "placements",
             "Places in a group, attendance and catch-ups",
-            [
-                b(
-                    p,
-                    f"{p.group.programme} group at {p.group.venue}, "
-                    f"from {long_date(p.group.start_date)}",
-                    extra=_group_items(p.group),
-                    children=[
-                        Section(
-                            "attendances",
-                            "Attendance",
-                            [
-                                b(
-                                    a,
-                                    f"Session {a.session.number}, {long_date(a.session.date)}",
-                                    children=[
-                                        Section(
-                                            "amendments",
-                                            "Amendments",
-                                            [
-                                                b(m, f"Amended {long_datetime(m.at)}")
-                                                for m in amendments.get(a.pk, [])
-                                            ],
-                                        )
-                                    ],
-                                )
-                                for a in attendances_of.get(p.pk, [])
-                            ],
-                        ),
-                        Section(
-                            "catch_ups",
-                            "Catch-up sessions",
-                            [
-                                b(c, f"Catch-up of session {c.session.number}")
-                                for c in catch_ups_of.get(p.pk, [])
-                            ],
-                        ),
-                    ],
-                )
-                for p in placements
-            ],
+            [placement(p) for p in placements],
         ),
-        Section(
-            "enforcement",
-            "Enforcement decisions",
-            [
-                b(
-                    e,
-                    f"Failure on {long_date(e.failure_on)} (session {e.attendance.session.number})",
-                    children=[
-                        Section(
-                            "corrections",
-                            "Corrections of the decision",
-                            [
-                                b(c, f"Corrected {long_datetime(c.at)}")
-                                for c in corrections.get(e.pk, [])
-                            ],
-                        )
-                    ],
-                )
-                for e in enforcements
-            ],
-        ),
+        Section("enforcement", "Enforcement decisions", [enforcement(e) for e in enforcements]),
         Section(
             "notices",
             "Notices to your offender manager",
@@ -589,41 +560,9 @@ def subject_access_build(
             [b(a, f"{long_date(a.on)}: {a.purpose}") for a in appointments],
         ),
         Section(
-            "end_of_programme_reports",
-            "End-of-programme reports",
-            [
-                b(
-                    r,
-                    f"Version {r.version} ({r.get_status_display().lower()})",
-                    children=[
-                        Section(
-                            "progress",
-                            "Progress against the treatment targets",
-                            [b(t, str(t.target)) for t in progress.get(r.pk, [])],
-                        )
-                    ],
-                )
-                for r in reports
-            ],
+            "end_of_programme_reports", "End-of-programme reports", [report(r) for r in reports]
         ),
-        Section(
-            "recommendations",
-            "Recommendations",
-            [
-                b(
-                    r,
-                    f"Recommendation {r.number}",
-                    children=[
-                        Section(
-                            "notes",
-                            "Notes",
-                            [b(n, long_date(n.on)) for n in recommendation_notes.get(r.pk, [])],
-                        )
-                    ],
-                )
-                for r in recommendations
-            ],
-        ),
+        Section("recommendations", "Recommendations", [recommendation(r) for r in recommendations]),
         Section(
             "handover_meetings",
             "Handover meetings",
@@ -640,22 +579,22 @@ def subject_access_build(
         GroupSession.objects.filter(group__in={p.group_id for p in placements}), "group_id"
     )
     letters = [information_letter(offender, today=today)]
-    placements_by_pk = {p.pk: p for p in placements}
-    for enforcement in enforcements:
+    places = {p.pk: p for p in placements}
+    for failure in enforcements:
         if (
-            enforcement.decision == EnforcementDecisionType.WARNING_GIVEN
-            and enforcement.attendance.outcome in ENFORCEABLE_OUTCOMES
+            failure.decision == EnforcementDecisionType.WARNING_GIVEN
+            and failure.attendance.outcome in ENFORCEABLE_OUTCOMES
         ):
-            placement = placements_by_pk[enforcement.attendance.placement_id]
+            place = places[failure.attendance.placement_id]
             letters.append(
                 warning_letter(
-                    enforcement,
+                    failure,
                     offender=offender,
-                    placement=placement,
-                    sessions=sessions_of_groups.get(placement.group_id, []),
-                    catch_ups=catch_ups_of.get(placement.pk, []),
-                    amendments=amendments.get(enforcement.attendance_id, []),
-                    recorded_sessions={a.session_id for a in attendances_of.get(placement.pk, [])},
+                    placement=place,
+                    sessions=sessions_of_groups[place.group_id],
+                    catch_ups=catch_ups_of[place.pk],
+                    amendments=amendments[failure.attendance_id],
+                    recorded_sessions={a.session_id for a in attendances_of[place.pk]},
                     today=today,
                 )
             )
