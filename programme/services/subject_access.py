@@ -211,6 +211,9 @@ class Item:
     withheld: bool = False
     # A code from a list: the JSON gives its label too, as <name>_display.
     coded: bool = False
+    # The app's own record numbers and links between his records: in the JSON only (the PDF
+    # nests the records instead).
+    internal: bool = False
 
 
 @dataclass
@@ -428,7 +431,7 @@ def subject_access_build(
         .order_by("session__number", "pk")
     )
     enforcements = list(
-        offender.enforcements.select_related("decided_by", "attendance__session").order_by(
+        offender.enforcements.select_related("decided_by__office", "attendance__session").order_by(
             "failure_on", "pk"
         )
     )
@@ -700,7 +703,14 @@ class _Builder:
                 self._withhold(model, obj.pk, title, name, label, rule)
                 continue
             display, value = field_value(obj, model_field)
-            items.append(Item(name, label, display, value, coded=bool(model_field.choices)))
+            internal = name == "id" or (
+                model_field.is_relation and model_field.related_model in FIELDS
+            )
+            items.append(
+                Item(
+                    name, label, display, value, coded=bool(model_field.choices), internal=internal
+                )
+            )
         items += extra or []
         return Record(model._meta.model_name, obj.pk, title, items, children or [])
 
