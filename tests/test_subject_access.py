@@ -158,7 +158,7 @@ def test_the_pdf_and_the_json_hold_his_records_history_letters_and_who_looked(ad
 
     # Alice looked at his page earlier: the consultation log says so.
     looked = [e for e in data["consultation_log"] if e["staff"] == "Alice Testington"]
-    assert looked and looked[0]["action"] == "Viewed"
+    assert looked and (looked[0]["action"], looked[0]["action_display"]) == ("view", "Viewed")
     assert looked[0]["role"] == "Offender manager"
     assert "Alice Testington (offender manager)" in text
 

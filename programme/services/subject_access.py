@@ -290,6 +290,7 @@ class Letter:
 
 @dataclass
 class HistoryItem:
+    event_id: int
     at: datetime
     record: str
     record_type: str
@@ -316,6 +317,7 @@ class Consultation:
     staff: str
     role: str
     action: str
+    action_display: str
     record_type: str
     record_id: str
     path: str
@@ -326,6 +328,7 @@ class Consultation:
             "staff": self.staff,
             "role": self.role,
             "action": self.action,
+            "action_display": self.action_display,
             "record_type": self.record_type,
             "record_id": self.record_id,
             "path": self.path,
@@ -608,7 +611,8 @@ def subject_access_build(
             at=row.at,
             staff=str(row.staff),
             role=row.staff.get_role_display(),
-            action=CONSULTATION_ACTIONS.get(row.action, row.action),
+            action=row.action,
+            action_display=CONSULTATION_ACTIONS.get(row.action, row.action),
             record_type=row.record_type,
             record_id=row.record_id,
             path=row.path,
@@ -743,7 +747,12 @@ class _Builder:
         events = []
         for model, objs in self.shown.items():
             if objs and _is_tracked(model):
-                events += [(model, e) for e in Events.objects.tracks(list(objs.values()))]
+                events += [
+                    (model, e)
+                    for e in Events.objects.tracks(list(objs.values())).order_by(
+                        "pgh_created_at", "pgh_id"
+                    )
+                ]
         staff_ids = set()
         for model, event in events:
             if (event.pgh_context or {}).get("user"):
@@ -761,7 +770,12 @@ class _Builder:
             for name, (old, new) in sorted((event.pgh_diff or {}).items()):
                 if name in HIDDEN_IN_HISTORY:
                     continue
-                model_field = model._meta.get_field(name)
+                try:
+                    model_field = model._meta.get_field(name)
+                except FieldDoesNotExist:  # a column since removed: shown as it was stored
+                    changes.append({"field": name, "label": name, "old": old, "new": new})
+                    changes[-1] |= {"old_display": str(old), "new_display": str(new)}
+                    continue
                 rule = FIELDS[model].get(model_field.name, SHOWN)
                 label = field_label(model_field)
                 if isinstance(rule, Withhold) and (rule.applies(current) or rule.applies(then)):
@@ -784,6 +798,7 @@ class _Builder:
             user = (event.pgh_context or {}).get("user")
             entries.append(
                 HistoryItem(
+                    event_id=event.pgh_id,
                     at=event.pgh_created_at,
                     record=f"{str(model._meta.verbose_name).capitalize()}: {title}",
                     record_type=model._meta.label,
@@ -793,7 +808,7 @@ class _Builder:
                     changes=changes,
                 )
             )
-        entries.sort(key=lambda e: (e.at, e.record_type, e.record_id))
+        entries.sort(key=lambda e: (e.at, e.record_type, e.record_id, e.event_id))
         return entries
 
 
