@@ -233,7 +233,8 @@ def test_the_request_is_logged_with_its_reference(adam, audrey, login):
     row = AccessLog.objects.get(action="subject_access")
     assert row.staff == audrey
     assert (row.record_type, row.record_id) == ("referrals.Offender", str(adam.pk))
-    assert "reference=SAR%2F2026%2F77" in row.path
+    assert row.offender_ids == [adam.pk]
+    assert (row.view, row.reason) == ("programme:subject_access", "SAR/2026/77")
 
 
 def test_a_missing_reference_is_a_gov_uk_error_and_the_typed_date_is_kept(adam, audrey, login):

@@ -95,7 +95,6 @@ from programme.services.scheduling import (
 from programme.services.subject_access import (
     consultations_about,
     subject_access_build,
-    subject_access_log,
 )
 
 __all__ = [
@@ -175,5 +174,4 @@ __all__ = [
     "young_referrals_waiting",
     "consultations_about",
     "subject_access_build",
-    "subject_access_log",
 ]

@@ -53,6 +53,7 @@ from programme.models import (
 from referrals.eligibility import add_months
 from referrals.models import (
     Assessment,
+    CaseAccess,
     ClosingReason,
     Offence,
     Offender,
@@ -100,6 +101,16 @@ RISK_NOTICE = Withhold(
     applies=lambda row: row.get("kind") == NoticeKind.RISK_NOTE,
 )
 
+# s.45(4)(e): who among staff is allowed on, or excluded from, a limited-access case, and why
+# (for example a colleague who knows him), is about those staff members.
+STAFF_ON_ACCESS_LIST = Withhold(
+    exemption="Data Protection Act 2018, s.45(4)(e)",
+    reason="Who among staff may or may not see the case, and why, is about those members "
+    "of staff: disclosing it would not protect the rights and freedoms of others.",
+    condition="on a limited-access case's list (the entry's kind and date are shown)",
+    applies=lambda row: True,
+)
+
 
 def shown(names: str) -> dict[str, object]:
     return dict.fromkeys(names.split(), SHOWN)
@@ -111,8 +122,14 @@ FIELDS: dict[type[models.Model], dict[str, object]] = {
     Offender: shown(
         "id crn pnc_number first_name last_name date_of_birth gender offender_manager office "
         "order_type order_start order_end interpreter_language needs_large_print "
-        "needs_braille needs_easy_read other_needs created_at updated_at"
+        "needs_braille needs_easy_read other_needs restricted created_at updated_at"
     ),
+    CaseAccess: {
+        **shown("id offender kind"),
+        "staff": STAFF_ON_ACCESS_LIST,
+        "note": STAFF_ON_ACCESS_LIST,
+        **shown("added_at"),
+    },
     Offence: shown(
         "id offender description internet_related_sexual offence_date conviction_date created_at"
     ),
@@ -390,6 +407,7 @@ def subject_access_build(
     offender = Offender.objects.select_related("offender_manager", "office").get(pk=offender.pk)
     builder = _Builder()
 
+    access_list = list(offender.access_list.order_by("added_at", "pk"))
     offences = list(offender.offences.all())
     assessments = list(offender.assessments.select_related("assessor", "outcome_programme"))
     referrals = list(
@@ -536,6 +554,11 @@ def subject_access_build(
         Section("offender", "Your record", [b(offender, f"{offender.full_name} ({offender.crn})")]),
         Section("offences", "Offences", [b(o, o.description) for o in offences]),
         Section(
+            "limited_access",
+            "Limited access to your case",
+            [b(a, f"{a.get_kind_display()}, {long_datetime(a.added_at)}") for a in access_list],
+        ),
+        Section(
             "assessments",
             "Eligibility assessments",
             [
@@ -617,7 +640,7 @@ def subject_access_build(
             record_id=row.record_id,
             path=row.path,
         )
-        for row in consultations_about(builder.record_keys(), groups=placements)
+        for row in consultations_about(offender, builder.record_keys(), groups=placements)
     ]
     return SubjectAccess(
         offender=offender,
@@ -640,15 +663,14 @@ CONSULTATION_ACTIONS = {
 }
 
 
-def consultations_about(records: Mapping[str, set[str]], *, groups: Iterable[Placement] = ()):
-    """The consultation-log rows about his records (one query), oldest first.
-
-    Written against today's log, which names one record per row (`record_type`,
-    `record_id`): the rows naming one of his records, and the rows of his groups' registers
-    printed while he had a place. When the log keeps the offenders each row is about, this is
-    the one function to change (`offender_ids__contains=[offender.pk]`).
-    """
-    condition = Q(pk__in=[])
+def consultations_about(
+    offender: Offender, records: Mapping[str, set[str]], *, groups: Iterable[Placement] = ()
+):
+    """The consultation-log rows about him (one query), oldest first: the rows that list him
+    among the offenders they showed (`AccessLog.objects.about`), and, for rows written before
+    the log kept that, the rows naming one of his records and the registers of his groups
+    printed while he had a place. The one place that says which rows are about him."""
+    condition = Q(offender_ids__contains=[offender.pk])
     for record_type, ids in records.items():
         condition |= Q(record_type=record_type, record_id__in=sorted(ids))
     for placement in groups:
@@ -658,19 +680,6 @@ def consultations_about(records: Mapping[str, set[str]], *, groups: Iterable[Pla
             at__gte=placement.allocated_at,
         )
     return AccessLog.objects.filter(condition).select_related("staff").order_by("at", "pk")
-
-
-def subject_access_log(*, offender: Offender, staff: Staff, path: str, reference: str) -> None:
-    """The request itself, in the consultation log. Today's log has no field for a reason, so
-    the reference goes with the path, as a query string would."""
-    from urllib.parse import urlencode
-
-    AccessLog.record(
-        staff=staff,
-        obj=offender,
-        path=f"{path}?{urlencode({'reference': reference})}",
-        action="subject_access",
-    )
 
 
 # --- Records, field by field ---------------------------------------------------------------------
@@ -1104,6 +1113,5 @@ __all__ = [
     "Withhold",
     "consultations_about",
     "subject_access_build",
-    "subject_access_log",
     "zip_name",
 ]

@@ -15,15 +15,15 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
+from isotp.consultation import consulted
 from isotp.forms import GovDateField, GovPlainForm
-from isotp.models import AccessLog, Staff
+from isotp.models import Staff
 from isotp.pdf import pdf_bytes, report_header
 from programme.services.subject_access import (
     FIELDS,
     NOT_ABOUT_HIM,
     Withhold,
     subject_access_build,
-    subject_access_log,
     zip_name,
 )
 from referrals.models import Offender
@@ -81,9 +81,8 @@ def subject_access(request, pk: int):
     form = SubjectAccessForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         reference = form.cleaned_data["reference"]
-        subject_access_log(
-            offender=offender, staff=request.user, path=request.path, reference=reference
-        )
+        # The consultation log's row is written when the download is sent, with the reference.
+        consulted(offender, action="subject_access", reason=reference)
         result = subject_access_build(
             offender=offender,
             reference=reference,
@@ -91,7 +90,7 @@ def subject_access(request, pk: int):
             by=request.user,
         )
         return _download(result)
-    AccessLog.record(staff=request.user, obj=offender, path=request.path)
+    consulted(offender)
     return render(
         request,
         "programme/subject_access.html",
