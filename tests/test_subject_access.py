@@ -235,6 +235,10 @@ def test_the_request_is_logged_with_its_reference(adam, audrey, login):
     assert (row.record_type, row.record_id) == ("referrals.Offender", str(adam.pk))
     assert row.offender_ids == [adam.pk]
     assert (row.view, row.reason) == ("programme:subject_access", "SAR/2026/77")
+    # The next response lists this request among the consultations, with its reference.
+    _, data, _ = unzip(download(login(audrey), adam, reference="SAR/2026/78"))
+    earlier = [e for e in data["consultation_log"] if e["action"] == "subject_access"]
+    assert [e["reason"] for e in earlier] == ["SAR/2026/77"]
 
 
 def test_a_missing_reference_is_a_gov_uk_error_and_the_typed_date_is_kept(adam, audrey, login):

@@ -338,6 +338,7 @@ class Consultation:
     record_type: str
     record_id: str
     path: str
+    reason: str = ""
 
     def as_data(self) -> dict:
         return {
@@ -349,6 +350,7 @@ class Consultation:
             "record_type": self.record_type,
             "record_id": self.record_id,
             "path": self.path,
+            "reason": self.reason,
         }
 
 
@@ -639,6 +641,7 @@ def subject_access_build(
             record_type=row.record_type,
             record_id=row.record_id,
             path=row.path,
+            reason=row.reason,
         )
         for row in consultations_about(offender, builder.record_keys(), groups=placements)
     ]
