@@ -1,6 +1,15 @@
 from django.urls import path
 
-from programme.views import groups, letters, manager, overview, post_programme, register, reports
+from programme.views import (
+    groups,
+    letters,
+    manager,
+    overview,
+    post_programme,
+    register,
+    reports,
+    subject_access,
+)
 
 app_name = "programme"
 
@@ -73,4 +82,6 @@ urlpatterns = [
     ),
     path("groups/<int:pk>/register.pdf", reports.group_register_pdf, name="group_register_pdf"),
     path("enforcement/<int:pk>/letter.pdf", reports.warning_letter_pdf, name="warning_letter_pdf"),
+    # Subject access requests (auditors): everything held about one man, in one download
+    path("subject-access/<int:pk>/", subject_access.subject_access, name="subject_access"),
 ]

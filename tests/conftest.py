@@ -129,3 +129,9 @@ def placement(group, alice, pat):
 
     offender = make_offender(alice, first_name="Adam", last_name="Placedperson")
     return make_placement(group, offender, alice, by=pat)
+
+
+@pytest.fixture
+def audrey(office):
+    """Audrey is an auditor (information assurance): she answers subject access requests."""
+    return make_staff("audrey.auditor", Role.AUDITOR, office)

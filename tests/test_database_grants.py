@@ -230,9 +230,10 @@ def test_the_app_role_adds_to_the_access_log(alice):
     offender = make_offender(alice)
     AccessLog.record(staff=alice, obj=offender, path="/x/")
     query(
-        "INSERT INTO isotp_accesslog (staff_id, record_type, record_id, action, path, at)"
-        " VALUES (%s, 'referrals.offender', %s, 'view', '/y/', now())",
-        [alice.pk, str(offender.pk)],
+        "INSERT INTO isotp_accesslog (staff_id, record_type, record_id, records, offender_ids,"
+        " action, view, path, query, reason, at) VALUES (%s, 'referrals.offender', %s,"
+        " '{}', ARRAY[%s]::bigint[], 'view', '', '/y/', '', '', now())",
+        [alice.pk, str(offender.pk), offender.pk],
     )
     assert AccessLog.objects.filter(record_id=str(offender.pk)).count() == 2
 

@@ -122,6 +122,7 @@ PK_MODELS = {
     "programme:report_pdf": EndOfProgrammeReport,
     "programme:handover_pdf": HandoverMeeting,
     "programme:recommendation": Recommendation,
+    "programme:subject_access": Offender,
 }
 
 

@@ -1,0 +1,146 @@
+"""A subject access request (Data Protection Act 2018, Part 3, s.45): an auditor (information
+assurance) produces everything the app holds about one man, as a PDF and a JSON file in one
+ZIP download. Nobody else may: for them the page does not exist (404)."""
+
+import io
+import json
+import zipfile
+from datetime import date
+
+from django import forms
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_http_methods
+
+from isotp.consultation import consulted
+from isotp.forms import GovDateField, GovPlainForm
+from isotp.models import Staff
+from isotp.pdf import pdf_bytes, report_header
+from programme.services.subject_access import (
+    FIELDS,
+    NOT_ABOUT_HIM,
+    Withhold,
+    subject_access_build,
+    zip_name,
+)
+from referrals.access import cases_open_to
+from referrals.models import Offender
+
+# The Data Protection Act 2018 came into force on 25 May 2018: no request under it is older.
+ACT_IN_FORCE = date(2018, 5, 25)
+REFERENCE_MAX_LENGTH = 100
+
+
+def get_offender_for_subject_access(user: Staff, pk: int) -> Offender:
+    """Only an auditor answers subject access requests, for any case not closed to them by a
+    limit on access (an admin adds the auditor to a restricted case's list); for anyone else
+    the page is a 404, as if he did not exist."""
+    if not (user.is_authenticated and user.is_active and user.is_auditor):
+        raise Http404("No such offender")
+    try:
+        return (
+            Offender.objects.filter(cases_open_to(user))
+            .select_related("office", "offender_manager")
+            .get(pk=pk)
+        )
+    except Offender.DoesNotExist:
+        raise Http404("No such offender") from None
+
+
+class SubjectAccessForm(GovPlainForm):
+    reference = forms.CharField(
+        label="Request reference",
+        max_length=REFERENCE_MAX_LENGTH,
+        help_text="The reference the request was logged under, for example SAR-2026-0142.",
+        error_messages={
+            "required": "Enter the request reference",
+            "max_length": f"The request reference must be {REFERENCE_MAX_LENGTH} characters "
+            "or fewer",
+        },
+    )
+    received_on = GovDateField(
+        label="Date the request was received", help_text="For example, 27 3 2026"
+    )
+
+    def clean_reference(self):
+        # PostgreSQL refuses NUL characters; a reference never has one.
+        return self.cleaned_data["reference"].replace("\x00", "").strip()
+
+    def clean_received_on(self):
+        received_on = self.cleaned_data["received_on"]
+        if received_on and received_on > timezone.localdate():
+            raise forms.ValidationError("The date the request was received cannot be in the future")
+        if received_on and received_on < ACT_IN_FORCE:
+            raise forms.ValidationError(
+                "The date the request was received must be on or after 25 May 2018, when the "
+                "Data Protection Act 2018 came into force"
+            )
+        return received_on
+
+
+@require_http_methods(["GET", "POST"])
+def subject_access(request, pk: int):
+    offender = get_offender_for_subject_access(request.user, pk)
+    form = SubjectAccessForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        reference = form.cleaned_data["reference"]
+        # The consultation log's row is written when the download is sent, with the reference.
+        consulted(offender, action="subject_access", reason=reference)
+        result = subject_access_build(
+            offender=offender,
+            reference=reference,
+            received_on=form.cleaned_data["received_on"],
+            by=request.user,
+        )
+        return _download(result)
+    consulted(offender)
+    return render(
+        request,
+        "programme/subject_access.html",
+        {
+            "offender": offender,
+            "form": form,
+            "withheld_rules": withheld_rules(),
+            "not_about_him": [
+                (str(model._meta.verbose_name_plural).capitalize(), why)
+                for model, why in NOT_ABOUT_HIM.items()
+            ],
+        },
+    )
+
+
+def withheld_rules() -> list[tuple[str, str, str, str]]:
+    """(record, field, when, exemption) of every rule of the table."""
+    return [
+        (
+            str(model._meta.verbose_name).capitalize(),
+            str(model._meta.get_field(name).verbose_name).capitalize(),
+            rule.condition,
+            rule.exemption,
+        )
+        for model, fields in FIELDS.items()
+        for name, rule in fields.items()
+        if isinstance(rule, Withhold)
+    ]
+
+
+def _download(result) -> HttpResponse:
+    offender = result.offender
+    pdf = pdf_bytes(
+        "reports/subject_access.html",
+        {"sar": result, "offender": offender, **report_header(offender, result.produced_on)},
+    )
+    data = json.dumps(result.as_data(), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"subject-access-{offender.crn}.pdf", pdf)
+        archive.writestr(f"subject-access-{offender.crn}.json", data.encode())
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(
+        True, zip_name(offender, result.produced_on)
+    )
+    response["Cache-Control"] = "no-store"
+    return response
