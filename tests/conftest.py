@@ -99,11 +99,6 @@ def ada(office):
 
 
 @pytest.fixture
-def audrey(office):
-    return make_staff("audrey.auditor", Role.AUDITOR, office)
-
-
-@pytest.fixture
 def login(client):
     """Sign a character in: login(alice) returns the test client."""
 
