@@ -5,6 +5,8 @@ import pgtrigger
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from isotp.limits import ANY_DATE
+
 
 @pghistory.track()
 class ProbationArea(models.Model):
@@ -56,6 +58,7 @@ class Staff(AbstractUser):
         "Completed the three-day accredited assessment training on",
         null=True,
         blank=True,
+        validators=[ANY_DATE],
         help_text="Only staff with this date recorded may assess for a sex offender programme.",
     )
 

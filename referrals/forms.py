@@ -4,6 +4,7 @@ from crispy_forms_gds.layout import Field, Fieldset, Layout
 from django import forms
 
 from isotp.forms import GovDateField, GovModelForm, GovPlainForm
+from isotp.limits import CASEWORK_DATE, DATE_OF_BIRTH, NOTE_MAX
 from isotp.models import Office, Role, Staff
 from referrals.models import (
     CHECKLIST_DOCUMENTS,
@@ -21,7 +22,9 @@ from referrals.validators import CRN_MESSAGE, normalise_crn, normalise_pnc
 
 
 class OffenderForm(GovModelForm):
-    date_of_birth = GovDateField(label="Date of birth", help_text="For example, 27 3 1985")
+    date_of_birth = GovDateField(
+        label="Date of birth", help_text="For example, 27 3 1985", date_range=DATE_OF_BIRTH
+    )
     order_start = GovDateField(label="Start date")
     order_end = GovDateField(label="End date")
 
@@ -145,9 +148,13 @@ class OffenceForm(GovModelForm):
 
 
 class AssessmentForm(GovModelForm):
-    assessed_on = GovDateField(label="Date of assessment")
-    oasys_completed_on = GovDateField(label="OASys completed on", required=False)
-    rm2000_completed_on = GovDateField(label="RM2000 completed on", required=False)
+    assessed_on = GovDateField(label="Date of assessment", date_range=CASEWORK_DATE)
+    oasys_completed_on = GovDateField(
+        label="OASys completed on", required=False, date_range=CASEWORK_DATE
+    )
+    rm2000_completed_on = GovDateField(
+        label="RM2000 completed on", required=False, date_range=CASEWORK_DATE
+    )
 
     class Meta:
         model = Assessment
@@ -222,19 +229,29 @@ class AssessmentForm(GovModelForm):
 
 
 class ChecklistForm(GovModelForm):
-    psr_provided_on = GovDateField(label="PSR given to facilitators on", required=False)
+    psr_provided_on = GovDateField(
+        label="PSR given to facilitators on", required=False, date_range=CASEWORK_DATE
+    )
     additional_reports_provided_on = GovDateField(
-        label="Additional reports given on", required=False
+        label="Additional reports given on", required=False, date_range=CASEWORK_DATE
     )
-    cps_pack_provided_on = GovDateField(label="CPS pack given on", required=False)
+    cps_pack_provided_on = GovDateField(
+        label="CPS pack given on", required=False, date_range=CASEWORK_DATE
+    )
     previous_convictions_provided_on = GovDateField(
-        label="Previous convictions given on", required=False
+        label="Previous convictions given on", required=False, date_range=CASEWORK_DATE
     )
-    liaison_on = GovDateField(label="Liaised with facilitators on", required=False)
+    liaison_on = GovDateField(
+        label="Liaised with facilitators on", required=False, date_range=CASEWORK_DATE
+    )
     understands_requirements_on = GovDateField(
-        label="He confirmed he understands what is required on", required=False
+        label="He confirmed he understands what is required on",
+        required=False,
+        date_range=CASEWORK_DATE,
     )
-    interview_on = GovDateField(label="Assessment interview on", required=False)
+    interview_on = GovDateField(
+        label="Assessment interview on", required=False, date_range=CASEWORK_DATE
+    )
     interview_attended = forms.TypedChoiceField(
         label="Did he attend the assessment interview?",
         choices=[("yes", "Yes"), ("no", "No")],
@@ -317,7 +334,9 @@ class ReferralMoveForm(GovPlainForm):
         help_text="Needed to withdraw, deselect, breach or recall.",
         empty_label="Choose a reason",
     )
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=NOTE_MAX
+    )
 
     def __init__(self, *args, referral: Referral, **kwargs):
         super().__init__(*args, **kwargs)
