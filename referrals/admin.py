@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from isotp.admin import NoDeleteAdmin
+from isotp.admin import NoDeleteAdmin, StackedInline, TabularInline
 from referrals.models import (
     Assessment,
     ClosingReason,
@@ -14,7 +14,7 @@ from referrals.models import (
 )
 
 
-class OffenceInline(admin.TabularInline):
+class OffenceInline(TabularInline):
     model = Offence
     extra = 0
     can_delete = False
@@ -104,13 +104,13 @@ class AssessmentAdmin(NoDeleteAdmin):
     readonly_fields = ["outcome", "reasons", "outcome_programme"]
 
 
-class ChecklistInline(admin.StackedInline):
+class ChecklistInline(StackedInline):
     model = PreProgrammeChecklist
     can_delete = False
     extra = 0
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(TabularInline):
     model = ReferralStatusChange
     can_delete = False
     extra = 0
