@@ -35,7 +35,8 @@ class OffenderAdmin(NoDeleteAdmin):
     list_filter = ["office", "order_type", "gender", "needs_large_print", "needs_braille"]
     search_fields = ["crn", "pnc_number", "first_name", "last_name"]
     list_select_related = ["offender_manager", "office"]
-    autocomplete_fields = ["offender_manager"]
+    # A plain list of offender managers (limit_choices_to): the autocomplete widget's box has
+    # no accessible name (axe: aria-input-field-name).
     inlines = [OffenceInline]
 
 

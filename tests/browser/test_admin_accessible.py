@@ -30,6 +30,7 @@ def admin_pages(superuser) -> list[str]:
     pages = [reverse("admin:index")]
     apps = sorted({model._meta.app_label for model in admin.site._registry})
     pages += [reverse("admin:app_list", args=[app]) for app in apps]
+    histories = []
     for model, model_admin in sorted(admin.site._registry.items(), key=lambda i: i[0]._meta.label):
         opts = model._meta
         name = f"admin:{opts.app_label}_{opts.model_name}"
@@ -39,8 +40,10 @@ def admin_pages(superuser) -> list[str]:
         first = model.objects.order_by("pk").first()
         if first is not None:
             pages.append(reverse(f"{name}_change", args=[first.pk]))
-            pages.append(reverse(f"{name}_history", args=[first.pk]))
-    return pages
+            histories.append(reverse(f"{name}_history", args=[first.pk]))
+    # Every history page is the same template over the same kind of rows: three will do
+    # (a run over all of them found nothing more).
+    return pages + histories[:3]
 
 
 def test_every_admin_page_has_no_serious_or_critical_axe_violation(page, ada):
