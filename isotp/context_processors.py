@@ -19,6 +19,8 @@ def navigation(request):
         items.append(("My groups", reverse("programme:facilitator_home")))
     if user.role in (Role.PROGRAMME_MANAGER, Role.FACILITATOR):
         items.append(("Groups", reverse("programme:group_list")))
+    if user.role == Role.AUDITOR:
+        items.append(("Consultation log", reverse("audit:home")))
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))
     path = request.path

@@ -3,6 +3,8 @@
 import pghistory
 import pgtrigger
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from isotp.limits import ANY_DATE
@@ -91,22 +93,58 @@ class Staff(AbstractUser):
         return self.accredited_on is not None
 
 
-class AccessLog(models.Model):
-    """Who consulted which record, and when (Data Protection Act 2018, s.62).
+class AccessLogQuerySet(models.QuerySet):
+    def about(self, offender_id: int):
+        """Rows that showed this offender (a GIN index answers it)."""
+        return self.filter(offender_ids__contains=[offender_id])
 
-    Append-only: a database trigger refuses updates and deletes, whoever asks.
+    def by(self, staff):
+        return self.filter(staff=staff)
+
+    def between(self, first_day=None, last_day=None):
+        rows = self
+        if first_day is not None:
+            rows = rows.filter(at__date__gte=first_day)
+        if last_day is not None:
+            rows = rows.filter(at__date__lte=last_day)
+        return rows
+
+
+class AccessLog(models.Model):
+    """One row for every response that showed case records to a member of staff: who, when,
+    which records, through which view, and why where a reason was asked (Data Protection Act
+    2018, s.62). Written by `isotp.consultation`, never by views directly.
+
+    Append-only: a database trigger refuses updates and deletes, whoever asks, and the app's
+    database role may only insert (docs/security.md).
     """
 
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
-    record_type = models.CharField(max_length=100)
-    record_id = models.CharField(max_length=64)
+    # The record the page is about (blank for a list): kept for reading the log by record.
+    record_type = models.CharField(max_length=100, blank=True)
+    record_id = models.CharField(max_length=64, blank=True)
+    # Every record the response showed, as "app.Model:pk", and the offenders they are about.
+    records = ArrayField(models.CharField(max_length=120), default=list, blank=True)
+    offender_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     action = models.CharField(max_length=50, default="view")
+    view = models.CharField(max_length=150, blank=True)
     path = models.CharField(max_length=500)
+    # What was searched for (a list's filters), and how many results there were.
+    query = models.CharField(max_length=500, blank=True)
+    result_count = models.PositiveIntegerField(null=True, blank=True)
+    # Why, where the user was asked (a record outside their own work).
+    reason = models.CharField(max_length=500, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
+    objects = AccessLogQuerySet.as_manager()
+
     class Meta:
-        ordering = ["-at"]
-        indexes = [models.Index(fields=["record_type", "record_id"])]
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["record_type", "record_id"]),
+            models.Index(fields=["staff", "at"]),
+            GinIndex(fields=["offender_ids"], name="accesslog_offender_ids"),
+        ]
         triggers = [
             pgtrigger.Protect(
                 name="access_log_append_only",
@@ -115,14 +153,20 @@ class AccessLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.staff} {self.action} {self.record_type} {self.record_id} at {self.at}"
+        return f"{self.staff} {self.action} {self.view or self.path} at {self.at}"
 
     @classmethod
     def record(cls, *, staff: Staff, obj: models.Model, path: str, action: str = "view"):
+        """Log one consultation of one record outside the request cycle's own logging."""
+        from isotp.consultation import offender_id_of, record_key
+
+        offender_id = offender_id_of(obj)
         return cls.objects.create(
             staff=staff,
             record_type=obj._meta.label,
             record_id=str(obj.pk),
+            records=[record_key(obj)],
+            offender_ids=[offender_id] if offender_id else [],
             action=action,
             path=path[:500],
         )

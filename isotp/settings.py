@@ -29,11 +29,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "crispy_forms",
     "crispy_forms_gds",
     "pgtrigger",
     "pghistory",
-    "pghistory.admin",
     "axes",
     "csp",
 ]
@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "isotp.security.SignedInSessionMiddleware",
+    "isotp.consultation.ConsultationMiddleware",
 ]
 
 ROOT_URLCONF = "isotp.urls"

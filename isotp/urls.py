@@ -16,6 +16,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(settings.ADMIN_PATH, admin.site.urls),
+    path("audit/", include("referrals.audit_urls")),
     path("", include("referrals.urls")),
     path("", include("programme.urls")),
 ]

@@ -1,12 +1,13 @@
 """Who may see and act on what in the programme app. Every view calls one of these first;
 a record the user may not see is a 404, as if it did not exist."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import Http404
 
+from isotp.consultation import consulted
 from isotp.models import Role, Staff
 from programme.models import CatchUp, Enforcement, Group, GroupSession, Notice, Placement
-from referrals.access import offenders_visible_to, referrals_visible_to
+from referrals.access import cases_open_to, offenders_visible_to, referrals_visible_to
 from referrals.models import Referral
 
 
@@ -23,9 +24,11 @@ def groups_visible_to(user: Staff) -> QuerySet[Group]:
 
 def get_group_for_user(user: Staff, pk: int) -> Group:
     try:
-        return groups_visible_to(user).select_related("programme", "office").get(pk=pk)
+        group = groups_visible_to(user).select_related("programme", "office").get(pk=pk)
     except Group.DoesNotExist:
         raise Http404("No such group") from None
+    consulted(group)
+    return group
 
 
 def can_manage_groups(user: Staff) -> bool:
@@ -46,6 +49,7 @@ def get_session_for_register(user: Staff, pk: int) -> GroupSession:
         raise Http404("No such session") from None
     if not runs_group(user, session.group):
         raise Http404("No such session")
+    consulted(session)
     return session
 
 
@@ -54,19 +58,35 @@ def placements_visible_to(user: Staff) -> QuerySet[Placement]:
     groups and offenders; facilitators the members of groups they run."""
     if not user.is_authenticated or not user.is_active:
         return Placement.objects.none()
+    open_cases = cases_open_to(user, "referral__offender")
     if user.role == Role.FACILITATOR:
-        return Placement.objects.filter(group__in=groups_visible_to(user))
+        return Placement.objects.filter(open_cases, group__in=groups_visible_to(user))
     if user.role == Role.PROGRAMME_MANAGER:
         return Placement.objects.filter(
             Q(group__office_id=user.office_id)
-            | Q(referral__offender__in=offenders_visible_to(user))
+            | Q(referral__offender__in=offenders_visible_to(user)),
+            open_cases,
         )
     return Placement.objects.filter(referral__offender__in=offenders_visible_to(user))
 
 
+def members_open_to(
+    user: Staff, placements: QuerySet[Placement]
+) -> tuple[list[Placement], list[Placement]]:
+    """The places whose man the user may see, and the others (a list only counts those, as
+    restricted cases, and shows nothing of them): one query."""
+    flagged = placements.annotate(
+        is_open=ExpressionWrapper(
+            cases_open_to(user, "referral__offender"), output_field=BooleanField()
+        )
+    )
+    rows = list(flagged)
+    return [p for p in rows if p.is_open], [p for p in rows if not p.is_open]
+
+
 def get_placement_for_user(user: Staff, pk: int) -> Placement:
     try:
-        return (
+        placement = (
             placements_visible_to(user)
             .select_related(
                 "group",
@@ -81,17 +101,24 @@ def get_placement_for_user(user: Staff, pk: int) -> Placement:
         )
     except Placement.DoesNotExist:
         raise Http404("No such place") from None
+    consulted(placement)
+    return placement
 
 
 def get_catch_up_for_facilitator(user: Staff, pk: int) -> CatchUp:
     try:
-        catch_up = CatchUp.objects.select_related(
-            "session", "placement", "placement__group", "placement__referral__offender"
-        ).get(pk=pk)
+        catch_up = (
+            CatchUp.objects.filter(cases_open_to(user, "placement__referral__offender"))
+            .select_related(
+                "session", "placement", "placement__group", "placement__referral__offender"
+            )
+            .get(pk=pk)
+        )
     except CatchUp.DoesNotExist:
         raise Http404("No such catch-up") from None
     if not runs_group(user, catch_up.placement.group):
         raise Http404("No such catch-up")
+    consulted(catch_up)
     return catch_up
 
 
@@ -101,13 +128,15 @@ def enforcements_visible_to(user: Staff) -> QuerySet[Enforcement]:
 
 def get_enforcement_for_user(user: Staff, pk: int) -> Enforcement:
     try:
-        return (
+        enforcement = (
             enforcements_visible_to(user)
             .select_related("offender", "attendance__session", "decided_by")
             .get(pk=pk)
         )
     except Enforcement.DoesNotExist:
         raise Http404("No such enforcement decision") from None
+    consulted(enforcement)
+    return enforcement
 
 
 def can_decide_enforcement(user: Staff, enforcement: Enforcement) -> bool:
@@ -117,16 +146,22 @@ def can_decide_enforcement(user: Staff, enforcement: Enforcement) -> bool:
 
 def get_notice_for_offender_manager(user: Staff, pk: int) -> Notice:
     try:
-        return Notice.objects.select_related("offender").get(pk=pk, offender__offender_manager=user)
+        notice = (
+            Notice.objects.filter(cases_open_to(user, "offender"))
+            .select_related("offender")
+            .get(pk=pk, offender__offender_manager=user)
+        )
     except Notice.DoesNotExist:
         raise Http404("No such notice") from None
+    consulted(notice)
+    return notice
 
 
 def get_referral_after_programme(user: Staff, pk: int):
     """A referral's post-programme pages: his offender manager, the office's programme
     managers, and the facilitators of the group he attended."""
     try:
-        return (
+        referral = (
             referrals_visible_to(user)
             .select_related(
                 "offender",
@@ -139,6 +174,8 @@ def get_referral_after_programme(user: Staff, pk: int):
         )
     except Referral.DoesNotExist:
         raise Http404("No such referral") from None
+    consulted(referral)
+    return referral
 
 
 def writes_report(user: Staff, referral) -> bool:
@@ -160,6 +197,7 @@ def get_report_for_user(user: Staff, pk: int):
     except EndOfProgrammeReport.DoesNotExist:
         raise Http404("No such report") from None
     get_referral_after_programme(user, report.referral_id)
+    consulted(report)
     return report
 
 
@@ -167,8 +205,12 @@ def get_appointment_for_offender_manager(user: Staff, pk: int):
     from programme.models import Appointment
 
     try:
-        return Appointment.objects.select_related("offender").get(
-            pk=pk, offender__offender_manager=user
+        appointment = (
+            Appointment.objects.filter(cases_open_to(user, "offender"))
+            .select_related("offender")
+            .get(pk=pk, offender__offender_manager=user)
         )
     except Appointment.DoesNotExist:
         raise Http404("No such appointment") from None
+    consulted(appointment)
+    return appointment

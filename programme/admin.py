@@ -23,6 +23,7 @@ from programme.models import (
     TargetProgress,
     TreatmentTarget,
 )
+from referrals.admin import LimitedAccessAdmin
 
 
 @admin.register(BankHoliday)
@@ -67,7 +68,8 @@ class GroupSessionAdmin(NoDeleteAdmin):
 
 
 @admin.register(Placement)
-class PlacementAdmin(NoDeleteAdmin):
+class PlacementAdmin(LimitedAccessAdmin):
+    offender_path = "referral__offender"
     list_display = ["referral", "group", "allocated_at", "ended_on", "end_reason"]
     list_filter = ["group__programme", "group__office"]
     search_fields = ["referral__offender__crn", "referral__offender__last_name"]
@@ -99,7 +101,8 @@ class AttendanceAmendmentInline(TabularInline):
 
 
 @admin.register(AttendanceAmendment)
-class AttendanceAmendmentAdmin(NoDeleteAdmin):
+class AttendanceAmendmentAdmin(LimitedAccessAdmin):
+    offender_path = "attendance__placement__referral__offender"
     """Kept as written: listed and shown, never added or changed here."""
 
     list_display = ["attendance", "old_outcome", "new_outcome", "by", "at"]
@@ -114,7 +117,8 @@ class AttendanceAmendmentAdmin(NoDeleteAdmin):
 
 
 @admin.register(EnforcementCorrection)
-class EnforcementCorrectionAdmin(NoDeleteAdmin):
+class EnforcementCorrectionAdmin(LimitedAccessAdmin):
+    offender_path = "enforcement__offender"
     """Kept as written: listed and shown, never added or changed here."""
 
     list_display = ["enforcement", "old_decision", "new_decision", "by", "at"]
@@ -129,7 +133,8 @@ class EnforcementCorrectionAdmin(NoDeleteAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(NoDeleteAdmin):
+class AttendanceAdmin(LimitedAccessAdmin):
+    offender_path = "placement__referral__offender"
     inlines = [AttendanceAmendmentInline]
     list_display = [
         "placement",
@@ -152,7 +157,8 @@ class AttendanceAdmin(NoDeleteAdmin):
 
 
 @admin.register(CatchUp)
-class CatchUpAdmin(NoDeleteAdmin):
+class CatchUpAdmin(LimitedAccessAdmin):
+    offender_path = "placement__referral__offender"
     list_display = ["placement", "session", "held_on", "facilitator", "completed", "cancelled"]
     list_filter = ["completed", "cancelled"]
     search_fields = ["placement__referral__offender__crn"]
@@ -165,7 +171,7 @@ class CatchUpAdmin(NoDeleteAdmin):
 
 
 @admin.register(Enforcement)
-class EnforcementAdmin(NoDeleteAdmin):
+class EnforcementAdmin(LimitedAccessAdmin):
     list_display = ["offender", "failure_on", "due_by", "proposed_action", "decision", "decided_by"]
     list_filter = ["proposed_action", "decision"]
     search_fields = ["offender__crn", "offender__last_name"]
@@ -180,7 +186,7 @@ class EnforcementAdmin(NoDeleteAdmin):
 
 
 @admin.register(Notice)
-class NoticeAdmin(NoDeleteAdmin):
+class NoticeAdmin(LimitedAccessAdmin):
     list_display = ["offender", "kind", "created_at", "acknowledged_at", "acknowledged_by"]
     list_filter = ["kind"]
     search_fields = ["offender__crn", "offender__last_name", "message"]
@@ -188,7 +194,7 @@ class NoticeAdmin(NoDeleteAdmin):
 
 
 @admin.register(RiskReview)
-class RiskReviewAdmin(NoDeleteAdmin):
+class RiskReviewAdmin(LimitedAccessAdmin):
     list_display = ["offender", "oasys_on", "risk_before", "risk_of_serious_harm", "recorded_by"]
     list_filter = ["risk_of_serious_harm"]
     search_fields = ["offender__crn", "offender__last_name"]
@@ -196,7 +202,7 @@ class RiskReviewAdmin(NoDeleteAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(NoDeleteAdmin):
+class AppointmentAdmin(LimitedAccessAdmin):
     list_display = ["offender", "on", "purpose", "attended"]
     search_fields = ["offender__crn", "offender__last_name", "purpose"]
     list_select_related = ["offender"]
@@ -218,7 +224,8 @@ class TargetProgressInline(TabularInline):
 
 
 @admin.register(EndOfProgrammeReport)
-class EndOfProgrammeReportAdmin(NoDeleteAdmin):
+class EndOfProgrammeReportAdmin(LimitedAccessAdmin):
+    offender_path = "referral__offender"
     list_display = ["referral", "version", "status", "author", "submitted_at"]
     list_filter = ["status"]
     search_fields = ["referral__offender__crn", "referral__offender__last_name"]
@@ -239,7 +246,8 @@ class RecommendationNoteInline(TabularInline):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(NoDeleteAdmin):
+class RecommendationAdmin(LimitedAccessAdmin):
+    offender_path = "referral__offender"
     list_display = ["referral", "number", "status", "owner", "due_on"]
     list_filter = ["status"]
     search_fields = ["referral__offender__crn", "text"]
@@ -248,7 +256,8 @@ class RecommendationAdmin(NoDeleteAdmin):
 
 
 @admin.register(HandoverMeeting)
-class HandoverMeetingAdmin(NoDeleteAdmin):
+class HandoverMeetingAdmin(LimitedAccessAdmin):
+    offender_path = "referral__offender"
     list_display = [
         "referral",
         "held_on",
@@ -262,14 +271,16 @@ class HandoverMeetingAdmin(NoDeleteAdmin):
 
 
 @admin.register(Reassessment)
-class ReassessmentAdmin(NoDeleteAdmin):
+class ReassessmentAdmin(LimitedAccessAdmin):
+    offender_path = "referral__offender"
     list_display = ["referral", "oasys_on", "risk_of_serious_harm", "rm2000_category"]
     search_fields = ["referral__offender__crn", "referral__offender__last_name"]
     list_select_related = ["referral__offender", "referral__programme"]
 
 
 @admin.register(TargetProgress)
-class TargetProgressAdmin(NoDeleteAdmin):
+class TargetProgressAdmin(LimitedAccessAdmin):
+    offender_path = "report__referral__offender"
     list_display = ["report", "target"]
     list_select_related = ["report__referral__offender", "target__programme"]
     search_fields = ["report__referral__offender__crn"]
@@ -281,7 +292,8 @@ class TargetProgressAdmin(NoDeleteAdmin):
 
 
 @admin.register(RecommendationNote)
-class RecommendationNoteAdmin(NoDeleteAdmin):
+class RecommendationNoteAdmin(LimitedAccessAdmin):
+    offender_path = "recommendation__referral__offender"
     list_display = ["recommendation", "on", "by"]
     list_select_related = ["recommendation__referral__offender", "by"]
     search_fields = ["recommendation__referral__offender__crn", "text"]

@@ -1,18 +1,31 @@
 """Who may see which offender. Every view that shows an offender calls these first."""
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import Http404
 
+from isotp.consultation import consulted
 from isotp.models import Role, Staff
-from referrals.models import Assessment, Offender, Referral
+from referrals.models import Assessment, CaseAccess, CaseAccessKind, Offender, Referral
 
 
-def offenders_visible_to(user: Staff) -> QuerySet[Offender]:
-    """An offender manager sees their caseload; a programme manager their office's offenders.
+def cases_open_to(user: Staff, to_offender: str = "") -> Q:
+    """The records (of offenders reached through `to_offender`, e.g. "referral__offender")
+    that no limit on access closes to the user: a restricted case is open only to the staff
+    allowed on its list, and no case is open to staff excluded from it. It fails closed: a
+    restricted case with nobody allowed is open to nobody. Every access helper, list, search,
+    count and admin page applies it."""
+    prefix = f"{to_offender}__" if to_offender else ""
+    listed = CaseAccess.objects.filter(staff_id=user.pk)
+    allowed = listed.filter(kind=CaseAccessKind.ALLOWED).values("offender_id")
+    excluded = listed.filter(kind=CaseAccessKind.EXCLUDED).values("offender_id")
+    return (Q(**{f"{prefix}restricted": False}) | Q(**{f"{prefix}pk__in": allowed})) & ~Q(
+        **{f"{prefix}pk__in": excluded}
+    )
 
-    Facilitators see no case files until they run a group the offender is placed in.
-    Admins work through the Django admin, not these pages.
-    """
+
+def offenders_in_scope(user: Staff) -> QuerySet[Offender]:
+    """The offenders of the user's work (caseload, office), before limits on access: only
+    for showing that a restricted case is there, never for showing anything about him."""
     offenders = Offender.objects.all()
     if not user.is_authenticated or not user.is_active:
         return offenders.none()
@@ -23,11 +36,37 @@ def offenders_visible_to(user: Staff) -> QuerySet[Offender]:
     return offenders.none()
 
 
+def offenders_visible_to(user: Staff) -> QuerySet[Offender]:
+    """An offender manager sees their caseload; a programme manager their office's offenders;
+    in both, only the cases no limit on access closes to them.
+
+    Facilitators see no case files until they run a group the offender is placed in.
+    Admins work through the Django admin, not these pages.
+    """
+    return offenders_in_scope(user).filter(cases_open_to(user))
+
+
+def with_access_flag(offenders: QuerySet[Offender], user: Staff) -> QuerySet[Offender]:
+    """Each offender annotated `is_open`: False for a case closed to the user, which a list
+    shows as "Restricted" without any detail."""
+    return offenders.annotate(
+        is_open=ExpressionWrapper(cases_open_to(user), output_field=BooleanField())
+    )
+
+
+def is_case_open_to(user: Staff, offender_id: int) -> bool:
+    return Offender.objects.filter(cases_open_to(user), pk=offender_id).exists()
+
+
 def get_offender_for_user(user: Staff, pk: int) -> Offender:
     try:
-        return offenders_visible_to(user).select_related("office", "offender_manager").get(pk=pk)
+        offender = (
+            offenders_visible_to(user).select_related("office", "offender_manager").get(pk=pk)
+        )
     except Offender.DoesNotExist:
         raise Http404("No such offender") from None
+    consulted(offender)
+    return offender
 
 
 def can_add_offenders(user: Staff) -> bool:
@@ -44,13 +83,17 @@ def referrals_visible_to(user: Staff) -> QuerySet[Referral]:
     so that this app does not import the programme app).
     """
     if user.is_authenticated and user.role == Role.FACILITATOR:
-        return Referral.objects.filter(placement__group__facilitators=user).distinct()
+        return (
+            Referral.objects.filter(placement__group__facilitators=user)
+            .filter(cases_open_to(user, "offender"))
+            .distinct()
+        )
     return Referral.objects.filter(offender__in=offenders_visible_to(user))
 
 
 def get_referral_for_user(user: Staff, pk: int) -> Referral:
     try:
-        return (
+        referral = (
             referrals_visible_to(user)
             .select_related(
                 "offender",
@@ -64,17 +107,21 @@ def get_referral_for_user(user: Staff, pk: int) -> Referral:
         )
     except Referral.DoesNotExist:
         raise Http404("No such referral") from None
+    consulted(referral)
+    return referral
 
 
 def get_assessment_for_user(user: Staff, pk: int) -> Assessment:
     try:
-        return (
+        assessment = (
             Assessment.objects.filter(offender__in=offenders_visible_to(user))
             .select_related("offender", "assessor", "outcome_programme")
             .get(pk=pk)
         )
     except Assessment.DoesNotExist:
         raise Http404("No such assessment") from None
+    consulted(assessment)
+    return assessment
 
 
 def can_manage_referral(user: Staff, referral: Referral) -> bool:

@@ -1,8 +1,13 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
 from isotp.admin import NoDeleteAdmin, StackedInline, TabularInline
+from referrals.access import cases_open_to
 from referrals.models import (
     Assessment,
+    CaseAccess,
+    CaseAccessKind,
     ClosingReason,
     Offence,
     Offender,
@@ -14,6 +19,45 @@ from referrals.models import (
 )
 
 
+class LimitedAccessAdmin(NoDeleteAdmin):
+    """An admin of case records honours limited-access cases as the app's pages do: a case
+    closed to the admin is in no list, search, count or form (404). `offender_path` is the
+    path from the model to its offender ("" for the offender himself)."""
+
+    offender_path = "offender"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(cases_open_to(request.user, self.offender_path))
+
+
+class CaseAccessFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        allowed = [
+            form
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("kind") == CaseAccessKind.ALLOWED
+        ]
+        if self.instance.restricted and not allowed:
+            raise ValidationError(
+                "A restricted case needs at least one person allowed on its access list: "
+                "otherwise nobody can see it (add yourself if you are responsible for it)"
+            )
+
+
+class CaseAccessInline(TabularInline):
+    model = CaseAccess
+    formset = CaseAccessFormSet
+    extra = 0
+    fields = ["staff", "kind", "note", "added_at"]
+    readonly_fields = ["added_at"]
+    # A plain list of staff, not the autocomplete box, which has no accessible name (axe).
+    verbose_name = "person on the case's access list"
+    verbose_name_plural = "Limited access: who is allowed (restricted case) or excluded"
+
+
 class OffenceInline(TabularInline):
     model = Offence
     extra = 0
@@ -21,7 +65,8 @@ class OffenceInline(TabularInline):
 
 
 @admin.register(Offender)
-class OffenderAdmin(NoDeleteAdmin):
+class OffenderAdmin(LimitedAccessAdmin):
+    offender_path = ""
     list_display = [
         "crn",
         "last_name",
@@ -37,11 +82,11 @@ class OffenderAdmin(NoDeleteAdmin):
     list_select_related = ["offender_manager", "office"]
     # A plain list of offender managers (limit_choices_to): the autocomplete widget's box has
     # no accessible name (axe: aria-input-field-name).
-    inlines = [OffenceInline]
+    inlines = [OffenceInline, CaseAccessInline]
 
 
 @admin.register(Offence)
-class OffenceAdmin(NoDeleteAdmin):
+class OffenceAdmin(LimitedAccessAdmin):
     list_display = ["description", "offender", "internet_related_sexual", "conviction_date"]
     list_filter = ["internet_related_sexual"]
     search_fields = ["description", "offender__crn", "offender__last_name"]
@@ -95,7 +140,7 @@ class ProgrammeAdmin(NoDeleteAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(NoDeleteAdmin):
+class AssessmentAdmin(LimitedAccessAdmin):
     list_display = ["offender", "stage", "assessed_on", "assessor", "outcome", "outcome_programme"]
     list_filter = ["stage", "outcome", "risk_of_serious_harm", "rm2000_category"]
     search_fields = ["offender__crn", "offender__last_name", "assessor__last_name"]
@@ -126,7 +171,7 @@ class StatusChangeInline(TabularInline):
 
 
 @admin.register(Referral)
-class ReferralAdmin(NoDeleteAdmin):
+class ReferralAdmin(LimitedAccessAdmin):
     list_display = ["offender", "programme", "status", "referred_on", "waiting_since"]
     list_filter = ["programme", "status"]
     search_fields = ["offender__crn", "offender__last_name"]
@@ -154,7 +199,8 @@ class ClosingReasonAdmin(NoDeleteAdmin):
 
 
 @admin.register(ReferralStatusChange)
-class ReferralStatusChangeAdmin(NoDeleteAdmin):
+class ReferralStatusChangeAdmin(LimitedAccessAdmin):
+    offender_path = "referral__offender"
     list_display = ["referral", "from_status", "to_status", "by", "at", "reason"]
     list_filter = ["to_status"]
     search_fields = ["referral__offender__crn", "referral__offender__last_name"]
@@ -168,7 +214,8 @@ class ReferralStatusChangeAdmin(NoDeleteAdmin):
 
 
 @admin.register(PreProgrammeChecklist)
-class PreProgrammeChecklistAdmin(NoDeleteAdmin):
+class PreProgrammeChecklistAdmin(LimitedAccessAdmin):
+    offender_path = "referral__offender"
     list_display = [
         "referral",
         "liaison_on",

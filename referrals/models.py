@@ -90,6 +90,15 @@ class Offender(models.Model):
         "Other format or communication needs", blank=True, max_length=NOTE_MAX
     )
 
+    # A limited-access case (HMPPS's "restriction"): only the staff on its access list may
+    # see it. Set by admins only; see CaseAccess.
+    restricted = models.BooleanField(
+        "Restricted case",
+        default=False,
+        help_text="Only the staff listed as allowed below may see a restricted case, "
+        "in any page, list, search, PDF or the admin.",
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -140,6 +149,42 @@ class Offender(models.Model):
     @property
     def has_internet_sexual_offence(self) -> bool:
         return any(o.internet_related_sexual for o in self.offences.all())
+
+
+class CaseAccessKind(models.TextChoices):
+    ALLOWED = "allowed", "Allowed (on the restriction list)"
+    EXCLUDED = "excluded", "Excluded"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class CaseAccess(models.Model):
+    """A member of staff on a limited-access case's list, as HMPPS does it: *allowed* to see
+    a restricted case, or *excluded* from a case (for example a colleague who knows him).
+    An exclusion wins over everything; a restricted case with nobody allowed is seen by
+    nobody (it fails closed). Every change is kept in the history, deletions included."""
+
+    offender = models.ForeignKey(Offender, on_delete=models.PROTECT, related_name="access_list")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=CaseAccessKind.choices)
+    note = models.CharField(
+        "Why", max_length=500, help_text="Why this person is allowed or excluded (admins only)."
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "case access"
+        verbose_name_plural = "case access list"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["offender", "staff"],
+                name="case_access_one_entry_per_person",
+                violation_error_message="This person is already on the case's access list",
+            )
+        ]
+        indexes = [models.Index(fields=["staff", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.staff}: {self.get_kind_display()}"
 
 
 @pghistory.track()

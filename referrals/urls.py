@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals import views
+from referrals import audit, views
 
 app_name = "referrals"
 
@@ -23,4 +23,9 @@ urlpatterns = [
     path("referrals/<int:pk>/checklist/", views.referral_checklist, name="referral_checklist"),
     path("referrals/<int:pk>/pack.pdf", views.referral_pack_pdf, name="referral_pack_pdf"),
     path("waiting-list/", views.waiting_list, name="waiting_list"),
+    path(
+        "offenders/<int:pk>/consultations/",
+        audit.offender_consultations,
+        name="offender_consultations",
+    ),
 ]

@@ -2,13 +2,14 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import F, Value
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from isotp.models import AccessLog
+from isotp.consultation import consulted
 from isotp.pdf import render_pdf, report_header
 from referrals.access import (
     can_add_offenders,
@@ -16,8 +17,10 @@ from referrals.access import (
     get_assessment_for_user,
     get_offender_for_user,
     get_referral_for_user,
+    offenders_in_scope,
     offenders_visible_to,
     referrals_visible_to,
+    with_access_flag,
 )
 from referrals.eligibility import PROPOSAL_WORDING
 from referrals.forms import (
@@ -66,13 +69,21 @@ def caseload(request):
         (o.desc() if hasattr(o, "desc") else f"-{o}") if descending else o
         for o in CASELOAD_SORTS[sort.lstrip("-")]
     ]
-    offenders = (
-        offenders_visible_to(request.user)
-        .search(query)
-        .select_related("office", "offender_manager")
-        .order_by(*ordering, "pk")
-    )
+    if query:
+        # A search finds only cases open to the user: a restricted case must not match.
+        offenders = offenders_visible_to(request.user).search(query).annotate(is_open=Value(True))
+    else:
+        # The whole caseload, restricted cases last and shown as "Restricted", nothing more.
+        offenders = with_access_flag(offenders_in_scope(request.user), request.user)
+        ordering = [F("is_open").desc(), *ordering]
+    offenders = offenders.select_related("office", "offender_manager").order_by(*ordering, "pk")
     page = Paginator(offenders, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    consulted(
+        *[offender for offender in page.object_list if offender.is_open],
+        action="search" if query else "list",
+        query=_querystring(q=query, page=request.GET.get("page", "")).rstrip("&"),
+        result_count=page.paginator.count,
+    )
     return render(
         request,
         "referrals/caseload.html",
@@ -225,7 +236,7 @@ def assessment_edit(request, pk: int):
 def assessment_detail(request, pk: int):
     assessment = get_assessment_for_user(request.user, pk)
     offender = assessment.offender
-    AccessLog.record(staff=request.user, obj=assessment, path=request.path)
+    consulted(assessment)
     return render(
         request,
         "referrals/assessment_detail.html",
@@ -260,7 +271,7 @@ def referral_create(request, pk: int):
 @require_safe
 def referral_detail(request, pk: int):
     referral = get_referral_for_user(request.user, pk)
-    AccessLog.record(staff=request.user, obj=referral, path=request.path)
+    consulted(referral)
     return render(
         request,
         "referrals/referral_detail.html",
@@ -328,6 +339,8 @@ def waiting_list(request):
         band=chosen.get("band") or None,
         office=chosen.get("office"),
     )
+    entries = [entry.referral for section in sections for entry in section.entries]
+    consulted(*entries, action="list", query=request.GET.urlencode(), result_count=len(entries))
     return render(
         request, "referrals/waiting_list.html", {"filters": filters, "sections": sections}
     )
@@ -340,7 +353,7 @@ def waiting_list(request):
 def assessment_pdf(request, pk: int):
     assessment = get_assessment_for_user(request.user, pk)
     offender = assessment.offender
-    AccessLog.record(staff=request.user, obj=assessment, path=request.path, action="print")
+    consulted(assessment, action="print")
     return render_pdf(
         "reports/assessment.html",
         {
@@ -358,7 +371,7 @@ def assessment_pdf(request, pk: int):
 def referral_pack_pdf(request, pk: int):
     referral = get_referral_for_user(request.user, pk)
     offender = referral.offender
-    AccessLog.record(staff=request.user, obj=referral, path=request.path, action="print")
+    consulted(referral, action="print")
     return render_pdf(
         "reports/referral_pack.html",
         {

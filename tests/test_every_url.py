@@ -21,6 +21,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from isotp.models import AccessLog
 from programme.access import (
     enforcements_visible_to,
     groups_visible_to,
@@ -51,7 +52,14 @@ from programme.services import (
     report_submit,
 )
 from referrals.access import offenders_visible_to, referrals_visible_to
-from referrals.models import Assessment, ClosingReason, Offence, Offender, Referral
+from referrals.models import (
+    Assessment,
+    CaseAccess,
+    ClosingReason,
+    Offence,
+    Offender,
+    Referral,
+)
 from tests.factories import Role as StaffRole
 from tests.factories import (
     make_assessment,
@@ -70,6 +78,7 @@ from tests.factories import (
 # The model behind each URL's `pk` (and `offence_pk`): a new URL must say what it shows.
 PK_MODELS = {
     "referrals:offender_edit": Offender,
+    "referrals:offender_consultations": Offender,
     "referrals:offence_create": Offender,
     "referrals:offence_edit": Offender,
     "referrals:assessment_create": Offender,
@@ -229,6 +238,14 @@ def data_set(alice, uma, otto, fern, pat, hilary, ada, other_office):
     for session in sessions[:5]:  # five misses: he must start again
         record(session, restarted, "acceptable_absence", fern, absence_reason="medical")
     feedback_send(placement=warned, message="Quiet in group; engaged in pairs", by=fern)
+    # Limited access: Warnedman's case is restricted to Alice; Pat is excluded from Ottosman's.
+    warned_man = warned.referral.offender
+    warned_man.restricted = True
+    warned_man.save()
+    CaseAccess.objects.create(offender=warned_man, staff=alice, kind="allowed", note="Test")
+    CaseAccess.objects.create(
+        offender=ottos.referral.offender, staff=pat, kind="excluded", note="Test"
+    )
     Appointment.objects.create(
         offender=missing.referral.offender, on=today, purpose="Catch up on work", recorded_by=alice
     )
@@ -446,11 +463,15 @@ class _RolledBack(Exception):
 
 
 def visit(client, method: str, url: str, data=None):
-    """One request in a savepoint that is rolled back: the next one sees the same data."""
+    """One request in a savepoint that is rolled back: the next one sees the same data.
+
+    The response carries `consultations`: the access log rows the request wrote."""
     response = None
     try:
         with transaction.atomic():
+            before = AccessLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
             response = getattr(client, method)(url, data or {})
+            response.consultations = list(AccessLog.objects.filter(pk__gt=before))
             raise _RolledBack
     except _RolledBack:
         pass
@@ -464,12 +485,32 @@ def refused_properly(response) -> bool:
     return response.status_code == 302 and response["Location"].startswith(login)
 
 
+# Pages that show no case record: nothing to log (a new page is logged unless listed here).
+SHOWS_NO_CASE_RECORD = {
+    None: "robots.txt",
+    "home": "a redirect",
+    "health": "a status",
+    "login": "the sign-in form",
+    "logout": "signing out",
+    "programme:group_create": "a form naming staff and programmes only",
+    "referrals:offender_create": "a blank form, or what the user typed",
+}
+
+
 def problem(response, url, name, kwargs_models, user, allowed) -> str:
     """What is wrong with this response ("" if nothing)."""
     if response.status_code >= 500:
         exc = getattr(response, "exc_info", None)
         what = f"{exc[0].__name__}: {exc[1]}" if exc else "server error"
         return f"500 {what}"
+    if response.status_code == 200 and user is not None and name not in SHOWS_NO_CASE_RECORD:
+        logged = response.consultations
+        if len(logged) != 1:
+            return f"200 with {len(logged)} consultation log rows (one was due)"
+        if logged[0].staff_id != user.pk or logged[0].view != name:
+            return f"logged as {logged[0].staff} through {logged[0].view!r}"
+    if response.status_code != 200 and getattr(response, "consultations", None):
+        return f"{response.status_code} but logged a consultation"
     for model, pk in kwargs_models.items():
         if pk not in allowed(model) and not refused_properly(response):
             return f"{response.status_code} for a {model.__name__} he may not see"
@@ -477,7 +518,7 @@ def problem(response, url, name, kwargs_models, user, allowed) -> str:
 
 
 # The characters in four batches, so that the test runs in parallel and each batch shares one
-# data set. There is no auditor role in this app.
+# data set. Ada, the admin, also visits every page of the Django admin.
 BATCHES = [("alice",), ("pat",), ("uma", "otto", "fern"), ("hilary", "ada", "anonymous")]
 
 
@@ -525,4 +566,42 @@ def test_no_url_gives_a_server_error_or_shows_a_record_to_someone_who_may_not_se
                 found = problem(response, url, name, kwargs_models, user, allowed)
                 if found:
                     offenders.append((role, "POST form", url, found))
+        if user is not None and user.is_superuser:
+            client.force_login(user)  # the forms above include signing out
+            offenders += [(role, "admin", problem) for problem in admin_pages_unlogged(client)]
     assert not offenders, "\n".join(" ".join(map(str, o)) for o in offenders)
+
+
+# --- The Django admin ---------------------------------------------------------------------------
+
+
+def admin_pages_unlogged(client) -> list[str]:
+    """Every registered model's list (searched, where it can be), its change page and its
+    history must write one consultation row naming the records shown. (Run with the admin's
+    batch below, so that it shares its data set.)"""
+    from django.contrib import admin
+
+    unlogged = []
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        base = f"admin:{opts.app_label}_{opts.model_name}"
+        pages = [(reverse(f"{base}_changelist"), "admin_list", None)]
+        if model_admin.search_fields:
+            pages.append((reverse(f"{base}_changelist") + "?q=a", "admin_list", "q=a"))
+        obj = model._default_manager.order_by("pk").first()
+        if obj is not None:
+            pages.append((reverse(f"{base}_change", args=[obj.pk]), "admin_view", None))
+            pages.append((reverse(f"{base}_history", args=[obj.pk]), "admin_view", None))
+        for url, action, query in pages:
+            response = visit(client, "get", url)
+            logged = response.consultations
+            if response.status_code != 200:
+                unlogged.append(f"{url}: {response.status_code}")
+            elif len(logged) != 1 or logged[0].action != action:
+                unlogged.append(f"{url}: {[(row.action, row.view) for row in logged]}")
+            elif query and logged[0].query != query:
+                unlogged.append(f"{url}: search {logged[0].query!r} logged, not {query!r}")
+            elif obj is not None and action == "admin_view":
+                if f"{opts.label}:{obj.pk}" not in logged[0].records:
+                    unlogged.append(f"{url}: {logged[0].records} does not name the record")
+    return unlogged

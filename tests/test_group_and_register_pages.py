@@ -230,8 +230,8 @@ def test_the_register_runs_the_same_queries_whatever_the_group_size(
     url = reverse("programme:register", args=[session_of(group, 2).pk])
     # session, user, the session with its group and programme, the facilitator check,
     # members with referral and offender, their attendances, outstanding catch-ups,
-    # and the session's renewal (three statements)
-    with django_assert_num_queries(11):
+    # the session's renewal (three statements), and the consultation log's row
+    with django_assert_num_queries(12):
         response = client.get(url)
     assert len(response.context["rows"]) == members
 

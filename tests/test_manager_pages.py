@@ -283,8 +283,9 @@ def test_actions_page_runs_the_same_queries_whatever_its_length(
     # session, user, pending enforcements (with offender and session joined), unacknowledged
     # notices (with offender, author and session), outstanding catch-ups (with session, group
     # and offender), post-programme referrals (report date, handover and re-assessment
-    # annotated), outstanding recommendations, and the session's renewal (three statements)
-    with django_assert_num_queries(10):
+    # annotated), outstanding recommendations, the session's renewal (three statements) and
+    # the consultation log's row
+    with django_assert_num_queries(11):
         response = client.get(reverse("programme:actions"))
     context = response.context
     assert (len(context["enforcements"]), len(context["notices"]), len(context["catch_ups"])) == (
@@ -589,7 +590,7 @@ def test_facilitator_home_runs_the_same_queries_whatever_its_length(
     client = login(fern)
     # session, user, her groups (with programme and member count), the next session of each,
     # registers to complete, catch-ups to run (with session and offender), and the session's
-    # renewal (three statements)
-    with django_assert_num_queries(9):
+    # renewal (three statements), and the consultation log's row
+    with django_assert_num_queries(10):
         response = client.get(reverse("programme:facilitator_home"))
     assert len(response.context["catch_ups"]) == size

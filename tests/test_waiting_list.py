@@ -112,8 +112,8 @@ def test_waiting_list_runs_the_same_queries_whatever_its_length(
     client = login(pat)
     # session, user, offices for the filter, programmes, waiting referrals (with offender,
     # office, manager, programme and checklist joined), programme choices in the filter
-    # form, and the session's renewal (three statements)
-    with django_assert_num_queries(9):
+    # form, the session's renewal (three statements), and the consultation log's row
+    with django_assert_num_queries(10):
         response = client.get(reverse("referrals:waiting_list"))
     assert sum(len(s.entries) for s in response.context["sections"]) == size
 

@@ -6,7 +6,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from programme.access import can_manage_groups, get_group_for_user, groups_visible_to, runs_group
+from isotp.consultation import consulted
+from programme.access import (
+    can_manage_groups,
+    get_group_for_user,
+    groups_visible_to,
+    members_open_to,
+    runs_group,
+)
 from programme.forms import GroupForm, SessionMoveForm
 from programme.models import GroupSession, ProgrammeError
 from programme.services import allocation_refusals, placement_allocate
@@ -20,11 +27,12 @@ from referrals.models import ReferralStatus
 
 @require_safe
 def group_list(request):
-    groups = (
+    groups = list(
         groups_visible_to(request.user)
         .select_related("programme", "office")
         .prefetch_related("facilitators")
     )
+    consulted(*groups, action="list", result_count=len(groups))
     return render(
         request,
         "programme/group_list.html",
@@ -67,10 +75,11 @@ def _create_group(form: GroupForm, user):
 @require_safe
 def group_detail(request, pk: int):
     group = get_group_for_user(request.user, pk)
-    placements = list(
+    placements, restricted = members_open_to(
+        request.user,
         group.placements.select_related("referral", "referral__offender").order_by(
             "ended_on", "referral__offender__last_name"
-        )
+        ),
     )
     candidates = []
     if can_manage_groups(request.user):
@@ -92,6 +101,8 @@ def group_detail(request, pk: int):
             for referral in waiting
         ]
     active = [p for p in placements if p.ended_on is None]
+    restricted_active = [p for p in restricted if p.ended_on is None]
+    consulted(*placements, *(referral for referral, _, _ in candidates))
     return render(
         request,
         "programme/group_detail.html",
@@ -100,7 +111,8 @@ def group_detail(request, pk: int):
             "sessions": group.sessions.order_by("number"),
             "members": active,
             "former_members": [p for p in placements if p.ended_on is not None],
-            "places_left": group.capacity - len(active),
+            "places_left": group.capacity - len(active) - len(restricted_active),
+            "restricted_members": len(restricted_active),
             "candidates": candidates,
             "can_manage": can_manage_groups(request.user),
             "runs_group": runs_group(request.user, group),

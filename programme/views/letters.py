@@ -16,7 +16,7 @@ from django.utils import dateformat, timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
-from isotp.models import AccessLog
+from isotp.consultation import consulted
 from isotp.pdf import render_pdf, report_header
 from programme.models import GroupSession, Placement, Weekday
 from programme.views.reports import clock
@@ -80,7 +80,7 @@ def information_letter_pdf(request, pk: int):
             "Choose print=large or print=standard, or leave print out to use his recorded needs.",
             content_type="text/plain; charset=utf-8",
         )
-    AccessLog.record(staff=request.user, obj=offender, path=request.path, action="print")
+    consulted(offender, action="print")
     large_print = offender.needs_large_print if choice is None else PRINT_CHOICES[choice]
     context = letter_context(offender, today=timezone.localdate())
     context["large_print"] = large_print
@@ -95,7 +95,7 @@ def information_letter_pdf(request, pk: int):
 @require_safe
 def information_letter_text(request, pk: int):
     offender = get_offender_for_user(request.user, pk)
-    AccessLog.record(staff=request.user, obj=offender, path=request.path, action="print")
+    consulted(offender, action="print")
     context = letter_context(offender, today=timezone.localdate())
     response = HttpResponse(
         render_to_string("programme/information_letter.txt", context),

@@ -10,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from isotp.models import AccessLog, Staff
+from isotp.consultation import consulted
+from isotp.models import Staff
 from programme.access import (
     can_decide_enforcement,
     get_appointment_for_offender_manager,
@@ -52,7 +53,12 @@ from programme.services import notice_acknowledge as notice_acknowledge_service
 from programme.services import (
     referral_move as referral_move_service,
 )
-from referrals.access import can_manage_referral, get_offender_for_user, get_referral_for_user
+from referrals.access import (
+    can_manage_referral,
+    cases_open_to,
+    get_offender_for_user,
+    get_referral_for_user,
+)
 from referrals.forms import ReferralMoveForm
 from referrals.models import Offender, Referral, ReferralError, ReferralStatus, RiskLevel
 
@@ -94,7 +100,7 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None):
     # Due date first puts every overdue decision (due before today) above the rest.
     enforcements = list(
         Enforcement.objects.pending()
-        .filter(offender__offender_manager=user)
+        .filter(cases_open_to(user, "offender"), offender__offender_manager=user)
         .select_related("offender", "attendance__session")
         .order_by("due_by", "failure_on", "pk")
     )
@@ -102,7 +108,7 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None):
         enforcement.urgency = _urgency(enforcement.due_by, today)
     notices = list(
         Notice.objects.unacknowledged()
-        .filter(offender__offender_manager=user)
+        .filter(cases_open_to(user, "offender"), offender__offender_manager=user)
         .select_related("offender", "created_by", "attendance__session")
         .order_by("created_at", "pk")
     )
@@ -113,6 +119,7 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None):
             notice.form = NoticeAcknowledgeForm(prefix=f"notice-{notice.pk}")
     catch_ups = list(
         CatchUp.objects.filter(
+            cases_open_to(user, "placement__referral__offender"),
             completed=False,
             cancelled=False,
             placement__ended_on__isnull=True,
@@ -123,7 +130,9 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None):
     )
     after_programme = list(
         Referral.objects.filter(
-            offender__offender_manager=user, status=ReferralStatus.POST_PROGRAMME
+            cases_open_to(user, "offender"),
+            offender__offender_manager=user,
+            status=ReferralStatus.POST_PROGRAMME,
         )
         .select_related("offender", "programme")
         .annotate(
@@ -154,10 +163,14 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None):
         )
     recommendations = list(
         Recommendation.objects.outstanding()
-        .filter(referral__offender__offender_manager=user)
+        .filter(
+            cases_open_to(user, "referral__offender"), referral__offender__offender_manager=user
+        )
         .select_related("referral__offender", "owner")
         .order_by(F("due_on").asc(nulls_last=True), "pk")
     )
+    shown = [*enforcements, *notices, *catch_ups, *after_programme, *recommendations]
+    consulted(*shown, action="list", result_count=len(shown))
     return render(
         request,
         "programme/actions.html",
@@ -239,7 +252,7 @@ def enforcement(request, pk: int):
                 messages.success(request, f"Decision recorded: {decided.get_decision_display()}")
                 return redirect(decided)
     else:
-        AccessLog.record(staff=request.user, obj=enforcement, path=request.path)
+        consulted(enforcement)
     return _enforcement_page(request, enforcement, form=form, status=status)
 
 
@@ -278,7 +291,7 @@ def _enforcement_page(request, enforcement, *, form=None, correction_form=None, 
 @require_safe
 def offender_programme(request, pk: int):
     offender = get_offender_for_user(request.user, pk)
-    AccessLog.record(staff=request.user, obj=offender, path=request.path)
+    consulted(offender)
     today = timezone.localdate()
     placements = list(
         Placement.objects.filter(referral__offender=offender)
@@ -421,6 +434,7 @@ def facilitator_home(request):
         session.group = groups_by_id[session.group_id]
     catch_ups = list(
         CatchUp.objects.filter(
+            cases_open_to(request.user, "placement__referral__offender"),
             placement__group_id__in=group_ids,
             placement__ended_on__isnull=True,
             completed=False,
@@ -431,6 +445,7 @@ def facilitator_home(request):
     )
     for catch_up in catch_ups:
         catch_up.placement.group = groups_by_id[catch_up.placement.group_id]
+    consulted(*groups, *catch_ups, action="list", result_count=len(groups) + len(catch_ups))
     return render(
         request,
         "programme/facilitator_home.html",

@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from isotp.consultation import consulted
 from isotp.history import history_for
-from isotp.models import AccessLog, Staff
+from isotp.models import Staff
 from programme.models import ATTENDED_OUTCOMES, Enforcement, Placement, ReportStatus
 from programme.services import (
     closing_missing,
@@ -309,7 +310,7 @@ def phases_for(
 @require_safe
 def offender_overview(request, pk: int):
     offender = get_offender_for_user(request.user, pk)
-    AccessLog.record(staff=request.user, obj=offender, path=request.path)
+    consulted(offender)
     today = timezone.localdate()
     assessments = list(offender.assessments.select_related("assessor", "outcome_programme"))
     referrals = list(

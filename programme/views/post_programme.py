@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from isotp.models import AccessLog
+from isotp.consultation import consulted
 from isotp.pdf import render_pdf, report_header
 from programme.access import (
     get_referral_after_programme,
@@ -54,7 +54,7 @@ from programme.services import report_submit as submit_report
 @require_safe
 def overview(request, pk: int):
     referral = get_referral_after_programme(request.user, pk)
-    AccessLog.record(staff=request.user, obj=referral, path=request.path)
+    consulted(referral)
     reports = list(referral.end_reports.order_by("-version"))
     reassessments = list(referral.reassessments.select_related("recorded_by"))
     due = handover_due_on(referral)
@@ -208,7 +208,7 @@ def report_correct(request, pk: int):
 def report_pdf(request, pk: int):
     report = get_report_for_user(request.user, pk)
     referral = get_referral_after_programme(request.user, report.referral_id)
-    AccessLog.record(staff=request.user, obj=report, path=request.path, action="print")
+    consulted(report, action="print")
     return render_pdf(
         "reports/end_of_programme_report.html",
         {
@@ -259,7 +259,7 @@ def handover_create(request, pk: int):
 def handover_pdf(request, pk: int):
     meeting = get_object_or_404(HandoverMeeting.objects.select_related("recorded_by"), pk=pk)
     referral = get_referral_after_programme(request.user, meeting.referral_id)
-    AccessLog.record(staff=request.user, obj=meeting, path=request.path, action="print")
+    consulted(meeting, action="print")
     return render_pdf(
         "reports/handover_record.html",
         {

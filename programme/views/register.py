@@ -6,11 +6,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from isotp.models import AccessLog, Role
+from isotp.consultation import consulted
+from isotp.models import Role
 from programme.access import (
     get_catch_up_for_facilitator,
     get_placement_for_user,
     get_session_for_register,
+    members_open_to,
     runs_group,
 )
 from programme.forms import CatchUpForm, FeedbackForm, RegisterEntryForm
@@ -34,10 +36,17 @@ from programme.services import (
 from referrals.models import ReferralError
 
 
-def _register_rows(session, data=None, mark_all=False):
+def _register_rows(user, session, data=None, mark_all=False):
     """One row per member at this session. With mark_all, every member not yet recorded and
     left without an outcome in `data` is marked attended; whatever was typed is kept."""
-    members = list(members_at(session).order_by("referral__offender__last_name"))
+    members, restricted = members_open_to(
+        user,
+        members_at(session)
+        .select_related("referral__offender")
+        .order_by("referral__offender__last_name"),
+    )
+    session.restricted_members = len(restricted)
+    consulted(*members)
     if mark_all and data is not None:
         data = data.copy()
     existing = {a.placement_id: a for a in session.attendances.all()}
@@ -97,10 +106,10 @@ def register(request, pk: int):
     mark_all = request.method == "POST" and "mark_all" in request.POST
     if mark_all:
         # Fills in, never replaces: what was typed is kept, and nothing is saved yet.
-        rows = _register_rows(session, request.POST, mark_all=True)
+        rows = _register_rows(request.user, session, request.POST, mark_all=True)
         messages.info(request, MARKED_ALL_ATTENDED)
         return render(request, "programme/register.html", {"session": session, "rows": rows})
-    rows = _register_rows(session, request.POST if request.method == "POST" else None)
+    rows = _register_rows(request.user, session, request.POST if request.method == "POST" else None)
     if request.method == "POST":
         # A member left blank is not recorded yet; the register stays open for him.
         filled = [row for row in rows if row["form"].has_changed() or row["attendance"]]
@@ -188,7 +197,7 @@ def catch_up(request, pk: int):
 @require_http_methods(["GET"])
 def placement_detail(request, pk: int):
     placement = get_placement_for_user(request.user, pk)
-    AccessLog.record(staff=request.user, obj=placement, path=request.path)
+    consulted(placement)
     sessions = list(placement.sessions())
     attendances = {a.session_id: a for a in placement.attendances.all()}
     amendments: dict[int, list] = {}

@@ -8,13 +8,14 @@ from django.http import Http404
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from isotp.models import AccessLog
+from isotp.consultation import consulted
 from isotp.pdf import render_pdf, report_header
 from programme.access import (
     enforcements_visible_to,
     get_enforcement_for_user,
     get_group_for_user,
     get_placement_for_user,
+    members_open_to,
 )
 from programme.models import (
     ATTENDED_OUTCOMES,
@@ -52,7 +53,7 @@ REGISTER_BLOCK = 9
 @require_safe
 def attendance_record_pdf(request, pk: int):
     placement = get_placement_for_user(request.user, pk)
-    AccessLog.record(staff=request.user, obj=placement, path=request.path, action="print")
+    consulted(placement, action="print")
     group = placement.group
     offender = placement.offender
     today = timezone.localdate()
@@ -119,11 +120,13 @@ def attendance_record_pdf(request, pk: int):
 @require_safe
 def group_register_pdf(request, pk: int):
     group = get_group_for_user(request.user, pk)
-    AccessLog.record(staff=request.user, obj=group, path=request.path, action="print")
+    consulted(group, action="print")
     sessions = list(group.sessions.in_order())
-    placements = list(
-        group.placements.select_related("referral__offender", "first_session", "last_session")
+    placements, restricted = members_open_to(
+        request.user,
+        group.placements.select_related("referral__offender", "first_session", "last_session"),
     )
+    consulted(*placements)
     codes = {
         (placement_id, session_id): OUTCOME_CODES[outcome]
         for placement_id, session_id, outcome in Attendance.objects.filter(
@@ -159,6 +162,7 @@ def group_register_pdf(request, pk: int):
             "schedule": schedule(group.weekday, group.start_time),
             "facilitators": list(group.facilitators.all()),
             "placements": placements,
+            "restricted_members": len(restricted),
             "sessions": sessions,
             "blocks": blocks,
             "report_subject_name": name,
@@ -180,7 +184,7 @@ def warning_letter_pdf(request, pk: int):
         or enforcement.attendance.outcome not in ENFORCEABLE_OUTCOMES
     ):
         raise Http404("No formal warning was given for this failure")
-    AccessLog.record(staff=request.user, obj=enforcement, path=request.path, action="print")
+    consulted(enforcement, action="print")
     offender = enforcement.offender
     attendance = enforcement.attendance
     placement = Placement.objects.select_related("group", "group__programme").get(

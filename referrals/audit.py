@@ -1,0 +1,240 @@
+"""Who looked at which man: the consultation log read in the app.
+
+Auditors (information assurance) search the whole log by person, by member of staff and by
+date, and download it as CSV. An offender manager sees who has looked at each man on their
+caseload. Reading the log is itself logged; looking at one man's entries, which is looking at
+a record outside the auditor's own work, asks for a reason first, and the reason is kept in
+every row the auditor's reading writes.
+"""
+
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
+
+from isotp.consultation import consulted, give_reason, reason_given
+from isotp.csv_export import csv_response
+from isotp.forms import GovDateField, GovPlainForm
+from isotp.models import AccessLog, Role, Staff
+from referrals.access import cases_open_to, get_offender_for_user
+from referrals.models import Offender
+from referrals.validators import normalise_crn
+
+PAGE_SIZE = 50
+# A download holds at most this many rows: narrow the search for more.
+CSV_LIMIT = 100_000
+
+ACTION_LABELS = {
+    "view": "Viewed",
+    "list": "Listed",
+    "search": "Searched",
+    "print": "Printed or downloaded",
+    "admin_list": "Listed in the admin",
+    "admin_view": "Opened in the admin",
+    "subject_access": "Subject access request",
+    "export": "Exported the consultation log",
+}
+
+
+class LogFilterForm(GovPlainForm):
+    person = forms.CharField(
+        label="Person (CRN)", required=False, max_length=20, help_text="For example, X123456."
+    )
+    staff = forms.CharField(label="Member of staff (username)", required=False, max_length=150)
+    first_day = GovDateField(label="From", required=False)
+    last_day = GovDateField(label="To", required=False)
+
+    def __init__(self, *args, auditor: Staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.auditor = auditor
+
+    def clean_person(self):
+        crn = normalise_crn(self.cleaned_data["person"])
+        if not crn:
+            return None
+        # A case closed to the auditor (limited access) is as unknown as a CRN that is not here.
+        offender = Offender.objects.filter(cases_open_to(self.auditor), crn=crn).first()
+        if offender is None:
+            raise ValidationError(f"No case you may see has the CRN {crn}")
+        return offender
+
+    def clean_staff(self):
+        username = self.cleaned_data["staff"].strip()
+        if not username:
+            return None
+        staff = Staff.objects.filter(username__iexact=username).first()
+        if staff is None:
+            raise ValidationError(f"No member of staff has the username {username}")
+        return staff
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("first_day"), data.get("last_day")
+        if first and last and first > last:
+            self.add_error("last_day", "The end of the period must be on or after its start")
+        return data
+
+
+class ReasonForm(GovPlainForm):
+    reason = forms.CharField(
+        label="Why do you need to see this person's entries?",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example, the reference of the complaint or investigation. It is kept "
+        "in the log with every entry you read.",
+        error_messages={"required": "Enter why you need to see this person's entries"},
+    )
+
+
+def _require_auditor(user: Staff) -> None:
+    if user.role != Role.AUDITOR:
+        raise Http404("This page is for auditors")
+
+
+def _matching(data: dict):
+    rows = AccessLog.objects.select_related("staff").between(
+        data.get("first_day"), data.get("last_day")
+    )
+    if data.get("person"):
+        rows = rows.about(data["person"].pk)
+    if data.get("staff"):
+        rows = rows.by(data["staff"])
+    return rows
+
+
+def _offender_labels(user: Staff, rows) -> dict[int, str]:
+    """CRNs of the offenders in these rows; "Restricted" for a case closed to the user."""
+    ids = {pk for row in rows for pk in row.offender_ids}
+    open_ids = dict(
+        Offender.objects.filter(cases_open_to(user), pk__in=ids).values_list("pk", "crn")
+    )
+    return {pk: open_ids.get(pk, "Restricted") for pk in ids}
+
+
+def _page(request, rows):
+    """A page of newest-first rows without counting them all (the log is very long)."""
+    try:
+        number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        number = 1
+    start = (number - 1) * PAGE_SIZE
+    shown = list(rows[start : start + PAGE_SIZE + 1])
+    return number, shown[:PAGE_SIZE], len(shown) > PAGE_SIZE
+
+
+@require_http_methods(["GET", "POST"])
+def consultation_log(request):
+    """The auditor's search of the consultation log."""
+    _require_auditor(request.user)
+    filters = LogFilterForm(request.GET or None, auditor=request.user)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    person = data.get("person")
+    reason = reason_given(request, person.pk) if person else ""
+    if person and not reason:
+        form = ReasonForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            give_reason(request, person.pk, form.cleaned_data["reason"])
+            return redirect(request.get_full_path())
+        return render(request, "audit/reason.html", {"form": form, "crn": person.crn})
+    rows = _matching(data)
+    if request.GET.get("format") == "csv":
+        return _download(request, rows, reason)
+    number, shown, more = _page(request, rows)
+    labels = _offender_labels(request.user, shown)
+    for row in shown:
+        row.offenders = [labels[pk] for pk in row.offender_ids]
+        row.action_label = ACTION_LABELS.get(row.action, row.action)
+    consulted(
+        *([person] if person else []),
+        offender_ids=[pk for row in shown for pk in row.offender_ids if labels[pk] != "Restricted"],
+        action="search",
+        query=request.GET.urlencode(),
+        result_count=len(shown),
+        reason=reason,
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "audit/log.html",
+        {
+            "filters": filters,
+            "rows": shown,
+            "page_number": number,
+            "has_next": more,
+            "querystring": params.urlencode(),
+            "person": person,
+            "reason": reason,
+        },
+    )
+
+
+def _download(request, rows, reason: str):
+    rows = list(rows[:CSV_LIMIT])
+    labels = _offender_labels(request.user, rows)
+    consulted(
+        offender_ids=[pk for row in rows for pk in row.offender_ids if labels[pk] != "Restricted"],
+        action="export",
+        query=request.GET.urlencode(),
+        result_count=len(rows),
+        reason=reason,
+    )
+    header = [
+        "When",
+        "Username",
+        "Name",
+        "Role",
+        "Action",
+        "Page",
+        "People (CRN)",
+        "Search",
+        "Results",
+        "Reason",
+    ]
+    return csv_response(
+        f"consultation-log-{date.today():%Y-%m-%d}.csv",
+        header,
+        (
+            [
+                row.at.isoformat(),
+                row.staff.username,
+                row.staff.get_full_name(),
+                row.staff.get_role_display(),
+                ACTION_LABELS.get(row.action, row.action),
+                row.view or row.path,
+                " ".join(labels[pk] for pk in row.offender_ids),
+                row.query,
+                row.result_count if row.result_count is not None else "",
+                row.reason,
+            ]
+            for row in rows
+        ),
+    )
+
+
+@require_safe
+def offender_consultations(request, pk: int):
+    """Who has looked at this man: for his offender manager."""
+    offender = get_offender_for_user(request.user, pk)
+    if offender.offender_manager_id != request.user.pk:
+        raise Http404("Only his offender manager sees who looked at his record")
+    number, shown, more = _page(request, AccessLog.objects.select_related("staff").about(pk))
+    for row in shown:
+        row.action_label = ACTION_LABELS.get(row.action, row.action)
+    consulted(offender, action="view", result_count=len(shown))
+    return render(
+        request,
+        "audit/offender_consultations.html",
+        {
+            "offender": offender,
+            "rows": shown,
+            "page_number": number,
+            "has_next": more,
+            "querystring": "",
+            "back_url": reverse("programme:offender", args=[offender.pk]),
+        },
+    )
