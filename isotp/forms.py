@@ -6,7 +6,11 @@ from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Submit
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import MaxLengthValidator
+from django.forms.utils import pretty_name
+
+from isotp.limits import ANY_DATE, DateRangeValidator, TextLengthValidator
 
 REAL_DATE_MESSAGE = "{label} must be a real date"
 
@@ -14,8 +18,16 @@ REAL_DATE_MESSAGE = "{label} must be a real date"
 class GovDateField(DateInputField):
     """A day / month / year date input whose messages name the field, as GOV.UK asks."""
 
-    def __init__(self, *, label: str, required: bool = True, **kwargs):
+    def __init__(
+        self,
+        *,
+        label: str,
+        required: bool = True,
+        date_range: DateRangeValidator = ANY_DATE,
+        **kwargs,
+    ):
         super().__init__(label=label, required=required, require_all_fields=False, **kwargs)
+        self.date_range = date_range
         self.error_messages["required"] = f"Enter the {label.lower()}"
         self.error_messages["incomplete"] = f"{label} must include a day, month and year"
         for part, subfield in zip(("day", "month", "year"), self.fields, strict=True):
@@ -39,6 +51,34 @@ class GovDateField(DateInputField):
                 REAL_DATE_MESSAGE.format(label=self._label_for_messages), code="invalid_date"
             ) from None
 
+    def clean(self, value):
+        cleaned = super().clean(value)
+        if cleaned:
+            # Year 0999 is a real date, but not one anybody means here (isotp.limits).
+            self.date_range.check(cleaned, self._label_for_messages)
+        return cleaned
+
+
+def bound_text_fields(form: forms.BaseForm) -> None:
+    """Give every text field of a form the GOV.UK too-long message (the limit and how far
+    over), and no `maxlength` attribute: the browser would cut a pasted text silently, where
+    the message keeps all of it on the form for the user to shorten. A text field without a
+    maximum length is a mistake (isotp.limits)."""
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.CharField) or isinstance(field, forms.ChoiceField):
+            continue
+        if field.max_length is None:
+            raise ImproperlyConfigured(
+                f"{type(form).__name__}.{name} has no max_length (see isotp/limits.py)"
+            )
+        label = str(field.label or pretty_name(name))
+        field.validators = [
+            v
+            for v in field.validators
+            if not isinstance(v, MaxLengthValidator | TextLengthValidator)
+        ] + [TextLengthValidator(field.max_length, label=label)]
+        field.widget.attrs.pop("maxlength", None)
+
 
 class GovForm:
     """Mixin giving a form the GOV.UK crispy helper and one submit button."""
@@ -50,6 +90,7 @@ class GovForm:
         self.helper.form_tag = False
         self.helper.label_size = "s"
         self.helper.legend_size = "s"
+        bound_text_fields(self)
 
 
 class GovModelForm(GovForm, forms.ModelForm):
@@ -64,4 +105,4 @@ class GovPlainForm(GovForm, forms.Form):
         self._setup_helper()
 
 
-__all__ = ["GovDateField", "GovModelForm", "GovPlainForm", "Submit"]
+__all__ = ["GovDateField", "GovModelForm", "GovPlainForm", "Submit", "bound_text_fields"]

@@ -7,6 +7,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
+from isotp.limits import ANY_DATE
+
 
 @pghistory.track()
 class ProbationArea(models.Model):
@@ -58,6 +60,7 @@ class Staff(AbstractUser):
         "Completed the three-day accredited assessment training on",
         null=True,
         blank=True,
+        validators=[ANY_DATE],
         help_text="Only staff with this date recorded may assess for a sex offender programme.",
     )
 

@@ -2,12 +2,22 @@
 
 WeasyPrint fetches nothing but our own static files: the fetcher below refuses every other
 URL, so a report can never reach the network or read arbitrary files on the server.
+
+One render has a time limit (settings.PDF_RENDER_TIMEOUT_SECONDS). WeasyPrint runs in a child
+process, forked from a fork server that has Django and WeasyPrint loaded already (so a child
+starts in milliseconds); when the limit passes, the child is killed and the user gets a page
+saying so (503), whatever the web server: a gunicorn sync worker, or a runserver thread (a
+signal-based alarm works in neither reliably, and a thread cannot be stopped). Nothing waits
+on a child that hangs.
 """
 
 import mimetypes
+import multiprocessing
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+import django
+from django.apps import apps
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -31,8 +41,18 @@ PDF_VARIANT = "pdf/ua-1"
 _FONT_CONFIG = FontConfiguration()
 
 
+# Children are forked from a clean, single-threaded fork server (never from a web worker that
+# may run threads), which imports this module, and so Django and WeasyPrint, once.
+_PROCESSES = multiprocessing.get_context("forkserver")
+_PROCESSES.set_forkserver_preload(["isotp.pdf_worker"])
+
+
 class PdfResourceError(RuntimeError):
     """A report asked for a resource that is not one of our static files."""
+
+
+class PdfTimeout(RuntimeError):
+    """A report took longer than settings.PDF_RENDER_TIMEOUT_SECONDS to render."""
 
 
 class StaticFilesOnlyFetcher(URLFetcher):
@@ -79,9 +99,8 @@ def static_path_for(url: str) -> Path | None:
     return None
 
 
-def pdf_bytes(template_name: str, context: dict, *, request=None) -> bytes:
-    """Render a template (normally extending reports/base.html) to the bytes of a tagged PDF."""
-    html = render_to_string(template_name, context, request=request)
+def write_pdf(html: str) -> bytes:
+    """WeasyPrint, in this process: the HTML of a report to the bytes of a tagged PDF."""
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesOnlyFetcher())
     try:
         return document.write_pdf(font_config=_FONT_CONFIG, pdf_variant=PDF_VARIANT)
@@ -91,11 +110,67 @@ def pdf_bytes(template_name: str, context: dict, *, request=None) -> bytes:
         raise PdfResourceError(str(error)) from error.__cause__
 
 
+def _render_in_child(html: str, connection) -> None:
+    """The child process: render, send back ("pdf", bytes) or what went wrong, and exit."""
+    try:
+        if not apps.ready:  # the fork server could not set Django up: do it here
+            django.setup()
+        connection.send(("pdf", write_pdf(html)))
+    except PdfResourceError as error:
+        connection.send(("refused", str(error)))
+    except BaseException as error:  # noqa: BLE001 - reported to the parent, which raises
+        connection.send(("failed", f"{type(error).__name__}: {error}"))
+    finally:
+        connection.close()
+
+
+def html_to_pdf(html: str, *, timeout: float) -> bytes:
+    """Render in a child process; kill it and raise PdfTimeout after `timeout` seconds."""
+    receiver, sender = _PROCESSES.Pipe(duplex=False)
+    child = _PROCESSES.Process(target=_render_in_child, args=(html, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            raise PdfTimeout(f"The PDF took longer than {timeout:g} seconds to render")
+        kind, payload = receiver.recv()
+    except EOFError:
+        raise RuntimeError(f"The PDF renderer stopped (exit code {child.exitcode})") from None
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+    if kind == "refused":
+        raise PdfResourceError(payload)
+    if kind == "failed":
+        raise RuntimeError(f"The PDF could not be rendered: {payload}")
+    return payload
+
+
+def pdf_bytes(template_name: str, context: dict, *, request=None) -> bytes:
+    """Render a template (normally extending reports/base.html) to the bytes of a tagged PDF,
+    within the time limit (PdfTimeout otherwise)."""
+    html = render_to_string(template_name, context, request=request)
+    return html_to_pdf(html, timeout=settings.PDF_RENDER_TIMEOUT_SECONDS)
+
+
 def render_pdf(template_name: str, context: dict, *, filename: str, request=None) -> HttpResponse:
-    """A response showing the PDF in the browser; never cached, as reports hold case data."""
-    response = HttpResponse(
-        pdf_bytes(template_name, context, request=request), content_type="application/pdf"
-    )
+    """A response showing the PDF in the browser; never cached, as reports hold case data.
+    A render over the time limit gets a page saying so (503), not a server error."""
+    try:
+        pdf = pdf_bytes(template_name, context, request=request)
+    except PdfTimeout:
+        response = HttpResponse(
+            render_to_string(
+                "pdf_timeout.html", {"seconds": settings.PDF_RENDER_TIMEOUT_SECONDS}, request
+            ),
+            status=503,
+        )
+        response["Retry-After"] = "60"
+        response["Cache-Control"] = "no-store"
+        return response
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, filename)
     response["Cache-Control"] = "no-store"
     return response

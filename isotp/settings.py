@@ -221,6 +221,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# The longest one PDF may take to render before the user is told it took too long (isotp/pdf.py).
+PDF_RENDER_TIMEOUT_SECONDS = env_int("PDF_RENDER_TIMEOUT_SECONDS", 20)
+
 # Recorded history is locked: every pghistory event table gets a trigger refusing UPDATE and
 # DELETE, whoever asks (the Django admin shows events read-only too).
 PGHISTORY_APPEND_ONLY = True

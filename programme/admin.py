@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from isotp.admin import NoDeleteAdmin
+from isotp.admin import AccessibleAdmin, NoDeleteAdmin, TabularInline
 from programme.models import (
     HUMAN_DECISIONS,
     Appointment,
@@ -27,7 +27,7 @@ from referrals.admin import LimitedAccessAdmin
 
 
 @admin.register(BankHoliday)
-class BankHolidayAdmin(admin.ModelAdmin):
+class BankHolidayAdmin(AccessibleAdmin):
     """Reference data: admins add next year's bank holidays and may correct mistakes."""
 
     list_display = ["date", "name"]
@@ -41,7 +41,7 @@ class TreatmentTargetAdmin(NoDeleteAdmin):
     list_filter = ["programme"]
 
 
-class SessionInline(admin.TabularInline):
+class SessionInline(TabularInline):
     model = GroupSession
     extra = 0
     can_delete = False
@@ -76,7 +76,7 @@ class PlacementAdmin(LimitedAccessAdmin):
     list_select_related = ["referral__offender", "referral__programme", "group__programme"]
 
 
-class AttendanceAmendmentInline(admin.TabularInline):
+class AttendanceAmendmentInline(TabularInline):
     """Amendments are kept as written: shown, never added or changed here."""
 
     model = AttendanceAmendment
@@ -208,7 +208,7 @@ class AppointmentAdmin(LimitedAccessAdmin):
     list_select_related = ["offender"]
 
 
-class TargetProgressInline(admin.TabularInline):
+class TargetProgressInline(TabularInline):
     model = TargetProgress
     extra = 0
     can_delete = False
@@ -239,7 +239,7 @@ class EndOfProgrammeReportAdmin(LimitedAccessAdmin):
         return super().has_change_permission(request, obj)
 
 
-class RecommendationNoteInline(admin.TabularInline):
+class RecommendationNoteInline(TabularInline):
     model = RecommendationNote
     extra = 0
     can_delete = False

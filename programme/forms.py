@@ -1,7 +1,8 @@
 from crispy_forms_gds.layout import Field, Layout
 from django import forms
 
-from isotp.forms import GovDateField, GovPlainForm
+from isotp.forms import GovDateField, GovPlainForm, bound_text_fields
+from isotp.limits import CASEWORK_DATE, NOTE_MAX, REPORT_SECTION_MAX, TARGET_PROGRESS_MAX
 from isotp.models import Role, Staff
 from programme.models import AbsenceReason, AttendanceOutcome, RecommendationStatus, Weekday
 from referrals.models import AgeBand, Programme, RiskLevel
@@ -33,6 +34,7 @@ class GroupForm(GovPlainForm):
     )
     start_date = GovDateField(
         label="Start date",
+        date_range=CASEWORK_DATE,
         help_text="Today or later. The first session is on the first chosen weekday from this date.",
     )
     weekday = forms.TypedChoiceField(
@@ -69,7 +71,7 @@ class GroupForm(GovPlainForm):
 
 
 class SessionMoveForm(GovPlainForm):
-    new_date = GovDateField(label="New date")
+    new_date = GovDateField(label="New date", date_range=CASEWORK_DATE)
     move_later = forms.BooleanField(
         label="Move the later sessions by the same number of days", required=False
     )
@@ -107,13 +109,19 @@ class RegisterEntryForm(forms.Form):
         },
     )
     homework = forms.ChoiceField(choices=HOMEWORK_CHOICES, required=False, label="Homework")
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=NOTE_MAX
+    )
     risk_relevant = forms.BooleanField(
         required=False, label="Risk-relevant: share with the offender manager"
     )
     change_reason = forms.CharField(
         required=False, max_length=300, label="Reason for changing the recorded outcome"
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_text_fields(self)
 
     def clean(self):
         cleaned = super().clean()
@@ -131,11 +139,13 @@ class RegisterEntryForm(forms.Form):
 
 
 class CatchUpForm(GovPlainForm):
-    held_on = GovDateField(label="Held on")
+    held_on = GovDateField(label="Held on", date_range=CASEWORK_DATE)
     completed = forms.BooleanField(
         label="He completed the catch-up of this session", required=False, initial=True
     )
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=NOTE_MAX
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,6 +158,7 @@ class FeedbackForm(GovPlainForm):
     message = forms.CharField(
         label="Feedback for his offender manager",
         widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=NOTE_MAX,
         error_messages={"required": "Write the feedback"},
     )
 
@@ -158,21 +169,29 @@ class FeedbackForm(GovPlainForm):
 
 class ReportForm(GovPlainForm):
     overall_progress = forms.CharField(
-        label="Overall progress", required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label="Overall progress",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=REPORT_SECTION_MAX,
     )
     risk_factors = forms.CharField(
         label="Risk factors",
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=REPORT_SECTION_MAX,
         help_text="What informs the likelihood of re-offending.",
     )
     relapse_prevention_plan = forms.CharField(
-        label="Relapse prevention plan", required=False, widget=forms.Textarea(attrs={"rows": 5})
+        label="Relapse prevention plan",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=REPORT_SECTION_MAX,
     )
     recommendations = forms.CharField(
         label="Recommendations",
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=REPORT_SECTION_MAX,
         help_text="One recommendation per line; they are numbered in this order.",
     )
 
@@ -185,8 +204,10 @@ class ReportForm(GovPlainForm):
                 label=f"Progress against target {target.number}: {target.name}",
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 3}),
+                max_length=TARGET_PROGRESS_MAX,
             )
             progress_fields.append(Field.textarea(name, rows=3))
+        bound_text_fields(self)
         self.targets = list(targets)
         self.helper.layout = Layout(
             Field.textarea("overall_progress", rows=4),
@@ -232,13 +253,17 @@ def yes_no_field(label: str) -> forms.TypedChoiceField:
 
 
 class HandoverForm(GovPlainForm):
-    held_on = GovDateField(label="Date of the meeting")
+    held_on = GovDateField(label="Date of the meeting", date_range=CASEWORK_DATE)
     place = forms.CharField(max_length=200, error_messages={"required": "Enter where it was held"})
     offender_attended = yes_no_field("Did he attend?")
     facilitator_attended = yes_no_field("Did a facilitator attend?")
     offender_manager_attended = yes_no_field("Did the offender manager attend?")
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    agreed_actions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    notes = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=NOTE_MAX
+    )
+    agreed_actions = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=NOTE_MAX
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -262,14 +287,14 @@ class HandoverForm(GovPlainForm):
 
 
 class ReassessmentForm(GovPlainForm):
-    oasys_on = GovDateField(label="OASys completed on")
+    oasys_on = GovDateField(label="OASys completed on", date_range=CASEWORK_DATE)
     risk_of_serious_harm = forms.ChoiceField(
         label="Risk of serious harm (OASys ROSH)",
         choices=RiskLevel.choices,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the risk of serious harm"},
     )
-    rm2000_on = GovDateField(label="RM2000 completed on")
+    rm2000_on = GovDateField(label="RM2000 completed on", date_range=CASEWORK_DATE)
     rm2000_category = forms.ChoiceField(
         label="RM2000 category",
         choices=RiskLevel.choices,
@@ -279,6 +304,7 @@ class ReassessmentForm(GovPlainForm):
     what_changed = forms.CharField(
         label="What changed",
         widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=NOTE_MAX,
         error_messages={"required": "Say what changed in his risk"},
     )
 
@@ -311,16 +337,18 @@ class RecommendationForm(GovPlainForm):
     owner = forms.ModelChoiceField(
         queryset=Staff.objects.none(), required=False, empty_label="Nobody yet", label="Owner"
     )
-    due_on = GovDateField(label="Due by", required=False)
+    due_on = GovDateField(label="Due by", required=False, date_range=CASEWORK_DATE)
     not_pursued_reason = forms.CharField(
         label="Why it is not being pursued",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_MAX,
     )
     note = forms.CharField(
         label="Progress note",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=NOTE_MAX,
         help_text="Dated today and kept with the recommendation.",
     )
 

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from isotp.forms import GovDateField, GovModelForm, GovPlainForm
+from isotp.limits import CASEWORK_DATE, NOTE_MAX
 from programme.models import (
     HUMAN_DECISIONS,
     Appointment,
@@ -32,6 +33,7 @@ class NoticeAcknowledgeForm(GovPlainForm):
     action_taken = forms.CharField(
         label="What did you do about it?",
         widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_MAX,
         error_messages={"required": ACTION_TAKEN_REQUIRED},
     )
 
@@ -46,6 +48,7 @@ class EnforcementDecisionForm(GovPlainForm):
         label="Reason",
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=NOTE_MAX,
         help_text="Needed when the absence is found acceptable, or when your decision differs "
         "from the action the policy proposes.",
     )
@@ -77,7 +80,7 @@ class EnforcementCorrectionForm(GovPlainForm):
     )
     reason = forms.CharField(
         label="Why is the decision being corrected?",
-        max_length=2000,
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say why the decision is being corrected"},
     )
@@ -95,7 +98,9 @@ class EnforcementCorrectionForm(GovPlainForm):
 
 
 class RiskReviewForm(GovModelForm):
-    oasys_on = GovDateField(label="OASys updated on", help_text="For example, 27 3 2026")
+    oasys_on = GovDateField(
+        label="OASys updated on", help_text="For example, 27 3 2026", date_range=CASEWORK_DATE
+    )
 
     class Meta:
         model = RiskReview
@@ -131,7 +136,7 @@ ATTENDED_VALUES = {"yes": True, "no": False, "unknown": None}
 
 
 class AppointmentForm(GovModelForm):
-    on = GovDateField(label="Date", help_text="For example, 27 3 2026")
+    on = GovDateField(label="Date", help_text="For example, 27 3 2026", date_range=CASEWORK_DATE)
     attended = forms.TypedChoiceField(
         label="Did he attend?",
         choices=ATTENDED_CHOICES,

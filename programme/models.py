@@ -8,9 +8,21 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast, Length
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
+from isotp.limits import (
+    ANY_DATE,
+    CASEWORK_DATE,
+    NOTE_MAX,
+    NOTICE_MAX,
+    RECOMMENDATIONS_JSON_MAX,
+    REPORT_SECTION_MAX,
+    TARGET_PROGRESS_MAX,
+    text_bound,
+)
 from isotp.models import Office
 from referrals.models import AgeBand, Offender, OrderType, Programme, Referral, RiskLevel
 
@@ -19,7 +31,7 @@ from referrals.models import AgeBand, Offender, OrderType, Programme, Referral, 
 class BankHoliday(models.Model):
     """Bank holidays in England and Wales: no group session or working day falls on one."""
 
-    date = models.DateField(unique=True)
+    date = models.DateField(unique=True, validators=[ANY_DATE])
     name = models.CharField(max_length=100)
 
     class Meta:
@@ -70,7 +82,7 @@ class Group(models.Model):
         blank=True,
         related_name="groups_managed",
     )
-    start_date = models.DateField()
+    start_date = models.DateField(validators=[CASEWORK_DATE])
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     start_time = models.TimeField()
     created_by = models.ForeignKey(
@@ -101,7 +113,7 @@ class SessionQuerySet(models.QuerySet):
 class GroupSession(models.Model):
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="sessions")
     number = models.PositiveSmallIntegerField()
-    date = models.DateField()
+    date = models.DateField(validators=[CASEWORK_DATE])
     register_completed_at = models.DateTimeField(null=True, blank=True)
     register_completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -156,7 +168,7 @@ class Placement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     allocated_at = models.DateTimeField(auto_now_add=True)
-    allocated_on = models.DateField(help_text="The day the place was given.")
+    allocated_on = models.DateField(help_text="The day the place was given.", validators=[ANY_DATE])
     first_session = models.ForeignKey(
         GroupSession,
         on_delete=models.PROTECT,
@@ -171,7 +183,7 @@ class Placement(models.Model):
         related_name="+",
         help_text="His last session, once the place has ended; empty if it ended before any.",
     )
-    ended_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True, validators=[ANY_DATE])
     end_reason = models.CharField(max_length=200, blank=True)
 
     objects = PlacementQuerySet.as_manager()
@@ -248,7 +260,7 @@ class Attendance(models.Model):
     absence_reason = models.CharField(max_length=20, choices=AbsenceReason.choices, blank=True)
     minutes_late = models.PositiveSmallIntegerField(default=0)
     homework_done = models.BooleanField(null=True, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=NOTE_MAX)
     risk_relevant = models.BooleanField(
         "Risk-relevant: share with the offender manager", default=False
     )
@@ -274,6 +286,7 @@ class Attendance(models.Model):
                 condition=~Q(outcome=AttendanceOutcome.ACCEPTABLE_ABSENCE) | ~Q(absence_reason=""),
                 name="attendance_acceptable_absence_has_reason",
             ),
+            text_bound("attendance", "note", NOTE_MAX),
         ]
 
     def __str__(self) -> str:
@@ -339,7 +352,7 @@ class CatchUp(models.Model):
 
     placement = models.ForeignKey(Placement, on_delete=models.PROTECT, related_name="catch_ups")
     session = models.ForeignKey(GroupSession, on_delete=models.PROTECT, related_name="catch_ups")
-    held_on = models.DateField(null=True, blank=True)
+    held_on = models.DateField(null=True, blank=True, validators=[CASEWORK_DATE])
     facilitator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -347,7 +360,7 @@ class CatchUp(models.Model):
     cancelled = models.BooleanField(
         default=False, help_text="Not needed after all: the absence was corrected to attended."
     )
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=NOTE_MAX)
 
     class Meta:
         ordering = ["session__number"]
@@ -360,6 +373,7 @@ class CatchUp(models.Model):
                 | (Q(held_on__isnull=False) & Q(facilitator__isnull=False)),
                 name="catch_up_completed_has_date_and_facilitator",
             ),
+            text_bound("catchup", "note", NOTE_MAX),
         ]
 
     def __str__(self) -> str:
@@ -406,16 +420,16 @@ class Enforcement(models.Model):
         Attendance, on_delete=models.PROTECT, related_name="enforcement"
     )
     offender = models.ForeignKey(Offender, on_delete=models.PROTECT, related_name="enforcements")
-    failure_on = models.DateField()
-    due_by = models.DateField()
+    failure_on = models.DateField(validators=[ANY_DATE])
+    due_by = models.DateField(validators=[ANY_DATE])
     proposed_action = models.CharField(max_length=10, choices=EnforcementAction.choices)
     proposal_reason = models.CharField(max_length=300)
     decision = models.CharField(max_length=20, choices=EnforcementDecisionType.choices, blank=True)
-    decision_reason = models.TextField(blank=True)
+    decision_reason = models.TextField(blank=True, max_length=NOTE_MAX)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    decided_on = models.DateField(null=True, blank=True)
+    decided_on = models.DateField(null=True, blank=True, validators=[ANY_DATE])
 
     objects = EnforcementQuerySet.as_manager()
 
@@ -427,6 +441,7 @@ class Enforcement(models.Model):
                 | (Q(decided_by__isnull=False) & Q(decided_on__isnull=False)),
                 name="enforcement_decision_has_who_and_when",
             ),
+            text_bound("enforcement", "decision_reason", NOTE_MAX),
         ]
         # A decision a person took stands as it was recorded (docs/decisions.md: locked
         # means locked); "not needed" is the app's own and can be reopened by a correction.
@@ -483,18 +498,22 @@ class EnforcementCorrection(models.Model):
         Enforcement, on_delete=models.PROTECT, related_name="corrections"
     )
     old_decision = models.CharField(max_length=20, choices=EnforcementDecisionType.choices)
-    old_reason = models.TextField(blank=True)
+    old_reason = models.TextField(blank=True, max_length=NOTE_MAX)
     old_decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    old_decided_on = models.DateField()
+    old_decided_on = models.DateField(validators=[ANY_DATE])
     new_decision = models.CharField(max_length=20, choices=EnforcementDecisionType.choices)
-    reason = models.TextField()
+    reason = models.TextField(max_length=NOTE_MAX)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["at", "pk"]
+        constraints = [
+            text_bound("enforcementcorrection", "old_reason", NOTE_MAX),
+            text_bound("enforcementcorrection", "reason", NOTE_MAX),
+        ]
         triggers = [
             pgtrigger.Protect(
                 name="enforcement_correction_append_only",
@@ -536,7 +555,7 @@ class Notice(models.Model):
 
     offender = models.ForeignKey(Offender, on_delete=models.PROTECT, related_name="notices")
     kind = models.CharField(max_length=20, choices=NoticeKind.choices)
-    message = models.TextField()
+    message = models.TextField(max_length=NOTICE_MAX)
     attendance = models.ForeignKey(
         Attendance, on_delete=models.PROTECT, null=True, blank=True, related_name="notices"
     )
@@ -548,12 +567,16 @@ class Notice(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    action_taken = models.TextField(blank=True)
+    action_taken = models.TextField(blank=True, max_length=NOTE_MAX)
 
     objects = NoticeQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]
+        constraints = [
+            text_bound("notice", "message", NOTICE_MAX),
+            text_bound("notice", "action_taken", NOTE_MAX),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.offender}"
@@ -564,10 +587,10 @@ class RiskReview(models.Model):
     """An OASys review during supervision: the risk history, before and after."""
 
     offender = models.ForeignKey(Offender, on_delete=models.PROTECT, related_name="risk_reviews")
-    oasys_on = models.DateField("OASys updated on")
+    oasys_on = models.DateField("OASys updated on", validators=[CASEWORK_DATE])
     risk_before = models.CharField(max_length=10, choices=RiskLevel.choices, blank=True)
     risk_of_serious_harm = models.CharField(max_length=10, choices=RiskLevel.choices)
-    what_changed = models.TextField()
+    what_changed = models.TextField(max_length=NOTE_MAX)
     post_programme = models.BooleanField(default=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -576,6 +599,7 @@ class RiskReview(models.Model):
 
     class Meta:
         ordering = ["-oasys_on", "-pk"]
+        constraints = [text_bound("riskreview", "what_changed", NOTE_MAX)]
 
     def __str__(self) -> str:
         return f"Risk review of {self.offender} on {self.oasys_on}"
@@ -586,7 +610,7 @@ class Appointment(models.Model):
     """An additional appointment the offender manager makes to see him."""
 
     offender = models.ForeignKey(Offender, on_delete=models.PROTECT, related_name="appointments")
-    on = models.DateField("Date")
+    on = models.DateField("Date", validators=[CASEWORK_DATE])
     purpose = models.CharField(max_length=300)
     attended = models.BooleanField(null=True, blank=True)
     recorded_by = models.ForeignKey(
@@ -641,9 +665,9 @@ class EndOfProgrammeReport(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="correction"
     )
     attendance_summary = models.JSONField(default=dict)
-    overall_progress = models.TextField(blank=True)
-    risk_factors = models.TextField(blank=True)
-    relapse_prevention_plan = models.TextField(blank=True)
+    overall_progress = models.TextField(blank=True, max_length=REPORT_SECTION_MAX)
+    risk_factors = models.TextField(blank=True, max_length=REPORT_SECTION_MAX)
+    relapse_prevention_plan = models.TextField(blank=True, max_length=REPORT_SECTION_MAX)
     recommendations = models.JSONField(
         default=list, help_text="The numbered recommendations, in order, as written."
     )
@@ -667,6 +691,17 @@ class EndOfProgrammeReport(models.Model):
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(submitted_at__isnull=False),
                 name="report_submitted_has_date",
+            ),
+            text_bound("report", "overall_progress", REPORT_SECTION_MAX),
+            text_bound("report", "risk_factors", REPORT_SECTION_MAX),
+            text_bound("report", "relapse_prevention_plan", REPORT_SECTION_MAX),
+            # The recommendations are stored as a JSON list of the lines written (at most
+            # REPORT_SECTION_MAX characters in all); its JSON text adds quotes and escapes.
+            models.CheckConstraint(
+                condition=LessThanOrEqual(
+                    Length(Cast("recommendations", models.TextField())), RECOMMENDATIONS_JSON_MAX
+                ),
+                name="report_recommendations_max_length",
             ),
         ]
         # A submitted version is kept as it was sent: a correction is a new version.
@@ -695,12 +730,13 @@ class TargetProgress(models.Model):
         EndOfProgrammeReport, on_delete=models.PROTECT, related_name="progress"
     )
     target = models.ForeignKey(TreatmentTarget, on_delete=models.PROTECT, related_name="+")
-    progress = models.TextField(blank=True)
+    progress = models.TextField(blank=True, max_length=TARGET_PROGRESS_MAX)
 
     class Meta:
         ordering = ["target__number"]
         constraints = [
-            models.UniqueConstraint(fields=["report", "target"], name="progress_one_per_target")
+            models.UniqueConstraint(fields=["report", "target"], name="progress_one_per_target"),
+            text_bound("targetprogress", "progress", TARGET_PROGRESS_MAX),
         ]
         # Part of the report: locked with it once it is submitted. (A trigger's WHEN clause
         # cannot look at another table, so the function does.)
@@ -745,17 +781,17 @@ class Recommendation(models.Model):
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="recommendations")
     number = models.PositiveSmallIntegerField()
-    text = models.TextField()
+    text = models.TextField(max_length=REPORT_SECTION_MAX)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    due_on = models.DateField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True, validators=[CASEWORK_DATE])
     status = models.CharField(
         max_length=15,
         choices=RecommendationStatus.choices,
         default=RecommendationStatus.NOT_STARTED,
     )
-    not_pursued_reason = models.TextField(blank=True)
+    not_pursued_reason = models.TextField(blank=True, max_length=NOTE_MAX)
 
     objects = RecommendationQuerySet.as_manager()
 
@@ -769,6 +805,8 @@ class Recommendation(models.Model):
                 condition=~Q(status="not_pursued") | ~Q(not_pursued_reason=""),
                 name="recommendation_not_pursued_has_reason",
             ),
+            text_bound("recommendation", "text", REPORT_SECTION_MAX),
+            text_bound("recommendation", "not_pursued_reason", NOTE_MAX),
         ]
 
     def __str__(self) -> str:
@@ -787,12 +825,13 @@ class RecommendationNote(models.Model):
     recommendation = models.ForeignKey(
         Recommendation, on_delete=models.PROTECT, related_name="notes"
     )
-    on = models.DateField()
-    text = models.TextField()
+    on = models.DateField(validators=[ANY_DATE])
+    text = models.TextField(max_length=NOTE_MAX)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["on", "pk"]
+        constraints = [text_bound("recommendationnote", "text", NOTE_MAX)]
 
     def __str__(self) -> str:
         return f"Note on recommendation {self.recommendation.number}, {self.on}"
@@ -805,13 +844,13 @@ class HandoverMeeting(models.Model):
     referral = models.ForeignKey(
         Referral, on_delete=models.PROTECT, related_name="handover_meetings"
     )
-    held_on = models.DateField()
+    held_on = models.DateField(validators=[CASEWORK_DATE])
     place = models.CharField(max_length=200)
     offender_attended = models.BooleanField("The offender attended")
     facilitator_attended = models.BooleanField("A facilitator attended")
     offender_manager_attended = models.BooleanField("The offender manager attended")
-    notes = models.TextField(blank=True)
-    agreed_actions = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=NOTE_MAX)
+    agreed_actions = models.TextField(blank=True, max_length=NOTE_MAX)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -819,6 +858,10 @@ class HandoverMeeting(models.Model):
 
     class Meta:
         ordering = ["-held_on", "-pk"]
+        constraints = [
+            text_bound("handover", "notes", NOTE_MAX),
+            text_bound("handover", "agreed_actions", NOTE_MAX),
+        ]
 
     def __str__(self) -> str:
         return f"Handover meeting for {self.referral.offender} on {self.held_on}"
@@ -847,13 +890,13 @@ class Reassessment(models.Model):
     """The post-programme re-assessment of his risk: OASys and RM2000 again."""
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="reassessments")
-    oasys_on = models.DateField("OASys completed on")
+    oasys_on = models.DateField("OASys completed on", validators=[CASEWORK_DATE])
     risk_of_serious_harm = models.CharField(
         "Risk of serious harm (OASys ROSH)", max_length=10, choices=RiskLevel.choices
     )
-    rm2000_on = models.DateField("RM2000 completed on")
+    rm2000_on = models.DateField("RM2000 completed on", validators=[CASEWORK_DATE])
     rm2000_category = models.CharField("RM2000 category", max_length=10, choices=RiskLevel.choices)
-    what_changed = models.TextField()
+    what_changed = models.TextField(max_length=NOTE_MAX)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -861,6 +904,7 @@ class Reassessment(models.Model):
 
     class Meta:
         ordering = ["-oasys_on", "-pk"]
+        constraints = [text_bound("reassessment", "what_changed", NOTE_MAX)]
 
     def __str__(self) -> str:
         return f"Post-programme re-assessment of {self.referral.offender} on {self.oasys_on}"

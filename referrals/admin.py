@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
-from isotp.admin import NoDeleteAdmin
+from isotp.admin import NoDeleteAdmin, StackedInline, TabularInline
 from referrals.access import cases_open_to
 from referrals.models import (
     Assessment,
@@ -47,18 +47,18 @@ class CaseAccessFormSet(BaseInlineFormSet):
             )
 
 
-class CaseAccessInline(admin.TabularInline):
+class CaseAccessInline(TabularInline):
     model = CaseAccess
     formset = CaseAccessFormSet
     extra = 0
     fields = ["staff", "kind", "note", "added_at"]
     readonly_fields = ["added_at"]
-    autocomplete_fields = ["staff"]
+    # A plain list of staff, not the autocomplete box, which has no accessible name (axe).
     verbose_name = "person on the case's access list"
     verbose_name_plural = "Limited access: who is allowed (restricted case) or excluded"
 
 
-class OffenceInline(admin.TabularInline):
+class OffenceInline(TabularInline):
     model = Offence
     extra = 0
     can_delete = False
@@ -80,7 +80,8 @@ class OffenderAdmin(LimitedAccessAdmin):
     list_filter = ["office", "order_type", "gender", "needs_large_print", "needs_braille"]
     search_fields = ["crn", "pnc_number", "first_name", "last_name"]
     list_select_related = ["offender_manager", "office"]
-    autocomplete_fields = ["offender_manager"]
+    # A plain list of offender managers (limit_choices_to): the autocomplete widget's box has
+    # no accessible name (axe: aria-input-field-name).
     inlines = [OffenceInline, CaseAccessInline]
 
 
@@ -149,13 +150,13 @@ class AssessmentAdmin(LimitedAccessAdmin):
     readonly_fields = ["outcome", "reasons", "outcome_programme"]
 
 
-class ChecklistInline(admin.StackedInline):
+class ChecklistInline(StackedInline):
     model = PreProgrammeChecklist
     can_delete = False
     extra = 0
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(TabularInline):
     model = ReferralStatusChange
     can_delete = False
     extra = 0
@@ -224,3 +225,20 @@ class PreProgrammeChecklistAdmin(LimitedAccessAdmin):
     ]
     search_fields = ["referral__offender__crn", "referral__offender__last_name"]
     list_select_related = ["referral__offender", "referral__programme"]
+
+
+@admin.register(CaseAccess)
+class CaseAccessAdmin(LimitedAccessAdmin):
+    """Who is on which case's access list, to read: lists are changed on the offender's own
+    page, where a restricted case must keep someone allowed."""
+
+    list_display = ["offender", "staff", "kind", "added_at"]
+    list_filter = ["kind"]
+    search_fields = ["offender__crn", "staff__username"]
+    list_select_related = ["offender", "staff"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

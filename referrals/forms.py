@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from isotp.forms import GovDateField, GovModelForm, GovPlainForm
+from isotp.limits import CASEWORK_DATE, DATE_OF_BIRTH, NOTE_MAX
 from isotp.models import Office, Role, Staff
 from referrals.access import offenders_visible_to
 from referrals.models import (
@@ -32,7 +33,9 @@ CRN_CANNOT_BE_USED = (
 
 
 class OffenderForm(GovModelForm):
-    date_of_birth = GovDateField(label="Date of birth", help_text="For example, 27 3 1985")
+    date_of_birth = GovDateField(
+        label="Date of birth", help_text="For example, 27 3 1985", date_range=DATE_OF_BIRTH
+    )
     order_start = GovDateField(label="Start date")
     order_end = GovDateField(label="End date")
 
@@ -185,9 +188,13 @@ class OffenceForm(GovModelForm):
 
 
 class AssessmentForm(GovModelForm):
-    assessed_on = GovDateField(label="Date of assessment")
-    oasys_completed_on = GovDateField(label="OASys completed on", required=False)
-    rm2000_completed_on = GovDateField(label="RM2000 completed on", required=False)
+    assessed_on = GovDateField(label="Date of assessment", date_range=CASEWORK_DATE)
+    oasys_completed_on = GovDateField(
+        label="OASys completed on", required=False, date_range=CASEWORK_DATE
+    )
+    rm2000_completed_on = GovDateField(
+        label="RM2000 completed on", required=False, date_range=CASEWORK_DATE
+    )
 
     class Meta:
         model = Assessment
@@ -262,19 +269,29 @@ class AssessmentForm(GovModelForm):
 
 
 class ChecklistForm(GovModelForm):
-    psr_provided_on = GovDateField(label="PSR given to facilitators on", required=False)
+    psr_provided_on = GovDateField(
+        label="PSR given to facilitators on", required=False, date_range=CASEWORK_DATE
+    )
     additional_reports_provided_on = GovDateField(
-        label="Additional reports given on", required=False
+        label="Additional reports given on", required=False, date_range=CASEWORK_DATE
     )
-    cps_pack_provided_on = GovDateField(label="CPS pack given on", required=False)
+    cps_pack_provided_on = GovDateField(
+        label="CPS pack given on", required=False, date_range=CASEWORK_DATE
+    )
     previous_convictions_provided_on = GovDateField(
-        label="Previous convictions given on", required=False
+        label="Previous convictions given on", required=False, date_range=CASEWORK_DATE
     )
-    liaison_on = GovDateField(label="Liaised with facilitators on", required=False)
+    liaison_on = GovDateField(
+        label="Liaised with facilitators on", required=False, date_range=CASEWORK_DATE
+    )
     understands_requirements_on = GovDateField(
-        label="He confirmed he understands what is required on", required=False
+        label="He confirmed he understands what is required on",
+        required=False,
+        date_range=CASEWORK_DATE,
     )
-    interview_on = GovDateField(label="Assessment interview on", required=False)
+    interview_on = GovDateField(
+        label="Assessment interview on", required=False, date_range=CASEWORK_DATE
+    )
     interview_attended = forms.TypedChoiceField(
         label="Did he attend the assessment interview?",
         choices=[("yes", "Yes"), ("no", "No")],
@@ -357,7 +374,9 @@ class ReferralMoveForm(GovPlainForm):
         help_text="Needed to withdraw, deselect, breach or recall.",
         empty_label="Choose a reason",
     )
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=NOTE_MAX
+    )
 
     def __init__(self, *args, referral: Referral, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from isotp.limits import ANY_DATE, CASEWORK_DATE, DATE_OF_BIRTH, NOTE_MAX, SEARCH_MAX, text_bound
 from isotp.models import Office
 from referrals.validators import validate_crn, validate_pnc
 
@@ -37,7 +38,8 @@ def age_on(date_of_birth: date, on: date) -> int:
 class OffenderQuerySet(models.QuerySet):
     def search(self, query: str):
         # PostgreSQL refuses NUL characters in a string; they are never part of a name.
-        query = (query or "").replace("\x00", "").strip()
+        # A search longer than any name or CRN is cut: each word costs two conditions.
+        query = (query or "").replace("\x00", "").strip()[:SEARCH_MAX]
         if not query:
             return self
         condition = Q(crn__iexact=query)
@@ -64,7 +66,7 @@ class Offender(models.Model):
     )
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
-    date_of_birth = models.DateField()
+    date_of_birth = models.DateField(validators=[DATE_OF_BIRTH])
     gender = models.CharField(max_length=10, choices=Gender.choices)
     offender_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -75,8 +77,8 @@ class Offender(models.Model):
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="offenders")
 
     order_type = models.CharField(max_length=30, choices=OrderType.choices)
-    order_start = models.DateField("Order or licence start date")
-    order_end = models.DateField("Order or licence end date")
+    order_start = models.DateField("Order or licence start date", validators=[ANY_DATE])
+    order_end = models.DateField("Order or licence end date", validators=[ANY_DATE])
 
     interpreter_language = models.CharField(
         max_length=100, blank=True, help_text="Leave blank if no interpreter is needed."
@@ -84,7 +86,9 @@ class Offender(models.Model):
     needs_large_print = models.BooleanField("Large print", default=False)
     needs_braille = models.BooleanField("Braille", default=False)
     needs_easy_read = models.BooleanField("Easy read", default=False)
-    other_needs = models.TextField("Other format or communication needs", blank=True)
+    other_needs = models.TextField(
+        "Other format or communication needs", blank=True, max_length=NOTE_MAX
+    )
 
     # A limited-access case (HMPPS's "restriction"): only the staff on its access list may
     # see it. Set by admins only; see CaseAccess.
@@ -111,6 +115,7 @@ class Offender(models.Model):
             models.CheckConstraint(
                 condition=Q(crn__regex=r"^[A-Z][0-9]{6}$"), name="offender_crn_format"
             ),
+            text_bound("offender", "other_needs", NOTE_MAX),
         ]
 
     def __str__(self) -> str:
@@ -189,8 +194,8 @@ class Offence(models.Model):
     internet_related_sexual = models.BooleanField(
         "Sexual offence related to the use of the internet", default=False
     )
-    offence_date = models.DateField(null=True, blank=True)
-    conviction_date = models.DateField(null=True, blank=True)
+    offence_date = models.DateField(null=True, blank=True, validators=[ANY_DATE])
+    conviction_date = models.DateField(null=True, blank=True, validators=[ANY_DATE])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -245,7 +250,7 @@ class Programme(models.Model):
         default=True,
         help_text="Unticked where figures are placeholders an admin must confirm.",
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=NOTE_MAX)
 
     class Meta:
         ordering = ["name"]
@@ -258,6 +263,7 @@ class Programme(models.Model):
                 condition=Q(young_band_upper_age__gt=models.F("minimum_age")),
                 name="programme_bands_ordered",
             ),
+            text_bound("programme", "notes", NOTE_MAX),
         ]
 
     def __str__(self) -> str:
@@ -315,15 +321,19 @@ class Assessment(models.Model):
 
     offender = models.ForeignKey(Offender, on_delete=models.PROTECT, related_name="assessments")
     stage = models.CharField(max_length=20, choices=AssessmentStage.choices)
-    assessed_on = models.DateField("Date of assessment")
+    assessed_on = models.DateField("Date of assessment", validators=[CASEWORK_DATE])
     assessor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments_made"
     )
-    oasys_completed_on = models.DateField("OASys completed on", null=True, blank=True)
+    oasys_completed_on = models.DateField(
+        "OASys completed on", null=True, blank=True, validators=[CASEWORK_DATE]
+    )
     risk_of_serious_harm = models.CharField(
         "Risk of serious harm (OASys ROSH)", max_length=10, choices=RiskLevel.choices, blank=True
     )
-    rm2000_completed_on = models.DateField("RM2000 completed on", null=True, blank=True)
+    rm2000_completed_on = models.DateField(
+        "RM2000 completed on", null=True, blank=True, validators=[CASEWORK_DATE]
+    )
     rm2000_category = models.CharField(
         "RM2000 category", max_length=10, choices=RiskLevel.choices, blank=True
     )
@@ -338,7 +348,7 @@ class Assessment(models.Model):
         "Confirmed conviction for a sexual offence related to the use of the internet",
         default=False,
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=NOTE_MAX)
 
     # Blank while the assessment is incomplete (OASys or RM2000 not yet recorded).
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
@@ -374,6 +384,7 @@ class Assessment(models.Model):
                     "An outcome can only be given once OASys and RM2000 are both recorded"
                 ),
             ),
+            text_bound("assessment", "notes", NOTE_MAX),
         ]
 
     def __str__(self) -> str:
@@ -515,9 +526,10 @@ class Referral(models.Model):
     status = models.CharField(
         max_length=30, choices=ReferralStatus.choices, default=ReferralStatus.AWAITING_ASSESSMENT
     )
-    referred_on = models.DateField()
+    referred_on = models.DateField(validators=[ANY_DATE])
     waiting_since = models.DateField(
-        help_text="The original referral date: a restart keeps its place in the queue."
+        validators=[ANY_DATE],
+        help_text="The original referral date: a restart keeps its place in the queue.",
     )
     previous_attempt = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_attempt"
@@ -631,10 +643,11 @@ class ReferralStatusChange(models.Model):
     reason = models.ForeignKey(
         ClosingReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=NOTE_MAX)
 
     class Meta:
         ordering = ["at", "pk"]
+        constraints = [text_bound("referralstatuschange", "note", NOTE_MAX)]
         # The status history is kept as it was written: the database refuses to change it.
         triggers = [
             pgtrigger.Protect(
@@ -677,24 +690,33 @@ class PreProgrammeChecklist(models.Model):
     """What must be done before a referral can be allocated to a group."""
 
     referral = models.OneToOneField(Referral, on_delete=models.PROTECT, related_name="checklist")
-    psr_provided_on = models.DateField("PSR given to facilitators on", null=True, blank=True)
+    psr_provided_on = models.DateField(
+        "PSR given to facilitators on", null=True, blank=True, validators=[CASEWORK_DATE]
+    )
     psr_not_available = models.BooleanField("PSR not available", default=False)
     additional_reports_provided_on = models.DateField(
-        "Additional reports given on", null=True, blank=True
+        "Additional reports given on", null=True, blank=True, validators=[CASEWORK_DATE]
     )
     additional_reports_not_available = models.BooleanField("No additional reports", default=False)
-    cps_pack_provided_on = models.DateField("CPS pack given on", null=True, blank=True)
+    cps_pack_provided_on = models.DateField(
+        "CPS pack given on", null=True, blank=True, validators=[CASEWORK_DATE]
+    )
     cps_pack_not_available = models.BooleanField("CPS pack not available", default=False)
     previous_convictions_provided_on = models.DateField(
-        "Previous convictions given on", null=True, blank=True
+        "Previous convictions given on", null=True, blank=True, validators=[CASEWORK_DATE]
     )
     previous_convictions_not_available = models.BooleanField(
         "Previous convictions not available", default=False
     )
-    liaison_on = models.DateField("Liaised with facilitators on", null=True, blank=True)
-    liaison_notes = models.TextField("Notes on commencement", blank=True)
+    liaison_on = models.DateField(
+        "Liaised with facilitators on", null=True, blank=True, validators=[CASEWORK_DATE]
+    )
+    liaison_notes = models.TextField("Notes on commencement", blank=True, max_length=NOTE_MAX)
     understands_requirements_on = models.DateField(
-        "Offender confirmed he understands what is required on", null=True, blank=True
+        "Offender confirmed he understands what is required on",
+        null=True,
+        blank=True,
+        validators=[CASEWORK_DATE],
     )
     information_format = models.CharField(
         "Information given to him in",
@@ -703,7 +725,10 @@ class PreProgrammeChecklist(models.Model):
         help_text="For example: standard print, large print, Braille, read to him in Polish.",
     )
     interview_on = models.DateField(
-        "Assessment interview with facilitators on", null=True, blank=True
+        "Assessment interview with facilitators on",
+        null=True,
+        blank=True,
+        validators=[CASEWORK_DATE],
     )
     interview_attended = models.BooleanField("He attended the interview", null=True, blank=True)
     interview_outcome = models.CharField(
@@ -712,7 +737,10 @@ class PreProgrammeChecklist(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [_document_constraint(prefix) for prefix, _label in CHECKLIST_DOCUMENTS]
+        constraints = [
+            *(_document_constraint(prefix) for prefix, _label in CHECKLIST_DOCUMENTS),
+            text_bound("checklist", "liaison_notes", NOTE_MAX),
+        ]
 
     def __str__(self) -> str:
         return f"Pre-programme checklist for {self.referral}"

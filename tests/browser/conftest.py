@@ -70,6 +70,35 @@ def assert_accessible(page: Page) -> None:
     assert violations == [], f"axe violations on {page.url}:\n{json.dumps(violations, indent=2)}"
 
 
+SERIOUS_IMPACTS = ("serious", "critical")
+
+
+def axe_violations(page: Page, impacts: tuple[str, ...] | None = None) -> list[dict]:
+    """axe-core's WCAG A/AA violations on the page, only those of the given impacts if any."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => await axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}
+        })"""
+    )
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in result["violations"]
+        if impacts is None or v["impact"] in impacts
+    ]
+
+
+def assert_no_serious_violations(page: Page) -> None:
+    """Like assert_accessible, failing only on serious or critical violations."""
+    violations = axe_violations(page, SERIOUS_IMPACTS)
+    assert violations == [], f"axe violations on {page.url}:\n{json.dumps(violations, indent=2)}"
+
+
 def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.goto("/login/")
     page.get_by_label("Username").fill(username)

@@ -25,7 +25,8 @@ from programme.services import (
 from referrals.models import Assessment, Gender, Offence, Offender, OrderType, Programme
 from referrals.services import assessment_record, checklist_save, referral_create
 
-DEMO_PASSWORD = "demo-password-2026"
+# The demo accounts' password is published in the README on purpose (reviewed: not a secret).
+DEMO_PASSWORD = "demo-password-2026"  # nosec B105
 
 DEMO_STAFF = [
     # username, first, last, role, office name, accredited (days before the demo is made)

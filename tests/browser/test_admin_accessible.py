@@ -1,0 +1,76 @@
+"""The Django admin passes axe-core (WCAG 2.x A and AA): admins are users too. Every page type
+of every registered model is opened as a superuser, over the demo data: the log-in page, the
+index and each app's index, each changelist, add form (where adding is allowed), change form
+and history."""
+
+import json
+import os
+
+import pytest
+from django.contrib import admin
+from django.core.management import call_command
+from django.urls import reverse
+
+from tests.browser.conftest import ARTIFACTS, SERIOUS_IMPACTS, axe_violations, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DOMAIN_APPS = ("isotp", "referrals", "programme")
+# AXE_ALL=1 lists minor and moderate violations too (a survey, not the test's bar).
+IMPACTS = None if os.environ.get("AXE_ALL") else SERIOUS_IMPACTS
+
+
+class Request:
+    def __init__(self, user):
+        self.user = user
+
+
+def admin_pages(superuser) -> list[str]:
+    request = Request(superuser)
+    pages = [reverse("admin:index")]
+    apps = sorted({model._meta.app_label for model in admin.site._registry})
+    pages += [reverse("admin:app_list", args=[app]) for app in apps]
+    histories = []
+    for model, model_admin in sorted(admin.site._registry.items(), key=lambda i: i[0]._meta.label):
+        opts = model._meta
+        name = f"admin:{opts.app_label}_{opts.model_name}"
+        pages.append(reverse(f"{name}_changelist"))
+        if model_admin.has_add_permission(request):
+            pages.append(reverse(f"{name}_add"))
+        first = model.objects.order_by("pk").first()
+        if first is not None:
+            pages.append(reverse(f"{name}_change", args=[first.pk]))
+            histories.append(reverse(f"{name}_history", args=[first.pk]))
+    # Every history page is the same template over the same kind of rows: three will do
+    # (a run over all of them found nothing more).
+    return pages + histories[:3]
+
+
+def test_every_admin_page_has_no_serious_or_critical_axe_violation(page, ada):
+    call_command("seed_demo", verbosity=0)
+    found = {}
+    page.goto(reverse("admin:login"))
+    found[page.url] = axe_violations(page, IMPACTS)
+    sign_in(page, ada.username)
+    pages = admin_pages(ada)
+    for url in pages:
+        response = page.goto(url)
+        assert response.status == 200, url
+        violations = axe_violations(page, IMPACTS)
+        if violations:
+            found[url] = violations
+    found = {url: v for url, v in found.items() if v}
+    if os.environ.get("AXE_ALL"):
+        summary = {}
+        for violations in found.values():
+            for v in violations:
+                summary.setdefault(f"{v['impact']} {v['id']}", []).append(v["nodes"][:2])
+        survey = {
+            "pages": len(pages) + 1,
+            "pages_with_violations": len(found),
+            "rules": {k: (len(v), v[:4]) for k, v in summary.items()},
+            "by_page": {url: sorted({v["id"] for v in vs}) for url, vs in found.items()},
+        }
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "admin-axe-survey.json").write_text(json.dumps(survey, indent=1))
+    assert found == {}, json.dumps(found, indent=1)
