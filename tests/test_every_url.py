@@ -65,6 +65,7 @@ from tests.factories import (
     make_referral,
     make_staff,
     record,
+    sign_in_verified,
 )
 
 # The model behind each URL's `pk` (and `offence_pk`): a new URL must say what it shows.
@@ -493,7 +494,7 @@ def test_no_url_gives_a_server_error_or_shows_a_record_to_someone_who_may_not_se
     for user in (data_set["users"][character] for character in characters):
         client = Client(raise_request_exception=False)
         if user is not None:
-            client.force_login(user)
+            sign_in_verified(client, user)
         role = user.username if user else "anonymous"
         cache: dict = {}
 
@@ -518,7 +519,7 @@ def test_no_url_gives_a_server_error_or_shows_a_record_to_someone_who_may_not_se
                 if found:
                     offenders.append((role, method.upper(), url, found))
         if user is not None:
-            client.force_login(user)  # signed out by the visit to /logout/
+            sign_in_verified(client, user)  # signed out by the visit to /logout/
         for url, name, kwargs_models in targets:
             for fields in forms.get(url, []):
                 response = visit(client, "post", url, as_post_data(fields))

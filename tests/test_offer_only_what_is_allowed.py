@@ -80,7 +80,7 @@ def test_the_group_page_runs_the_same_queries_however_many_wait(
     client = login(pat)
     client.get(group.get_absolute_url())  # sessions and caches warmed
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = client.get(group.get_absolute_url())
     assert response.content.decode().count("Allocate<span") == waiting
 
