@@ -59,9 +59,7 @@ class StaffAdmin(UserAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        before = (
-            Staff.objects.filter(pk=obj.pk).values(*ACCESS_FIELDS).first() if change else None
-        )
+        before = Staff.objects.filter(pk=obj.pk).values(*ACCESS_FIELDS).first() if change else None
         super().save_model(request, obj, form, change)
         after = {field: getattr(obj, field) for field in ACCESS_FIELDS}
         if before is None:

@@ -8,6 +8,7 @@ search is typed there). Other code reports what it owns through `security_event(
 
 import logging
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
@@ -79,15 +80,9 @@ def _signed_out(sender, request, user, **kwargs):
         security_event("sign_out", request=request, user=user)
 
 
-def _connect_axes() -> None:
-    from axes.signals import user_locked_out
-
-    @receiver(user_locked_out, dispatch_uid="isotp_security_locked_out")
-    def _locked_out(sender, request, username, ip_address, **kwargs):
-        security_event("locked_out", request=request, outcome="failure", username=username)
-
-
-_connect_axes()
+@receiver(user_locked_out, dispatch_uid="isotp_security_locked_out")
+def _locked_out(sender, request, username, ip_address, **kwargs):
+    security_event("locked_out", request=request, outcome="failure", username=username)
 
 
 class RefusedAccessMiddleware:
