@@ -231,3 +231,23 @@ def test_an_admin_resets_a_colleagues_second_factor(login, ada, alice):
 @pytest.mark.parametrize("name", ["TOTPDevice", "StaticDevice"])
 def test_second_factor_keys_are_not_shown_in_the_admin(name):
     assert name not in {model.__name__ for model in admin.site._registry}
+
+
+def test_demo_accounts_sign_in_with_the_printed_demo_code(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from isotp.management.commands.demo_code import demo_code, demo_secret
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert demo_secret() in out.getvalue() and "make demo-code" in out.getvalue()
+    client = Client()
+    client.post(reverse("login"), {"username": "admin", "password": "demo-password-2026"})
+    code, _left = demo_code()
+    assert enter_code(client, code, reverse("admin:index"))["Location"] == reverse("admin:index")
+    assert client.get(reverse("admin:index")).status_code == 200
+    printed = StringIO()
+    call_command("demo_code", stdout=printed)
+    assert printed.getvalue().split()[0] in {code, demo_code()[0]}
