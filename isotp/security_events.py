@@ -18,8 +18,8 @@ from isotp.security import USERNAME_MAX_LENGTH, client_address
 
 logger = logging.getLogger("isotp.security")
 
-# The fields every event has; anything else is passed by the caller.
-_STANDARD = ("event", "outcome", "username", "staff_id", "client_address", "path", "method")
+# The fields every event has, filled in here; anything else is passed by the caller.
+_STANDARD = ("event", "staff_id", "client_address", "path", "method", "timestamp", "level")
 
 
 def security_event(
@@ -53,6 +53,9 @@ def security_event(
         event["client_address"] = client_address(request)
         event["path"] = request.path
         event["method"] = request.method
+    clashing = set(fields) & set(_STANDARD)
+    if clashing:
+        raise TypeError(f"security_event() sets {', '.join(sorted(clashing))} itself")
     event.update(fields)
     level = logging.INFO if outcome == "success" else logging.WARNING
     logger.log(level, name, extra={"security_event": event})

@@ -196,3 +196,8 @@ def test_other_code_reports_its_own_events(rf, alice, events):
     assert logged["client_address"] == "192.0.2.1" and logged["username"] == alice.username
     without_request = security_event("audit_export", user=alice, outcome="success", rows=3)
     assert without_request["path"] is None and without_request["staff_id"] == alice.pk
+
+
+def test_a_caller_cannot_overwrite_who_where_or_what(alice):
+    with pytest.raises(TypeError, match="path"):
+        security_event("audit_export", user=alice, path="/elsewhere/")
