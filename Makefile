@@ -15,7 +15,7 @@ RUN_ENV := DJANGO_DEBUG=true SECRET_KEY=development-only-not-secret
 TEST_ENV := DJANGO_DEBUG=false SECRET_KEY=test-only-not-secret HTTPS_ONLY=false STATIC_MANIFEST=false \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true
 
-.PHONY: help setup run test test-model lint format assets database chromium demo-data check-deploy bandit benchmark
+.PHONY: help setup run test test-model lint format assets database chromium demo-data demo-code check-deploy bandit benchmark
 
 help:
 	@echo "make run    set everything up and serve the app with demo data on http://127.0.0.1:8000"
@@ -61,6 +61,7 @@ demo-data: setup
 
 run: demo-data
 	@echo "Open http://127.0.0.1:8000 and sign in with one of the accounts listed above."
+	@echo "For the security code, run 'make demo-code' in another terminal."
 	$(RUN_ENV) $(PYTHON) manage.py runserver 127.0.0.1:8000
 
 test: $(VENV)/.installed assets database chromium
@@ -83,6 +84,10 @@ lint: $(VENV)/.installed
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The demo accounts' current second-factor code (they share a published demo key).
+demo-code: $(VENV)/.installed
+	@$(RUN_ENV) $(PYTHON) manage.py demo_code
 
 check-deploy: $(VENV)/.installed
 	DJANGO_DEBUG=false SECRET_KEY=$$(openssl rand -hex 40) ALLOWED_HOSTS=isotp.example.org \

@@ -1,9 +1,14 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.utils.text import capfirst
 
 from isotp.models import AccessLog, Office, ProbationArea, Staff
+from isotp.security_events import security_event
+from isotp.two_factor import second_factor_reset
+
+# What decides what a member of staff may do: a change to any is a security event.
+ACCESS_FIELDS = ("role", "is_staff", "is_superuser", "is_active")
 
 SPLIT_PARTS = ("date", "time")
 
@@ -91,9 +96,50 @@ class StaffAdmin(AccessibleInputs, UserAdmin):
         ),
     )
 
+    actions = ["reset_second_factor"]
+
     def has_delete_permission(self, request, obj=None):
         # Deactivate instead: history and access logs point at staff.
         return False
+
+    def save_model(self, request, obj, form, change):
+        before = Staff.objects.filter(pk=obj.pk).values(*ACCESS_FIELDS).first() if change else None
+        super().save_model(request, obj, form, change)
+        after = {field: getattr(obj, field) for field in ACCESS_FIELDS}
+        if before is None:
+            security_event("staff_created", request=request, target_staff_id=obj.pk, **after)
+            return
+        changed = {
+            field: {"from": before[field], "to": after[field]}
+            for field in ACCESS_FIELDS
+            if before[field] != after[field]
+        }
+        if changed:
+            security_event(
+                "staff_access_changed",
+                request=request,
+                target_staff_id=obj.pk,
+                target_username=obj.get_username(),
+                changes=changed,
+            )
+
+    @admin.action(description="Reset the second factor (lost phone) of the selected staff")
+    def reset_second_factor(self, request, queryset):
+        for member in queryset:
+            removed = second_factor_reset(user=member)
+            security_event(
+                "second_factor_reset",
+                request=request,
+                target_staff_id=member.pk,
+                target_username=member.get_username(),
+                devices_removed=removed,
+            )
+        self.message_user(
+            request,
+            f"Second factor reset for {queryset.count()} staff: they set up their "
+            "authenticator app again when they next sign in.",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(AccessLog)

@@ -11,3 +11,5 @@ class IsotpConfig(AppConfig):
 
         # Once per migrate (sent for each app; this app's is enough), as the owner role.
         post_migrate.connect(secure_after_migrate, sender=self, dispatch_uid="isotp-grants")
+        # Connects the security event log to sign-in, sign-out and lockout.
+        from isotp import security_events  # noqa: F401

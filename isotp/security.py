@@ -1,13 +1,20 @@
 """Sign-in rules that every request of a signed-in user passes through: an absolute session
-limit, and no caching of any page that may show personal data."""
+limit, no caching of any page that may show personal data, and a second factor; and the one
+rule for the client's address."""
 
+import ipaddress
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django_otp import user_has_device
+
+from isotp.models import Role
 
 SESSION_SIGNED_IN_AT = "signed_in_at"
 SESSION_EXPIRED_MESSAGE = "You have been signed in for 10 hours: sign in again to carry on"
@@ -18,6 +25,58 @@ def username_for_lockout(request, credentials) -> str:
     """The username django-axes counts failures against, cut to a username's length."""
     username = (credentials or {}).get("username") or request.POST.get("username", "")
     return str(username)[:USERNAME_MAX_LENGTH]
+
+
+def _valid_address(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def client_address(request) -> str | None:
+    """The address of the person making the request: the connection's own, unless the app is
+    configured to sit behind proxies (TRUSTED_PROXY_COUNT) and the connection comes from one
+    (TRUSTED_PROXY_ADDRESSES, when set). Then it is the address the outermost trusted proxy
+    saw: with N proxies, the Nth entry of X-Forwarded-For counted from the right, as anything
+    further left was written by the client and may be made up. django-axes and the security
+    event log both use this."""
+    remote = _valid_address(request.META.get("REMOTE_ADDR", "") or "")
+    count = settings.TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return remote
+    if settings.TRUSTED_PROXY_ADDRESSES and remote not in settings.TRUSTED_PROXY_ADDRESSES:
+        return remote
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    if len(forwarded) < count:
+        # Not through every proxy we were told about: believe only the connection.
+        return remote
+    return _valid_address(forwarded[-count]) or remote
+
+
+def second_factor_required(user) -> bool:
+    """Admins, auditors and anyone who can reach the Django admin always need a second factor;
+    everyone else too while OTP_REQUIRED_FOR_ALL_STAFF is on (the default). Someone who has
+    set one up is asked for it either way."""
+    if user.is_superuser or user.is_staff or user.role in (Role.ADMIN, Role.AUDITOR):
+        return True
+    return settings.OTP_REQUIRED_FOR_ALL_STAFF or user_has_device(user, confirmed=True)
+
+
+def _open_before_second_factor() -> tuple[str, ...]:
+    return (
+        reverse("two_factor_verify"),
+        reverse("two_factor_setup"),
+        reverse("logout"),
+        reverse("login"),
+        reverse("health"),
+        "/robots.txt",
+        settings.STATIC_URL,
+    )
 
 
 class SignedInSessionMiddleware:
@@ -41,3 +100,27 @@ class SignedInSessionMiddleware:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class SecondFactorRequiredMiddleware:
+    """Until a signed-in user who needs a second factor has given it, every page but the
+    second-factor pages, sign-out and the health check sends them there: to enter a code if
+    they have an authenticator set up, otherwise to set one up. The Django admin is covered
+    the same way (and its site checks verification too: isotp/urls.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not user.is_verified()
+            and second_factor_required(user)
+            and not request.path.startswith(_open_before_second_factor())
+        ):
+            page = "two_factor_verify" if user_has_device(user) else "two_factor_setup"
+            query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
+            return redirect(reverse(page) + (f"?{query}" if query else ""))
+        return self.get_response(request)

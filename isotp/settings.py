@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "pghistory",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -49,11 +52,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "isotp.security.SignedInSessionMiddleware",
+    "isotp.security.SecondFactorRequiredMiddleware",
+    "isotp.security_events.RefusedAccessMiddleware",
     "isotp.consultation.ConsultationMiddleware",
 ]
 
@@ -152,6 +158,26 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The client's address as isotp.security.client_address works it out (below), so that axes and
+# the security event log record the same address.
+AXES_CLIENT_IP_CALLABLE = "isotp.security.client_address"
+
+# The client's address: X-Forwarded-For is believed only from configured proxies. With the
+# default (no proxy), the address is the connection's own and a forwarded header is ignored.
+# TRUSTED_PROXY_COUNT is how many proxies in front of the app append to X-Forwarded-For; with
+# TRUSTED_PROXY_ADDRESSES set, the header is believed only when the connection comes from one
+# of them.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+TRUSTED_PROXY_ADDRESSES = env_list("TRUSTED_PROXY_ADDRESSES", [])
+
+# A second factor (TOTP, with one-time recovery codes) after the password: always for admins,
+# auditors and anyone who can reach the Django admin; for every member of staff unless this is
+# turned off.
+OTP_REQUIRED_FOR_ALL_STAFF = env_bool("OTP_REQUIRED_FOR_ALL_STAFF", True)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "i-SOTP case management")
+# Each wrong code doubles the wait before the next is checked (1, 2, 4, ... seconds).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Sessions end after 30 minutes without activity.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
@@ -233,9 +259,22 @@ CRISPY_TEMPLATE_PACK = "gds"
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
+# The security event log (isotp.security_events) goes to stdout as one JSON object a line, for
+# the log collector; everything else to stderr as before.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "isotp.log_format.JsonLinesFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "security": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "isotp.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+    },
 }

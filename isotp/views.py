@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
@@ -36,3 +37,11 @@ def health(request):
 @require_safe
 def robots(request):
     return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")
+
+
+@login_not_required
+@require_safe
+def admin_login(request):
+    """The Django admin's sign-in page: the app's sign-in, then the second factor, instead."""
+    query = request.GET.urlencode()
+    return redirect(reverse(settings.LOGIN_URL) + (f"?{query}" if query else ""))

@@ -100,11 +100,15 @@ def ada(office):
 
 @pytest.fixture
 def login(client):
-    """Sign a character in: login(alice) returns the test client."""
+    """Sign a character in, password and second factor: login(alice) returns the test client.
+
+    The second factor is on for everyone, as in production: the character is given a
+    confirmed authenticator and the session is marked verified by it (tests/factories.py,
+    sign_in_verified)."""
+    from tests.factories import sign_in_verified
 
     def _login(staff):
-        client.force_login(staff)
-        return client
+        return sign_in_verified(client, staff)
 
     return _login
 

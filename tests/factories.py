@@ -57,7 +57,52 @@ def make_offence(offender: Offender, internet: bool = True, **fields) -> Offence
     )
 
 
-__all__ = ["PASSWORD", "Role", "make_office", "make_offence", "make_offender", "make_staff"]
+def make_authenticator(staff: Staff):
+    """A confirmed TOTP authenticator for the member of staff (their one, if they have it)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=staff, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=staff, name="Authenticator app", confirmed=True)
+    return device
+
+
+def totp_code(device, offset: int = 0) -> str:
+    """The code the authenticator shows now (or `offset` time steps away)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + offset * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def sign_in_verified(client, staff: Staff):
+    """Signs the member of staff in on a test client as a finished sign-in leaves them: the
+    password step (force_login) and the second factor (the session names their confirmed
+    authenticator, as django_otp.login does)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    device = make_authenticator(staff)
+    client.force_login(staff)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+__all__ = [
+    "PASSWORD",
+    "Role",
+    "make_authenticator",
+    "make_office",
+    "make_offence",
+    "make_offender",
+    "make_staff",
+    "sign_in_verified",
+    "totp_code",
+]
 
 
 def make_assessment(offender: Offender, assessor: Staff, **fields):

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from programme.models import CatchUp, Enforcement
-from tests.factories import make_referral, record
+from tests.factories import make_referral, record, sign_in_verified
 
 NONSENSE = ["", "x" * 5000, "-1", "99999999999999999999", "<script>alert(1)</script>", "\u0000"]
 
@@ -128,7 +128,7 @@ def test_no_form_answers_nonsense_with_a_server_error(
     }
     client.raise_request_exception = False
     for user, urls in pages.items():
-        client.force_login(user)
+        sign_in_verified(client, user)
         for url in urls:
             if "?" in url:
                 response = client.get(url)

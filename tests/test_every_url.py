@@ -73,6 +73,7 @@ from tests.factories import (
     make_referral,
     make_staff,
     record,
+    sign_in_verified,
 )
 
 # The model behind each URL's `pk` (and `offence_pk`): a new URL must say what it shows.
@@ -540,7 +541,7 @@ def test_no_url_gives_a_server_error_or_shows_a_record_to_someone_who_may_not_se
     for user in (data_set["users"][character] for character in characters):
         client = Client(raise_request_exception=False)
         if user is not None:
-            client.force_login(user)
+            sign_in_verified(client, user)
         role = user.username if user else "anonymous"
         cache: dict = {}
 
@@ -565,7 +566,7 @@ def test_no_url_gives_a_server_error_or_shows_a_record_to_someone_who_may_not_se
                 if found:
                     offenders.append((role, method.upper(), url, found))
         if user is not None:
-            client.force_login(user)  # signed out by the visit to /logout/
+            sign_in_verified(client, user)  # signed out by the visit to /logout/
         for url, name, kwargs_models in targets:
             for fields in forms.get(url, []):
                 response = visit(client, "post", url, as_post_data(fields))
@@ -573,7 +574,7 @@ def test_no_url_gives_a_server_error_or_shows_a_record_to_someone_who_may_not_se
                 if found:
                     offenders.append((role, "POST form", url, found))
         if user is not None and user.is_superuser:
-            client.force_login(user)  # the forms above include signing out
+            sign_in_verified(client, user)  # the forms above include signing out
             offenders += [
                 (role, "admin", problem) for problem in admin_pages_unlogged(client, user)
             ]

@@ -228,10 +228,11 @@ def test_the_register_runs_the_same_queries_whatever_the_group_size(
         make_placement(group, make_offender(alice), alice, by=pat)
     client = login(fern)
     url = reverse("programme:register", args=[session_of(group, 2).pk])
-    # session, user, the session with its group and programme, the facilitator check,
+    # session, user, her second-factor device, the session with its group and programme, the facilitator check,
     # members with referral and offender, their attendances, outstanding catch-ups,
-    # the session's renewal (three statements), and the consultation log's row
-    with django_assert_num_queries(12):
+    # the session's renewal (three statements), the consultation log's row, and her
+    # second-factor device
+    with django_assert_num_queries(13):
         response = client.get(url)
     assert len(response.context["rows"]) == members
 

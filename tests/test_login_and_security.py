@@ -12,10 +12,10 @@ from tests.factories import PASSWORD
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_signing_in_with_the_right_password_opens_the_caseload(client, alice):
+def test_signing_in_with_the_right_password_asks_for_the_second_factor(client, alice):
     response = client.post(reverse("login"), {"username": alice.username, "password": PASSWORD})
     assert response.status_code == 302
-    assert client.get(response.url, follow=True).request["PATH_INFO"] == "/offenders/"
+    assert client.get(response.url, follow=True).request["PATH_INFO"] == "/sign-in/set-up/"
 
 
 def test_a_wrong_password_gets_a_clear_message(client, alice):

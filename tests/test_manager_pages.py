@@ -280,12 +280,12 @@ def test_actions_page_runs_the_same_queries_whatever_its_length(
             note="Risk note",
         )
     client = login(alice)
-    # session, user, pending enforcements (with offender and session joined), unacknowledged
+    # session, user, the second-factor device, pending enforcements (with offender and session joined), unacknowledged
     # notices (with offender, author and session), outstanding catch-ups (with session, group
     # and offender), post-programme referrals (report date, handover and re-assessment
-    # annotated), outstanding recommendations, the session's renewal (three statements) and
-    # the consultation log's row
-    with django_assert_num_queries(11):
+    # annotated), outstanding recommendations, the session's renewal (three statements), the
+    # consultation log's row and the second-factor device
+    with django_assert_num_queries(12):
         response = client.get(reverse("programme:actions"))
     context = response.context
     assert (len(context["enforcements"]), len(context["notices"]), len(context["catch_ups"])) == (
@@ -588,9 +588,9 @@ def test_facilitator_home_runs_the_same_queries_whatever_its_length(
         placement = make_placement(group, make_offender(alice), alice, by=pat)
         record(group.sessions.get(number=1), placement, "unacceptable_absence", by=fern)
     client = login(fern)
-    # session, user, her groups (with programme and member count), the next session of each,
+    # session, user, her second-factor device, her groups (with programme and member count), the next session of each,
     # registers to complete, catch-ups to run (with session and offender), and the session's
-    # renewal (three statements), and the consultation log's row
-    with django_assert_num_queries(10):
+    # renewal (three statements), the consultation log's row and the second-factor device
+    with django_assert_num_queries(11):
         response = client.get(reverse("programme:facilitator_home"))
     assert len(response.context["catch_ups"]) == size

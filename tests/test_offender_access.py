@@ -134,9 +134,9 @@ def test_caseload_runs_the_same_queries_whatever_its_size(
     for _ in range(size):
         make_offender(alice)
     client = login(alice)
-    # session, user, count for the paginator, the page of offenders; then the session's
-    # idle timer is renewed (an update inside a savepoint: three statements), and the
-    # consultation log's row.
-    with django_assert_num_queries(8):
+    # session, user, her second-factor device, count for the paginator, the page of
+    # offenders; then the session's idle timer is renewed (an update inside a savepoint:
+    # three statements), and the consultation log's row.
+    with django_assert_num_queries(9):
         response = client.get(reverse("referrals:caseload"))
     assert response.status_code == 200

@@ -540,12 +540,12 @@ def test_the_overview_runs_the_same_queries_whatever_his_history(
     else:
         record(session(placement.group, 1), placement, "attended", fern)
     client = login(alice)
-    # Session and user; the offender; the access log entry; assessments, referrals; the phases:
+    # Session, user and her second-factor device; the offender; the access log entry; assessments, referrals; the phases:
     # placements, pending enforcement, his attendance counts, the projection (sessions,
     # recorded sessions, catch-ups outstanding), catch-ups used; the timeline (nine); the
     # change history (one: no signed-in user wrote these events, so no names to look up);
     # offences; then the session's idle timer is renewed (an update in a savepoint: three).
-    with django_assert_num_queries(28):
+    with django_assert_num_queries(29):
         response = client.get(overview_url(placement.offender))
     assert response.status_code == 200
 

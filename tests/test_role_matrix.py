@@ -46,6 +46,7 @@ from tests.factories import (
     make_referral,
     make_staff,
     record,
+    sign_in_verified,
 )
 
 ROLES_DOC = Path(settings.BASE_DIR) / "docs" / "roles.md"
@@ -345,8 +346,7 @@ def accepts_post(client: Client, user: Staff, name: str, route: str, converters)
 
 
 def test_every_url_that_accepts_a_post_has_a_row_in_the_matrix(alice):
-    client = Client()
-    client.force_login(alice)
+    client = sign_in_verified(Client(), alice)
     exempt = not_case_actions()
     posting = {
         name or route
@@ -364,8 +364,7 @@ def test_every_action_is_allowed_and_refused_as_docs_roles_md_says(request, case
     wrong = []
     for who in CHARACTERS:
         user = request.getfixturevalue(who.user)
-        client = Client(raise_request_exception=False)
-        client.force_login(user)
+        client = sign_in_verified(Client(raise_request_exception=False), user)
         for name, cells in matrix.items():
             kwargs = cases.get(name, {})
             response, written = post(client, reverse(name, kwargs=kwargs), user, who.accredited)

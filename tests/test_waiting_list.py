@@ -110,10 +110,11 @@ def test_waiting_list_runs_the_same_queries_whatever_its_length(
     for _ in range(size):
         make_ready_referral(make_offender(alice), alice)
     client = login(pat)
-    # session, user, offices for the filter, programmes, waiting referrals (with offender,
+    # session, user, the second-factor device, offices for the filter, programmes, waiting referrals (with offender,
     # office, manager, programme and checklist joined), programme choices in the filter
-    # form, the session's renewal (three statements), and the consultation log's row
-    with django_assert_num_queries(10):
+    # form, the session's renewal (three statements), the consultation log's row, and the
+    # second-factor device
+    with django_assert_num_queries(11):
         response = client.get(reverse("referrals:waiting_list"))
     assert sum(len(s.entries) for s in response.context["sections"]) == size
 

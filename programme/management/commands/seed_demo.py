@@ -9,7 +9,9 @@ from datetime import date, timedelta
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from isotp.management.commands.demo_code import DEMO_TOTP_KEY, demo_secret
 from isotp.models import Office, ProbationArea, Role, Staff
 from programme.models import Group, add_working_days
 from programme.services import (
@@ -81,6 +83,10 @@ class Command(BaseCommand):
             if created:
                 member.set_password(DEMO_PASSWORD)
                 member.save(update_fields=["password"])
+                # The second factor: every demo account shares the published demo key.
+                TOTPDevice.objects.create(
+                    user=member, name="Demo authenticator", key=DEMO_TOTP_KEY, confirmed=True
+                )
             staff[username] = member
 
         managers = [staff["om.accredited"], staff["om.accredited"], staff["om.other"]]
@@ -133,6 +139,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {Role(role).label:<20} {username:<20} password {DEMO_PASSWORD}{note}"
             )
+        self.stdout.write(
+            "Then the security code: every demo account uses the demo authenticator key\n"
+            f"  {demo_secret()}\n"
+            "Add it to an authenticator app (time-based), or print the current code with\n"
+            "  make demo-code"
+        )
 
     def _seed_programme_work(self, staff, office, today: date):
         """The programme as it stands this week, every date counted from today.
