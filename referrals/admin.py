@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
 from isotp.admin import NoDeleteAdmin, StackedInline, TabularInline
+from isotp.security_events import security_event
 from referrals.access import cases_open_to
 from referrals.models import (
     Assessment,
@@ -67,6 +68,47 @@ class OffenceInline(TabularInline):
 @admin.register(Offender)
 class OffenderAdmin(LimitedAccessAdmin):
     offender_path = ""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "restricted" in form.changed_data:
+            security_event(
+                "case_restriction_changed",
+                request=request,
+                offender_id=obj.pk,
+                restricted=obj.restricted,
+            )
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is not CaseAccess:
+            return
+        for entry in formset.new_objects:
+            security_event(
+                "case_access_added",
+                request=request,
+                offender_id=form.instance.pk,
+                target_staff_id=entry.staff_id,
+                kind=entry.kind,
+            )
+        for entry, changed in formset.changed_objects:
+            security_event(
+                "case_access_changed",
+                request=request,
+                offender_id=form.instance.pk,
+                target_staff_id=entry.staff_id,
+                kind=entry.kind,
+                fields=changed,
+            )
+        for entry in formset.deleted_objects:
+            security_event(
+                "case_access_removed",
+                request=request,
+                offender_id=form.instance.pk,
+                target_staff_id=entry.staff_id,
+                kind=entry.kind,
+            )
+
     list_display = [
         "crn",
         "last_name",

@@ -20,6 +20,7 @@ from isotp.consultation import consulted, give_reason, reason_given
 from isotp.csv_export import csv_response
 from isotp.forms import GovDateField, GovPlainForm
 from isotp.models import AccessLog, Role, Staff
+from isotp.security_events import security_event
 from referrals.access import (
     can_look_outside_work,
     cases_open_to,
@@ -143,6 +144,7 @@ def consultation_log(request):
         form = ReasonForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             give_reason(request, person.pk, form.cleaned_data["reason"])
+            security_event("audit_person_opened", request=request, offender_id=person.pk)
             return redirect(request.get_full_path())
         return render(request, "audit/reason.html", {"form": form, "crn": person.crn})
     rows = _matching(data)
@@ -180,6 +182,7 @@ def consultation_log(request):
 
 def _download(request, rows, reason: str):
     rows = list(rows[:CSV_LIMIT])
+    security_event("audit_export", request=request, rows=len(rows), about_one_person=bool(reason))
     labels = _offender_labels(request.user, rows)
     consulted(
         offender_ids=[pk for row in rows for pk in row.offender_ids if labels[pk] != "Restricted"],
@@ -287,6 +290,7 @@ def case_lookup(request):
         if form.is_valid():
             offender = form.cleaned_data["offender"]
             give_reason(request, offender.pk, form.cleaned_data["reason"])
+            security_event("case_outside_work_opened", request=request, offender_id=offender.pk)
             return redirect("programme:case_outside", pk=offender.pk)
         consulted(
             action="search",

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from isotp.consultation import consulted
 from isotp.pdf import render_pdf, report_header
+from isotp.security_events import security_event
 from referrals.access import (
     can_add_offenders,
     can_manage_referral,
@@ -108,7 +109,7 @@ def offender_create(request):
         if offender is not None:
             messages.success(request, f"{offender.full_name} was added to the caseload")
             return redirect(offender)
-    _note_a_held_crn(form)
+    _note_a_held_crn(request, form)
     return render(request, "referrals/offender_form.html", {"form": form, "offender": None})
 
 
@@ -124,7 +125,7 @@ def _save_offender(form: OffenderForm):
         return None
 
 
-def _note_a_held_crn(form: OffenderForm) -> None:
+def _note_a_held_crn(request, form: OffenderForm) -> None:
     """A CRN already held: a man within reach is named on the page, so that is a consultation
     of him; a man out of reach is named nowhere, but the attempt is logged against him
     (`crn_refused`), so it shows among who looked for him."""
@@ -132,6 +133,12 @@ def _note_a_held_crn(form: OffenderForm) -> None:
         consulted(form.existing_offender)
     if form.crn_held_elsewhere is not None:
         consulted(form.crn_held_elsewhere, action="crn_refused")
+        security_event(
+            "crn_refused",
+            request=request,
+            outcome="refused",
+            offender_id=form.crn_held_elsewhere.pk,
+        )
 
 
 @require_http_methods(["GET", "POST"])
@@ -143,7 +150,7 @@ def offender_edit(request, pk: int):
     if request.method == "POST" and form.is_valid() and _save_offender(form) is not None:
         messages.success(request, "The offender's details were saved")
         return redirect(offender)
-    _note_a_held_crn(form)
+    _note_a_held_crn(request, form)
     return render(request, "referrals/offender_form.html", {"form": form, "offender": offender})
 
 

@@ -6,6 +6,8 @@ Hilary a programme manager of another office; Ada an admin; Audrey an auditor (i
 assurance: reads the consultation log, changes nothing).
 """
 
+import json
+import logging
 from datetime import date
 
 import pytest
@@ -13,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 from isotp.database_roles import reconnect_as
+from isotp.log_format import JsonLinesFormatter
 from tests.factories import Role, make_office, make_staff
 
 # --- The database roles (docs/security.md) ------------------------------------------------
@@ -134,3 +137,20 @@ def placement(group, alice, pat):
 def audrey(office):
     """Audrey is an auditor (information assurance): she answers subject access requests."""
     return make_staff("audrey.auditor", Role.AUDITOR, office)
+
+
+@pytest.fixture
+def events(caplog):
+    """The security events logged during the test, as the JSON lines the log shows."""
+    caplog.set_level(logging.INFO, logger="isotp.security")
+    formatter = JsonLinesFormatter()
+
+    def _events(name=None):
+        logged = [
+            json.loads(formatter.format(record))
+            for record in caplog.records
+            if record.name == "isotp.security"
+        ]
+        return [event for event in logged if name is None or event["event"] == name]
+
+    return _events

@@ -73,7 +73,7 @@ def test_a_restricted_case_closed_to_the_auditor_is_unknown_to_the_search(alice,
     assert "C333333" not in listed and "Restricted" in listed
 
 
-def test_the_download_is_the_search_and_safe_in_a_spreadsheet(alice, audrey, login):
+def test_the_download_is_the_search_and_safe_in_a_spreadsheet(alice, audrey, login, events):
     login(alice).get(reverse("referrals:caseload"), {"q": "=HYPERLINK(1)"})
     response = login(audrey).get(
         reverse("audit:home"), {"staff": "alice.accredited", "format": "csv"}
@@ -86,6 +86,8 @@ def test_the_download_is_the_search_and_safe_in_a_spreadsheet(alice, audrey, log
     assert rows[1][7].startswith("q=") or rows[1][7].startswith("'")
     export = AccessLog.objects.filter(staff=audrey).get()
     assert (export.action, export.result_count) == ("export", 1)
+    (event,) = events("audit_export")
+    assert (event["username"], event["rows"]) == ("audrey.auditor", 1)
 
 
 def test_a_formula_in_a_cell_is_made_text():

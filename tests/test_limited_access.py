@@ -94,7 +94,7 @@ def test_facilitators_see_only_the_members_open_to_them(group, placement, alice,
 
 @pytest.mark.parametrize("kind", ["restriction", "exclusion"])
 def test_only_the_admin_sets_limits_and_a_restriction_needs_someone_allowed(
-    alice, ada, login, kind
+    alice, ada, login, kind, events
 ):
     offender = make_offender(alice, last_name="Tobelimited")
     client = login(ada)
@@ -123,3 +123,10 @@ def test_only_the_admin_sets_limits_and_a_restriction_needs_someone_allowed(
         response = client.post(url, data)
         assert response.status_code == 302, response.content.decode()[:3000]
         assert login(alice).get(offender.get_absolute_url()).status_code == 404
+        (added,) = events("case_access_added")
+        assert (added["username"], added["offender_id"], added["target_staff_id"]) == (
+            "ada.admin",
+            offender.pk,
+            alice.pk,
+        )
+        assert "Tobelimited" not in str(events())

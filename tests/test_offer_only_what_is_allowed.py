@@ -81,6 +81,7 @@ def test_the_group_page_runs_the_same_queries_however_many_wait(
     client.get(group.get_absolute_url())  # sessions and caches warmed
 
     with django_assert_num_queries(15):  # with the consultation log's row and the device
+        response = client.get(group.get_absolute_url())
     assert response.content.decode().count("Allocate<span") == waiting
 
 

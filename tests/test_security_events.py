@@ -3,7 +3,6 @@
 about an offender."""
 
 import json
-import logging
 
 import pytest
 from django.conf import settings
@@ -11,7 +10,6 @@ from django.test import Client
 from django.urls import reverse
 
 from isotp.admin import StaffAdmin
-from isotp.log_format import JsonLinesFormatter
 from isotp.models import Staff
 from isotp.security_events import security_event
 from tests.factories import (
@@ -22,23 +20,6 @@ from tests.factories import (
     sign_in_verified,
     totp_code,
 )
-
-
-@pytest.fixture
-def events(caplog):
-    """The security events logged during the test, as the JSON lines the log shows."""
-    caplog.set_level(logging.INFO, logger="isotp.security")
-    formatter = JsonLinesFormatter()
-
-    def _events(name=None):
-        logged = [
-            json.loads(formatter.format(record))
-            for record in caplog.records
-            if record.name == "isotp.security"
-        ]
-        return [event for event in logged if name is None or event["event"] == name]
-
-    return _events
 
 
 def test_the_log_goes_to_stdout_as_json_lines():

@@ -19,6 +19,7 @@ from isotp.consultation import consulted
 from isotp.forms import GovDateField, GovPlainForm
 from isotp.models import Staff
 from isotp.pdf import pdf_bytes, report_header
+from isotp.security_events import security_event
 from programme.services.subject_access import (
     FIELDS,
     NOT_ABOUT_HIM,
@@ -89,6 +90,7 @@ def subject_access(request, pk: int):
         reference = form.cleaned_data["reference"]
         # The consultation log's row is written when the download is sent, with the reference.
         consulted(offender, action="subject_access", reason=reference)
+        security_event("subject_access_request", request=request, offender_id=offender.pk)
         result = subject_access_build(
             offender=offender,
             reference=reference,
