@@ -16,6 +16,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "development-only-not-secret" if DEBUG else None)
+# Earlier keys, still accepted for sessions and signatures while a new SECRET_KEY settles in
+# (docs/security.md, "Rotating secrets").
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 # Plain HTTP is only for a developer's machine and the test suite.
 HTTPS_ONLY = env_bool("HTTPS_ONLY", not DEBUG)
