@@ -501,6 +501,10 @@ SHOWS_NO_CASE_RECORD = {
     "programme:group_create": "a form naming staff and programmes only",
     "referrals:offender_create": "a blank form, or what the user typed",
     "referrals:case_lookup": "a blank form; a refused look-up is logged as a search",
+    "password_change": "one's own account",
+    "recovery_codes": "one's own account",
+    "two_factor_verify": "signing in",
+    "two_factor_setup": "signing in",
 }
 
 

@@ -273,6 +273,7 @@ def cases(alice, otto, pat, hilary, fern, frank, tess, ada, audrey):
         "programme:reassessment_create": {"pk": referral.pk},
         "programme:recommendation": {"pk": referral.recommendations.first().pk},
         "programme:referral_close": {"pk": referral.pk},
+        "programme:subject_access": {"pk": adam.pk},
     }
 
 
