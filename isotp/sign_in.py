@@ -5,7 +5,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core.validators import MaxLengthValidator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -56,13 +55,12 @@ PASSWORD_MAX_LENGTH = 256
 class PasswordForm(GovForm, PasswordChangeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._setup_helper()
         for name in ("old_password", "new_password1", "new_password2"):
             field = self.fields[name]
             field.widget.attrs.pop("autofocus", None)
             # Bounded like every field (isotp/limits.py): hashing a megabyte is work for nothing.
             field.max_length = PASSWORD_MAX_LENGTH
-            field.validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
+        self._setup_helper()
 
 
 def _next_url(request) -> str:
