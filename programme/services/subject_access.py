@@ -15,7 +15,7 @@ capacity and he meets most of them. Other men (his group's other members) are ne
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from html.parser import HTMLParser
 
 from django.core.exceptions import FieldDoesNotExist
@@ -50,7 +50,6 @@ from programme.models import (
     TargetProgress,
     TreatmentTarget,
 )
-from referrals.eligibility import add_months
 from referrals.models import (
     Assessment,
     CaseAccess,
@@ -1009,11 +1008,10 @@ def warning_letter(
 ) -> Letter:
     """A formal warning letter, rendered from the warning letter PDF's own template with the
     context its view gives it (from records already loaded: no query)."""
-    from programme.views.reports import clock
+    from programme.views.reports import warning_letter_context
 
     attendance = enforcement.attendance
     group = placement.group
-    programme = group.programme
     next_session = None
     if placement.ended_on is None:
         next_session = next(
@@ -1027,23 +1025,16 @@ def warning_letter(
     html = render_to_string(
         "reports/warning_letter.html",
         {
-            "enforcement": enforcement,
-            "offender": offender,
-            "attendance": attendance,
-            "session": attendance.session,
-            "group": group,
-            "programme": programme,
-            "warning_until": add_months(enforcement.decided_on, programme.warning_window_months)
-            - timedelta(days=1),
-            "next_session": next_session,
-            "start_time": clock(group.start_time),
-            "catch_up_outstanding": any(
-                c.session_id == attendance.session_id and not c.completed and not c.cancelled
-                for c in catch_ups
+            **warning_letter_context(
+                enforcement=enforcement,
+                group=group,
+                next_session=next_session,
+                catch_up_outstanding=any(
+                    c.session_id == attendance.session_id and not c.completed and not c.cancelled
+                    for c in catch_ups
+                ),
+                amendments=amendments,
             ),
-            "amendments": amendments,
-            "decided_by": enforcement.decided_by,
-            "decided_by_office": enforcement.decided_by.office,
             "report_subject_name": offender.full_name,
             "report_subject_crn": offender.crn,
             "report_date": today,

@@ -175,6 +175,32 @@ def group_register_pdf(request, pk: int):
     )
 
 
+def warning_letter_context(
+    *, enforcement, group, next_session, catch_up_outstanding: bool, amendments: list
+) -> dict:
+    """What the warning letter says, from records already loaded: its PDF and a subject
+    access request render the same letter."""
+    attendance = enforcement.attendance
+    programme = group.programme
+    return {
+        "enforcement": enforcement,
+        "offender": enforcement.offender,
+        "attendance": attendance,
+        "session": attendance.session,
+        "group": group,
+        "programme": programme,
+        # Sch. 8 para 6 CJA 2003: the twelve months beginning with the day it was given.
+        "warning_until": add_months(enforcement.decided_on, programme.warning_window_months)
+        - timedelta(days=1),
+        "next_session": next_session,
+        "start_time": clock(group.start_time),
+        "catch_up_outstanding": catch_up_outstanding,
+        "amendments": amendments,
+        "decided_by": enforcement.decided_by,
+        "decided_by_office": enforcement.decided_by.office,
+    }
+
+
 @require_safe
 def warning_letter_pdf(request, pk: int):
     enforcement = get_enforcement_for_user(request.user, pk)
@@ -191,7 +217,6 @@ def warning_letter_pdf(request, pk: int):
         pk=attendance.placement_id
     )
     group = placement.group
-    programme = group.programme
     today = timezone.localdate()
     next_session = None
     if placement.ended_on is None:
@@ -204,25 +229,16 @@ def warning_letter_pdf(request, pk: int):
     catch_up_outstanding = CatchUp.objects.filter(
         placement=placement, session=attendance.session, completed=False, cancelled=False
     ).exists()
-    decided_by = enforcement.decided_by
     return render_pdf(
         "reports/warning_letter.html",
         {
-            "enforcement": enforcement,
-            "offender": offender,
-            "attendance": attendance,
-            "session": attendance.session,
-            "group": group,
-            "programme": programme,
-            # Sch. 8 para 6 CJA 2003: the twelve months beginning with the day it was given.
-            "warning_until": add_months(enforcement.decided_on, programme.warning_window_months)
-            - timedelta(days=1),
-            "next_session": next_session,
-            "start_time": clock(group.start_time),
-            "catch_up_outstanding": catch_up_outstanding,
-            "amendments": list(attendance.amendments.select_related("by")),
-            "decided_by": decided_by,
-            "decided_by_office": decided_by.office,
+            **warning_letter_context(
+                enforcement=enforcement,
+                group=group,
+                next_session=next_session,
+                catch_up_outstanding=catch_up_outstanding,
+                amendments=list(attendance.amendments.select_related("by")),
+            ),
             "large_print": offender.needs_large_print,
             **report_header(offender, today),
         },
