@@ -125,3 +125,15 @@ select format('alter routine %s owner to %I', p.oid::regprocedure, :'role')
   where n.nspname = 'public' and p.proowner <> (select oid from pg_roles where rolname = :'role') \gexec
 SQL
 fi
+
+# Test databases (test_<name>, test_<name>_gw0, ...) left by a run made before the two roles
+# belong to another role, so the owner could neither drop nor recreate them: they hold nothing
+# worth keeping, and are dropped.
+if [ "$app" != "$owner" ]; then
+  sql postgres -v db="$name" -v role="$owner" <<'SQL'
+select format('drop database %I', datname)
+  from pg_database
+  where (datname = 'test_' || :'db' or datname like 'test\_' || :'db' || '\_gw%')
+    and datdba <> (select oid from pg_roles where rolname = :'role') \gexec
+SQL
+fi

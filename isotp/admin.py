@@ -2,10 +2,23 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.utils.text import capfirst
+from django_otp.admin import OTPAdminSite
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from isotp.models import AccessLog, Office, ProbationArea, Staff
 from isotp.security_events import security_event
 from isotp.two_factor import second_factor_reset
+
+# The admin opens only to a user verified with a second factor (django-otp's admin site); the
+# middleware sends them to give it first (isotp.security.SecondFactorRequiredMiddleware).
+admin.site.__class__ = OTPAdminSite
+# Second-factor devices are not edited in the admin (their keys are secrets): an admin resets a
+# colleague's second factor with the logged action on the staff list. (django-otp's apps come
+# before this one in INSTALLED_APPS, so their admins are registered by now.)
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)
 
 # What decides what a member of staff may do: a change to any is a security event.
 ACCESS_FIELDS = ("role", "is_staff", "is_superuser", "is_active")

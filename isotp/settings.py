@@ -24,6 +24,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 HTTPS_ONLY = env_bool("HTTPS_ONLY", not DEBUG)
 
 INSTALLED_APPS = [
+    # Before isotp, whose admin module takes their device admins off the Django admin.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "isotp",
     "referrals",
     "programme",
@@ -41,9 +45,6 @@ INSTALLED_APPS = [
     "pghistory",
     "axes",
     "csp",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [

@@ -2,23 +2,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django_otp.admin import OTPAdminSite
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from isotp import sign_in, views
 
 admin.site.site_header = "i-SOTP case management: administration"
 admin.site.site_title = "i-SOTP admin"
 admin.site.index_title = "Records and staff"
-# The admin opens only to a user verified with a second factor (django-otp's admin site); the
-# middleware sends them to give it first (isotp.security.SecondFactorRequiredMiddleware).
-admin.site.__class__ = OTPAdminSite
-# Second-factor devices are not edited in the admin (their keys are secrets): an admin resets a
-# colleague's second factor with the logged action on the staff list.
-for device_model in (TOTPDevice, StaticDevice):
-    if admin.site.is_registered(device_model):
-        admin.site.unregister(device_model)
 
 urlpatterns = [
     path("", views.home, name="home"),
