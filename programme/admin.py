@@ -136,6 +136,9 @@ class EnforcementCorrectionAdmin(LimitedAccessAdmin):
 class AttendanceAdmin(LimitedAccessAdmin):
     offender_path = "placement__referral__offender"
     inlines = [AttendanceAmendmentInline]
+    # Newest first by key (an index scan), not the model's order by session number, which
+    # makes PostgreSQL sort every attendance row joined to its session.
+    ordering = ["-pk"]
     list_display = [
         "placement",
         "session",

@@ -60,3 +60,23 @@ def test_programme_numbers_are_editable_in_the_admin(login, ada):
     url = reverse("admin:referrals_programme_change", args=[isotp.pk])
     page = login(ada).get(url).content.decode()
     assert 'name="catch_up_limit"' in page and 'name="young_group_threshold"' in page
+
+
+def test_a_long_admin_list_counts_its_rows_once_and_needs_no_sort_by_session(
+    ada, login, placement, fern
+):
+    """The attendance list at national size: one COUNT (not a second one of the whole table),
+    and newest first by key rather than sorted by session number."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for session in placement.group.sessions.order_by("number")[:3]:
+        record(session, placement, "attended", fern)
+    client = login(ada)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("admin:programme_attendance_changelist"))
+    assert response.status_code == 200
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1
+    listed = [r.session.number for r in response.context["cl"].result_list]
+    assert listed == [3, 2, 1]
