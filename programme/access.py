@@ -1,13 +1,18 @@
 """Who may see and act on what in the programme app. Every view calls one of these first;
 a record the user may not see is a 404, as if it did not exist."""
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from isotp.consultation import consulted
 from isotp.models import Role, Staff
 from programme.models import CatchUp, Enforcement, Group, GroupSession, Notice, Placement
-from referrals.access import cases_open_to, offenders_visible_to, referrals_visible_to
+from referrals.access import (
+    cases_open_to,
+    offenders_visible_to,
+    referrals_visible_to,
+    with_access_flag,
+)
 from referrals.models import Referral
 
 
@@ -75,12 +80,7 @@ def members_open_to(
 ) -> tuple[list[Placement], list[Placement]]:
     """The places whose man the user may see, and the others (a list only counts those, as
     restricted cases, and shows nothing of them): one query."""
-    flagged = placements.annotate(
-        is_open=ExpressionWrapper(
-            cases_open_to(user, "referral__offender"), output_field=BooleanField()
-        )
-    )
-    rows = list(flagged)
+    rows = list(with_access_flag(placements, user, "referral__offender"))
     return [p for p in rows if p.is_open], [p for p in rows if not p.is_open]
 
 

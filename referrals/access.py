@@ -46,16 +46,12 @@ def offenders_visible_to(user: Staff) -> QuerySet[Offender]:
     return offenders_in_scope(user).filter(cases_open_to(user))
 
 
-def with_access_flag(offenders: QuerySet[Offender], user: Staff) -> QuerySet[Offender]:
-    """Each offender annotated `is_open`: False for a case closed to the user, which a list
-    shows as "Restricted" without any detail."""
-    return offenders.annotate(
-        is_open=ExpressionWrapper(cases_open_to(user), output_field=BooleanField())
+def with_access_flag(records: QuerySet, user: Staff, to_offender: str = "") -> QuerySet:
+    """Each record (of an offender reached through `to_offender`) annotated `is_open`: False
+    for a case closed to the user, which a list shows as "Restricted" without any detail."""
+    return records.annotate(
+        is_open=ExpressionWrapper(cases_open_to(user, to_offender), output_field=BooleanField())
     )
-
-
-def is_case_open_to(user: Staff, offender_id: int) -> bool:
-    return Offender.objects.filter(cases_open_to(user), pk=offender_id).exists()
 
 
 def get_offender_for_user(user: Staff, pk: int) -> Offender:

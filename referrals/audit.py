@@ -121,6 +121,11 @@ def _offender_labels(user: Staff, rows) -> dict[int, str]:
     return {pk: open_ids.get(pk, "Restricted") for pk in ids}
 
 
+def _open_offender_ids(rows, labels: dict[int, str]) -> list[int]:
+    """The offenders these rows name that the reader may see: what their reading consulted."""
+    return [pk for row in rows for pk in row.offender_ids if labels[pk] != "Restricted"]
+
+
 def _page(request, rows):
     """A page of newest-first rows without counting them all (the log is very long)."""
     try:
@@ -157,7 +162,7 @@ def consultation_log(request):
         row.action_label = ACTION_LABELS.get(row.action, row.action)
     consulted(
         *([person] if person else []),
-        offender_ids=[pk for row in shown for pk in row.offender_ids if labels[pk] != "Restricted"],
+        offender_ids=_open_offender_ids(shown, labels),
         action="search",
         query=request.GET.urlencode(),
         result_count=len(shown),
@@ -185,7 +190,7 @@ def _download(request, rows, reason: str):
     security_event("audit_export", request=request, rows=len(rows), about_one_person=bool(reason))
     labels = _offender_labels(request.user, rows)
     consulted(
-        offender_ids=[pk for row in rows for pk in row.offender_ids if labels[pk] != "Restricted"],
+        offender_ids=_open_offender_ids(rows, labels),
         action="export",
         query=request.GET.urlencode(),
         result_count=len(rows),

@@ -343,7 +343,8 @@ def offender_overview(request, pk: int):
 @require_safe
 def case_outside(request, pk: int):
     """A case outside the reader's own work, read-only, once they have given a reason."""
-    offender = get_offender_outside_work(request.user, pk, reason=reason_given(request, pk))
+    reason = reason_given(request, pk)
+    offender = get_offender_outside_work(request.user, pk, reason=reason)
     referrals = list(offender.referrals.select_related("programme").order_by("-created_at", "-pk"))
     placement = (
         Placement.objects.filter(referral__offender=offender)
@@ -360,6 +361,6 @@ def case_outside(request, pk: int):
             "open_referral": next((r for r in referrals if r.is_open), None),
             "placement": placement,
             "timeline": timeline_for(offender),
-            "reason": reason_given(request, pk),
+            "reason": reason,
         },
     )
