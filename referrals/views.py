@@ -93,7 +93,6 @@ def caseload(request):
             "page": page,
             "query": query,
             "sort": sort,
-            "pagination_query": _querystring(q=query, sort=sort if sort != "name" else ""),
             "can_add": can_add_offenders(request.user),
         },
     )
@@ -363,18 +362,27 @@ def referral_checklist(request, pk: int):
 def waiting_list(request):
     filters = WaitingListFilterForm(request.GET or None, user=request.user)
     chosen = filters.cleaned_data if filters.is_valid() else {}
+    today = timezone.localdate()
     sections = waiting_list_sections(
         referrals=referrals_visible_to(request.user),
         programmes=filters.fields["programme"].queryset,
-        today=timezone.localdate(),
+        today=today,
         programme=chosen.get("programme"),
         band=chosen.get("band") or None,
         office=chosen.get("office"),
+        page_number=request.GET.get("page"),
     )
-    entries = [entry.referral for section in sections for entry in section.entries]
-    consulted(*entries, action="list", query=request.GET.urlencode(), result_count=len(entries))
+    shown = [referral for section in sections for referral in section.entries]
+    consulted(
+        *shown,
+        action="list",
+        query=request.GET.urlencode(),
+        result_count=sum(section.total for section in sections),
+    )
     return render(
-        request, "referrals/waiting_list.html", {"filters": filters, "sections": sections}
+        request,
+        "referrals/waiting_list.html",
+        {"filters": filters, "sections": sections, "today": today},
     )
 
 
