@@ -21,7 +21,8 @@ RUN_ENV = DJANGO_DEBUG=true SECRET_KEY=development-only-not-secret $(DATABASE_EN
 TEST_ENV = DJANGO_DEBUG=false SECRET_KEY=test-only-not-secret HTTPS_ONLY=false STATIC_MANIFEST=false \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(DATABASE_ENV)
 
-.PHONY: help setup run test test-model lint format assets database chromium demo-data demo-code check-deploy bandit benchmark
+.PHONY: help setup run test test-model lint format assets database chromium demo-data demo-code check-deploy bandit benchmark \
+	backup restore-check
 
 help:
 	@echo "make run    set everything up and serve the app with demo data on http://127.0.0.1:8000"
@@ -106,3 +107,12 @@ bandit: $(VENV)/.installed
 
 benchmark: setup
 	for script in benchmarks/*.py; do $(RUN_ENV) $(PYTHON) $$script || exit 1; done
+
+# Backups that are tested (docs/deployment.md, "Backups"): a pg_dump with each table's row count
+# and checksum, and a check that the newest restores into a scratch database with the same.
+BACKUP_DIR ?= .venv/backups
+backup: $(VENV)/.installed database
+	$(RUN_ENV) $(PYTHON) manage.py backup --dir $(BACKUP_DIR)
+
+restore-check: $(VENV)/.installed database
+	$(RUN_ENV) $(PYTHON) manage.py restore_check --dir $(BACKUP_DIR)
