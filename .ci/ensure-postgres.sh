@@ -104,6 +104,12 @@ if ! answers; then
   exit 1
 fi
 
+if ! command -v psql >/dev/null; then
+  echo "PostgreSQL answers on $host:$port, but its client psql is not installed here:"
+  echo "  apt-get install -y postgresql-client   (then run this command again)"
+  exit 1
+fi
+
 # psql as a role, on a database; the password (if any) from the environment, never argv.
 psql_as() { local role=$1 password=$2 db=$3; shift 3; PGPASSWORD="$password" psql -X -v ON_ERROR_STOP=1 -h "$host" -p "$port" -U "$role" -d "$db" -Atq "$@"; }
 ready() {  # The roles and the database are already there, as they should be.

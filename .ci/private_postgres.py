@@ -14,10 +14,18 @@ cluster then belongs to a system user `pgserver`, created if missing.
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
-from pgserver import _commands as pg
-from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+# pgserver's import looks for a runtime folder that this use of it does not need.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from pgserver import _commands as pg
+    from pgserver.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
 
 
 def main(folder: Path, port: int) -> None:
