@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from isotp.consultation import consulted
+from isotp.db_router import reads_from_replica
 from isotp.pdf import render_pdf, report_header
 from programme.access import (
     enforcements_visible_to,
@@ -51,6 +52,7 @@ REGISTER_BLOCK = 9
 
 
 @require_safe
+@reads_from_replica
 def attendance_record_pdf(request, pk: int):
     placement = get_placement_for_user(request.user, pk)
     consulted(placement, action="print")
@@ -118,6 +120,7 @@ def attendance_record_pdf(request, pk: int):
 
 
 @require_safe
+@reads_from_replica
 def group_register_pdf(request, pk: int):
     group = get_group_for_user(request.user, pk)
     consulted(group, action="print")
