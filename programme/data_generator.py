@@ -31,7 +31,7 @@ import random
 import time
 from bisect import insort
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
@@ -139,9 +139,7 @@ class Table:
     def __init__(self, model, *, event: bool = False):
         self.model = model
         self.name = model._meta.db_table
-        fields = [
-            f for f in model._meta.concrete_fields if not (event and f.attname == "pgh_id")
-        ]
+        fields = [f for f in model._meta.concrete_fields if not (event and f.attname == "pgh_id")]
         self.attnames = [f.attname for f in fields]
         self.columns = [f.column for f in fields]
         self.defaults = {}
@@ -157,9 +155,7 @@ class Table:
     def add(self, row: Row) -> None:
         defaults = self.defaults
         self.lines.append(
-            "\t".join(
-                [_text(row[a] if a in row else defaults[a]) for a in self.attnames]
-            )
+            "\t".join([_text(row[a] if a in row else defaults[a]) for a in self.attnames])
         )
 
     def __len__(self) -> int:
@@ -278,7 +274,9 @@ class Generator:
         )
         self.update(referral, at, status=to_status)
 
-    def notice(self, offender: Row, kind: str, message: str, *, by, at: str, day: date, attendance=None):
+    def notice(
+        self, offender: Row, kind: str, message: str, *, by, at: str, day: date, attendance=None
+    ):
         row = self.new(
             "programme.Notice",
             at,
@@ -402,7 +400,7 @@ class Generator:
             user_id=row["id"],
             name="Authenticator app",
             confirmed=True,
-            key="%040x" % rng.getrandbits(160),
+            key=f"{rng.getrandbits(160):040x}",
             step=30,
             t0=0,
             digits=6,
@@ -422,11 +420,23 @@ class Generator:
         oms = office["_oms"]
         big = office["id"] == 1
         office["_referrals"] = []
-        # The big office's first offender manager has the biggest caseload of all.
-        first_caseload = max(3, round(BIG_CASELOAD * self.scale)) if big else 0
+        # The big office's first offender manager has the biggest caseload of all: more
+        # than any other offender manager's, and BIG_CASELOAD at full scale.
+        first_caseload = 0
+        if big:
+            others = max(
+                -(-o["_offenders"] // len(o["_oms"])) for o in self.offices[1:] or [office]
+            )
+            first_caseload = min(
+                office["_offenders"] - (len(oms) - 1),
+                max(round(BIG_CASELOAD * self.scale), others + 1),
+            )
         for k in range(office["_offenders"]):
             index = self.ids.get("referrals.Offender", 0)
-            om = oms[0] if k < first_caseload else oms[(k % (len(oms) - 1)) + 1]
+            if big:
+                om = oms[0] if k < first_caseload else oms[1 + k % (len(oms) - 1)]
+            else:
+                om = oms[k % len(oms)]
             gender = "male" if rng.random() < 0.97 else rng.choice(["female", "other"])
             order_start = today - timedelta(days=rng.randint(10, 5 * 365))
             order_end = add_months(order_start, rng.randint(12, 72))
@@ -550,7 +560,9 @@ class Generator:
             referred_by_id=om,
             created_at=at,
         )
-        checklist = self.new("referrals.PreProgrammeChecklist", at, referral_id=referral["id"], updated_at=at)
+        checklist = self.new(
+            "referrals.PreProgrammeChecklist", at, referral_id=referral["id"], updated_at=at
+        )
         self.new(
             "referrals.ReferralStatusChange",
             at,
@@ -583,7 +595,9 @@ class Generator:
                 ready_on = None
             else:
                 self.complete_checklist(checklist, ready_on)
-                self.move(referral, "awaiting_allocation", by=om, at=ts(ready_on, 700), note=READY_NOTE)
+                self.move(
+                    referral, "awaiting_allocation", by=om, at=ts(ready_on, 700), note=READY_NOTE
+                )
         office["_referrals"].append(
             Referral(referral, offender, office["id"], code, ready_on, leave_on)
         )
@@ -623,9 +637,7 @@ class Generator:
         # Groups start from 190 weeks ago to 6 weeks ahead, spread evenly, each on its weekday.
         first = today - timedelta(weeks=190)
         span = 196 * 7
-        pool = sorted(
-            office["_referrals"], key=lambda r: (r.row["waiting_since"], r.row["id"])
-        )
+        pool = sorted(office["_referrals"], key=lambda r: (r.row["waiting_since"], r.row["id"]))
         for g in range(n):
             start = first + timedelta(days=int(span * (g + rng.random()) / n))
             weekday = rng.randint(0, 4)
@@ -646,7 +658,9 @@ class Generator:
             and (referral.leave_on is None or referral.leave_on > on)
         )
 
-    def make_group(self, office, pool, g: int, start: date, weekday: int, allocate_on: date) -> None:
+    def make_group(
+        self, office, pool, g: int, start: date, weekday: int, allocate_on: date
+    ) -> None:
         rng = self.rng
         today = self.today
         allocating = allocate_on < today
@@ -660,7 +674,11 @@ class Generator:
             for r in candidates
             if whole_years(r.offender["date_of_birth"], start) < programme.young_band_upper_age
         ]
-        band = "17_21" if len(young) >= programme.young_group_threshold and rng.random() < 0.5 else "21_plus"
+        band = (
+            "17_21"
+            if len(young) >= programme.young_group_threshold and rng.random() < 0.5
+            else "21_plus"
+        )
         if band == "17_21":
             candidates = young
         else:
@@ -688,7 +706,10 @@ class Generator:
         for fac in facs:
             self.new("programme.Group_facilitators", None, group_id=group["id"], staff_id=fac)
         dates = session_dates(
-            first_on_or_after=start, weekday=weekday, count=programme.sessions, holidays=self.holidays
+            first_on_or_after=start,
+            weekday=weekday,
+            count=programme.sessions,
+            holidays=self.holidays,
         )
         sessions = [
             self.new(
@@ -795,7 +816,12 @@ class Generator:
                     m.miss(self, session, at, by, rng)
                 if outcome in ENFORCEABLE_OUTCOMES:
                     self.open_enforcement(m, attendance, day, at)
-            self.update(session, ts(day, record_minutes + 1), register_completed_at=ts(day, record_minutes + 1), register_completed_by_id=by)
+            self.update(
+                session,
+                ts(day, record_minutes + 1),
+                register_completed_at=ts(day, record_minutes + 1),
+                register_completed_by_id=by,
+            )
             for m in active:
                 self.review(m, session, sessions, at, by, limit, pool)
         # Catch-ups done after the last session complete the attempt then.
@@ -835,7 +861,9 @@ class Generator:
             return
         done_on = max([last["date"], *m.catch_up_days])
         done_at = at if session is not None else ts(done_on, 1000)
-        self.move(referral, "post_programme", by=by, at=done_at, note="Every session and catch-up done")
+        self.move(
+            referral, "post_programme", by=by, at=done_at, note="Every session and catch-up done"
+        )
         self.notice(
             m.referral.offender,
             NoticeKind.COMPLETION,
@@ -853,7 +881,9 @@ class Generator:
         referral = m.referral.row
         missed = len(m.misses)
         note = RESTART_NOTE.format(missed=missed, limit=m.programme.catch_up_limit)
-        self.end_placement(m, on, session, at, "Restart required: more missed sessions than catch-ups allow")
+        self.end_placement(
+            m, on, session, at, "Restart required: more missed sessions than catch-ups allow"
+        )
         self.move(referral, "restart_required", by=by, at=at, reason=True, note=note)
         m.referral.closed = True
         old = referral["_checklist"]
@@ -889,11 +919,18 @@ class Generator:
             note="Back on the waiting list to restart the programme",
         )
         self.notice(m.referral.offender, NoticeKind.RESTART, note, by=by, at=at, day=on)
-        again = Referral(restart, m.referral.offender, m.referral.office, m.referral.programme, on, None)
+        again = Referral(
+            restart, m.referral.offender, m.referral.office, m.referral.programme, on, None
+        )
         self.offices[m.referral.office - 1]["_referrals"].append(again)
         insort(pool, again, key=lambda r: (r.row["waiting_since"], r.row["id"]))
 
     def end_placement(self, m: "Attempt", on: date, last_session, at: str, reason: str) -> None:
+        """placement_end: his last session is the last held by then, or the last he is
+        recorded on if later."""
+        recorded = max(m.recorded, default=0)
+        if recorded > (last_session["number"] if last_session else 0):
+            last_session = next(s for s in m.held if s["number"] == recorded)
         self.update(
             m.placement,
             at,
@@ -939,7 +976,9 @@ class Generator:
             attendance_id=attendance["id"],
             offender_id=m.referral.offender["id"],
             failure_on=day,
-            due_by=add_working_days(day, programme.enforcement_deadline_working_days, self.holidays),
+            due_by=add_working_days(
+                day, programme.enforcement_deadline_working_days, self.holidays
+            ),
             proposed_action=action,
             proposal_reason=why,
             decision="",
@@ -947,7 +986,9 @@ class Generator:
             decided_by_id=None,
             decided_on=None,
         )
-        decide_on = add_working_days(day, self.rng.randint(1, programme.enforcement_deadline_working_days), self.holidays)
+        decide_on = add_working_days(
+            day, self.rng.randint(1, programme.enforcement_deadline_working_days), self.holidays
+        )
         man.enforcements.append((decide_on, row, m))
         man.enforcements.sort(key=lambda e: (e[0], e[1]["id"]))
 
@@ -980,7 +1021,14 @@ class Generator:
                     EnforcementAction.RECALL: EnforcementDecisionType.RECALL_REQUESTED,
                 }[row["proposed_action"]]
                 reason = ""
-            self.update(row, at, decision=decision, decision_reason=reason, decided_by_id=om, decided_on=decide_on)
+            self.update(
+                row,
+                at,
+                decision=decision,
+                decision_reason=reason,
+                decided_by_id=om,
+                decided_on=decide_on,
+            )
             status = m.referral.row["status"]
             if decision == EnforcementDecisionType.WARNING_GIVEN:
                 man.warnings.append(decide_on)
@@ -988,12 +1036,20 @@ class Generator:
                     action, why = self.proposal(other, pending["failure_on"])
                     if (action, why) != (pending["proposed_action"], pending["proposal_reason"]):
                         self.update(pending, at, proposed_action=action, proposal_reason=why)
-            elif decision == EnforcementDecisionType.BREACH_INITIATED and status in ("on_programme", "scheduled"):
+            elif decision == EnforcementDecisionType.BREACH_INITIATED and status in (
+                "on_programme",
+                "scheduled",
+            ):
                 self.move(m.referral.row, "breach", by=om, at=at, reason=True, note=reason)
                 m.breach_until = decide_on + timedelta(days=self.rng.randint(14, 35))
                 m.court_allows = self.rng.random() < 0.5
-            elif decision == EnforcementDecisionType.RECALL_REQUESTED and status in ("on_programme", "scheduled"):
-                self.move(m.referral.row, "recall", by=om, at=at, reason=True, note="Recall requested")
+            elif decision == EnforcementDecisionType.RECALL_REQUESTED and status in (
+                "on_programme",
+                "scheduled",
+            ):
+                self.move(
+                    m.referral.row, "recall", by=om, at=at, reason=True, note="Recall requested"
+                )
                 m.referral.closed = True
                 self.end_placement(m, decide_on, m.last_held(decide_on), at, "Recall")
 
@@ -1013,7 +1069,9 @@ class Generator:
         for notice in self.notices:
             if notice["_om"] == hot or notice["_day"] >= today - timedelta(days=14):
                 continue
-            day = min(notice["_day"] + timedelta(days=rng.randint(1, 10)), today - timedelta(days=1))
+            day = min(
+                notice["_day"] + timedelta(days=rng.randint(1, 10)), today - timedelta(days=1)
+            )
             at = ts(day, 840)
             self.update(
                 notice,
@@ -1024,7 +1082,9 @@ class Generator:
             )
         open_notices = sum(1 for n in self.notices if n["_om"] == hot)
         target = max(5, round(BIG_CASELOAD_NOTICES * self.scale))
-        offenders = [o for o in self._all_rows["referrals.Offender"] if o["offender_manager_id"] == hot]
+        offenders = [
+            o for o in self._all_rows["referrals.Offender"] if o["offender_manager_id"] == hot
+        ]
         facs = self.offices[0]["_facs"]
         for k in range(max(0, target - open_notices)):
             day = today - timedelta(days=1 + k % 60)
@@ -1051,9 +1111,10 @@ class Generator:
                 self._copy(cursor, table)
             for table in [*self.tables.values(), *self.events.values()]:
                 pk = table.model._meta.pk.column
+                # Names from the models, not from input.
+                highest = f'SELECT MAX("{pk}") FROM "{table.name}"'  # nosec B608
                 cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence(%s, %s), "
-                    f"COALESCE((SELECT MAX({pk}) FROM {table.name}), 0) + 1, false)",
+                    f"SELECT setval(pg_get_serial_sequence(%s, %s), COALESCE(({highest}), 0) + 1, false)",
                     [table.name, pk],
                 )
 
@@ -1166,10 +1227,14 @@ class Attempt:
             om = self.referral.offender["offender_manager_id"]
             at = ts(on, 750)
             if self.court_allows:
-                gen.move(row, "on_programme", by=om, at=at, note="The court allowed him to continue")
+                gen.move(
+                    row, "on_programme", by=om, at=at, note="The court allowed him to continue"
+                )
             else:
                 reason = gen.reasons["withdrawn"][0]
-                gen.move(row, "withdrawn", by=om, at=at, reason=reason, note="Order revoked by the court")
+                gen.move(
+                    row, "withdrawn", by=om, at=at, reason=reason, note="Order revoked by the court"
+                )
                 self.referral.closed = True
                 if self.placement["ended_on"] is None:
                     gen.end_placement(self, on, self.last_held(on), at, "Withdrawn")
