@@ -28,6 +28,7 @@ import gc
 import io
 import json
 import random
+import re
 import time
 from bisect import insort
 from dataclasses import dataclass, field
@@ -112,25 +113,46 @@ Row = dict
 # --- COPY text ------------------------------------------------------------------------------
 
 
+_SPECIAL = re.compile(r"[\\\t\n\r]").search
+
+
+def _escape(value: str) -> str:
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
+def _str(value: str) -> str:
+    return _escape(value) if _SPECIAL(value) else value
+
+
+def _missing(value):
+    raise KeyError("a column with no default was not given")
+
+
+_MISSING = object()
+# How each Python type is written in COPY's text format; by exact type, for speed.
+_FORMATS = {
+    str: _str,
+    int: str,
+    bool: lambda value: "t" if value else "f",
+    type(None): lambda value: r"\N",
+    date: date.isoformat,
+    list: lambda value: _str(json.dumps(value)),
+    dict: lambda value: _str(json.dumps(value)),
+    object: _missing,
+}
+
+
 def _text(value) -> str:
-    if value is None:
-        return r"\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
+    """Any other type: a str or int subclass (a TextChoices or IntegerChoices member)."""
+    if isinstance(value, bool):
+        return "t" if value else "f"
     if isinstance(value, str):
-        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            value = (
-                value.replace("\\", "\\\\")
-                .replace("\t", "\\t")
-                .replace("\n", "\\n")
-                .replace("\r", "\\r")
-            )
-        return value
-    if isinstance(value, (list, dict)):
-        return _text(json.dumps(value))
-    return str(value)  # int, date
+        return _str(str(value))
+    if isinstance(value, int):
+        return str(int(value))
+    return _FORMATS[type(value)](value)
 
 
 class Table:
@@ -140,22 +162,30 @@ class Table:
         self.model = model
         self.name = model._meta.db_table
         fields = [f for f in model._meta.concrete_fields if not (event and f.attname == "pgh_id")]
-        self.attnames = [f.attname for f in fields]
         self.columns = [f.column for f in fields]
-        self.defaults = {}
+        self.pairs = []
         for f in fields:
             if f.has_default() and not callable(f.default):
-                self.defaults[f.attname] = f.default
+                default = f.default
             elif f.null:
-                self.defaults[f.attname] = None
+                default = None
             elif f.get_internal_type() in ("CharField", "TextField", "SlugField"):
-                self.defaults[f.attname] = ""
+                default = ""
+            else:
+                default = _MISSING
+            self.pairs.append((f.attname, default))
         self.lines: list[str] = []
 
     def add(self, row: Row) -> None:
-        defaults = self.defaults
+        get = row.get
+        formats = _FORMATS
         self.lines.append(
-            "\t".join([_text(row[a] if a in row else defaults[a]) for a in self.attnames])
+            "\t".join(
+                [
+                    (formats.get(type(value)) or _text)(value)
+                    for value in [get(name, default) for name, default in self.pairs]
+                ]
+            )
         )
 
     def __len__(self) -> int:
