@@ -27,8 +27,10 @@ the owner may switch triggers off and empty the history tables).
 import gc
 import io
 import json
+import queue
 import random
 import re
+import threading
 import time
 from bisect import insort
 from dataclasses import dataclass, field
@@ -175,6 +177,7 @@ class Table:
                 default = _MISSING
             self.pairs.append((f.attname, default))
         self.lines: list[str] = []
+        self.copied = 0
 
     def add(self, row: Row) -> None:
         get = row.get
@@ -189,7 +192,14 @@ class Table:
         )
 
     def __len__(self) -> int:
-        return len(self.lines)
+        return self.copied + len(self.lines)
+
+    def take(self) -> str:
+        """The rows so far as COPY's input; the table is then empty in memory."""
+        data = "\n".join(self.lines) + "\n"
+        self.copied += len(self.lines)
+        self.lines = []
+        return data
 
 
 def ts(day: date, minutes: int = 600) -> str:
@@ -334,12 +344,18 @@ class Generator:
     def run(self) -> dict:
         started = time.monotonic()
         self.make_staff()
-        for office in self.offices:
-            self.make_cases(office)
-            self.run_groups(office)
-        self.settle_all()
-        self.acknowledge_notices()
-        self.say(f"Simulated in {time.monotonic() - started:.1f} s")
+        self.start_writer()
+        try:
+            for office in self.offices:
+                self.make_cases(office)
+                self.run_groups(office)
+                self.send_history()
+            self.settle_all()
+            self.acknowledge_notices()
+            self.send_history()
+        finally:
+            self.stop_writer()
+        self.say(f"Simulated (history copied alongside) in {time.monotonic() - started:.1f} s")
         return self.counts()
 
     def counts(self) -> dict[str, int]:
@@ -1129,6 +1145,43 @@ class Generator:
 
     # --- the load
 
+    # History rows are final once written: a second thread copies them, office by office,
+    # on the same connection and transaction, while the next office is simulated (the main
+    # thread does not touch the database meanwhile), so PostgreSQL and Python work at once.
+
+    def start_writer(self) -> None:
+        connection.ensure_connection()
+        raw = connection.connection
+        self.queue: queue.Queue = queue.Queue(maxsize=8)
+        self.failure: BaseException | None = None
+
+        def write() -> None:
+            cursor = raw.cursor()
+            while (item := self.queue.get()) is not None:
+                if self.failure is None:
+                    name, columns, data = item
+                    try:
+                        cursor.copy_expert(
+                            f'COPY "{name}" ({columns}) FROM STDIN', io.StringIO(data)
+                        )
+                    except BaseException as error:  # re-raised by the main thread
+                        self.failure = error
+
+        self.writer = threading.Thread(target=write, daemon=True)
+        self.writer.start()
+
+    def send_history(self) -> None:
+        for table in self.events.values():
+            if table.lines:
+                columns = ", ".join(f'"{c}"' for c in table.columns)
+                self.queue.put((table.name, columns, table.take()))
+
+    def stop_writer(self) -> None:
+        self.queue.put(None)
+        self.writer.join()
+        if self.failure is not None:
+            raise self.failure
+
     def load(self) -> None:
         """COPY every table, then the history, then move each id sequence past its rows."""
         with connection.cursor() as cursor:
@@ -1152,10 +1205,9 @@ class Generator:
     def _copy(cursor, table: Table) -> None:
         if not table.lines:
             return
-        data = io.StringIO("\n".join(table.lines) + "\n")
+        data = io.StringIO(table.take())
         columns = ", ".join(f'"{c}"' for c in table.columns)
         cursor.cursor.copy_expert(f'COPY "{table.name}" ({columns}) FROM STDIN', data)
-        table.lines = []
 
 
 _BANDS = [("17_21", "17–21"), ("21_plus", "21+")]
