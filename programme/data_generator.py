@@ -70,7 +70,7 @@ GROUPS = 3_000
 CASELOAD = 60  # offenders per offender manager
 BIG_OFFICE_SHARE = 0.10
 # The big office forms fewer groups for its cases, so about 5,000 of its referrals wait.
-BIG_OFFICE_GROUP_SHARE = 0.05
+BIG_OFFICE_GROUP_SHARE = 0.04
 BIG_CASELOAD = 300
 BIG_CASELOAD_NOTICES = 500
 
