@@ -245,14 +245,20 @@ class Generator:
         self.programmes = {p.code: p for p in Programme.objects.all()}
         self.isotp_rules = self.programmes["isotp"].rules()
         self.nsogp_rules = self.programmes["nsogp"].rules()
+        # In the model's order: the automatic moves take the first, as the services do
+        # (`ClosingReason.objects.filter(status=...).first()`).
         self.reasons = {}
-        for reason in ClosingReason.objects.order_by("pk"):
+        self.court_revoked = None
+        for reason in ClosingReason.objects.all():
             self.reasons.setdefault(reason.status, []).append(reason.pk)
+            if reason.status == "withdrawn" and reason.text.startswith("Order revoked"):
+                self.court_revoked = reason.pk
         self.transitions = set(StatusTransition.objects.values_list("from_status", "to_status"))
         from programme.models import BankHoliday
 
         self.holidays = set(BankHoliday.objects.values_list("date", flat=True))
         self.men: dict[int, Man] = {}
+        self._all_rows: dict[str, list[Row]] = {}  # every row, by model label, in id order
         self.notices: list[Row] = []
 
     # --- rows and their history
@@ -281,7 +287,7 @@ class Generator:
         return row
 
     def _rows(self, label: str) -> list[Row]:
-        return self.__dict__.setdefault("_all_rows", {}).setdefault(label, [])
+        return self._all_rows.setdefault(label, [])
 
     def event(self, row: Row, label: str, at: str) -> None:
         """The history row of this record's state now (an insert or an update)."""
@@ -800,7 +806,8 @@ class Generator:
                 at=alloc_at,
                 note=f"Allocated to {group_label}",
             )
-            members.append(Attempt(referral, placement, office, programme, rng.random()))
+            man = self.men.setdefault(referral.offender["id"], Man())
+            members.append(Attempt(referral, placement, man, programme, rng.random()))
         self.run_registers(office, pool, sessions, members, facs)
 
     def run_registers(self, office, pool, sessions, members: list["Attempt"], facs) -> None:
@@ -1223,9 +1230,10 @@ def _event_model(model):
 class Attempt:
     """One man's place in one group, as the registers go."""
 
-    def __init__(self, referral: Referral, placement: Row, office: Row, programme, luck: float):
+    def __init__(self, referral: Referral, placement: Row, man: Man, programme, luck: float):
         self.referral = referral
         self.placement = placement
+        self.man = man
         self.programme = programme
         self.recorded: set[int] = set()
         self.misses: list[Row] = []
@@ -1239,10 +1247,6 @@ class Attempt:
         self.held: list[Row] = []
         # Most men rarely miss; a few miss often.
         self.p_miss = 0.02 if luck < 0.7 else 0.07 if luck < 0.95 else 0.2
-
-    @property
-    def man(self) -> Man:
-        return _men.setdefault(self.referral.offender["id"], Man())
 
     def member_at(self, session: Row) -> bool:
         """Placement.is_member_at: from his first session to his last (while open, on)."""
@@ -1313,16 +1317,13 @@ class Attempt:
                     row, "on_programme", by=om, at=at, note="The court allowed him to continue"
                 )
             else:
-                reason = gen.reasons["withdrawn"][0]
+                reason = gen.court_revoked or gen.reasons["withdrawn"][0]
                 gen.move(
                     row, "withdrawn", by=om, at=at, reason=reason, note="Order revoked by the court"
                 )
                 self.referral.closed = True
                 if self.placement["ended_on"] is None:
                     gen.end_placement(self, on, self.last_held(on), at, "Withdrawn")
-
-
-_men: dict[int, Man] = {}
 
 
 # Kept: the data migrations' reference data (programmes and their numbers, the allowed status
@@ -1427,9 +1428,7 @@ def generate(*, scale: float, seed: int, today: date, out=None) -> dict:
 
 
 def _generate(*, scale: float, seed: int, today: date, out=None) -> dict:
-    _men.clear()
     generator = Generator(scale=scale, seed=seed, today=today, out=out)
-    generator.men = _men
     # Millions of small dicts and no cycles: the cyclic collector would only slow it down.
     gc.disable()
     try:
