@@ -57,7 +57,8 @@ from referrals.eligibility import EligibilityFacts, add_months, decide_eligibili
 from referrals.services import READY_NOTE
 from referrals.validators import pnc_check_letter
 
-PASSWORD = "generated-password-2026"  # nosec B105 - published: generated data only
+# Published on purpose: generated data only, never production.
+PASSWORD = "generated-password-2026"  # nosec B105
 BIG_OFFICE_PM = "pm.office01"
 BIG_CASELOAD_OM = "om.office01.001"
 HOT_FACILITATOR = "fac.office01.001"
@@ -1202,7 +1203,7 @@ class Generator:
             for table in [*self.tables.values(), *self.events.values()]:
                 pk = table.model._meta.pk.column
                 # Names from the models, not from input.
-                highest = f'SELECT MAX("{pk}") FROM "{table.name}"'  # nosec B608
+                highest = f'SELECT MAX("{pk}") FROM "{table.name}"'
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence(%s, %s), COALESCE(({highest}), 0) + 1, false)",
                     [table.name, pk],
