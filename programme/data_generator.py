@@ -1203,7 +1203,7 @@ class Generator:
             for table in [*self.tables.values(), *self.events.values()]:
                 pk = table.model._meta.pk.column
                 # Names from the models, not from input.
-                highest = f'SELECT MAX("{pk}") FROM "{table.name}"'
+                highest = f'SELECT MAX("{pk}") FROM "{table.name}"'  # nosec B608
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence(%s, %s), COALESCE(({highest}), 0) + 1, false)",
                     [table.name, pk],
