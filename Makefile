@@ -101,7 +101,7 @@ bandit: $(VENV)/.installed
 # Every page timed beside its raw SQL, EXPLAINs, and a throughput run (docs/performance.md).
 # DEBUG off, as in production, over plain HTTP on 127.0.0.1. wrk comes from Debian's packages.
 BENCHMARK_ENV := DJANGO_DEBUG=false SECRET_KEY=benchmark-only-not-secret HTTPS_ONLY=false \
-	STATIC_MANIFEST=false
+	STATIC_MANIFEST=false LOG_LEVEL=ERROR
 benchmark: setup
 	@if ! command -v wrk >/dev/null && [ "$${BENCHMARK_THROUGHPUT_SECONDS:-10}" != 0 ]; then \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; \

@@ -147,7 +147,8 @@ def write(path: Path, doc: Path) -> None:
         f"Measured {data['date']}, {data['runs']} runs a page"
         + (f", only pages matching `{data['only']}`" if data.get("only") else "")
         + f". Machine: {machine['cores']} cores, {machine['ram_gb']} GB RAM, {machine['cpu']}; "
-        f"PostgreSQL {machine['postgresql']}, Python {machine['python']}."
+        f"PostgreSQL {machine['postgresql']}, Python {machine['python']}; load average "
+        f"{machine.get('load_average', '?')} when the run began."
         + (f" Before: measured {before['date']}." if before else "")
         + "\n"
     )

@@ -53,6 +53,8 @@ def machine() -> dict:
         "cpu": first("/proc/cpuinfo", "model name") or platform.processor(),
         "postgresql": postgres,
         "python": platform.python_version(),
+        # Other work on the machine skews every figure: the load when the run began.
+        "load_average": os.getloadavg()[0],
     }
 
 
@@ -65,7 +67,7 @@ def scale_label() -> str:
     offenders = Offender.objects.count()
     if offenders < 500:
         return "demo"
-    return f"{offenders / 100_000:.2g}"
+    return str(float(f"{offenders / 100_000:.2g}"))
 
 
 def main() -> int:
@@ -78,6 +80,7 @@ def main() -> int:
     django.setup()
     from django.conf import settings
 
+    import isotp.pdf
     from benchmarks import measure, report
     from benchmarks.pages import ADMIN, PDFS, hot_spots, pages
 
@@ -93,6 +96,7 @@ def main() -> int:
     sizes = measure.table_sizes()
     spots = hot_spots()
     scale = scale_label()
+    machine_info = machine()
     print(f"Database {database}, scale {scale}, {runs} runs a page")
     for key, value in spots.items():
         print(f"  {key}: {value.username if hasattr(value, 'username') else value}")
@@ -102,8 +106,8 @@ def main() -> int:
     pdf_warmed = False
     for page in chosen:
         if page.group == PDFS and not pdf_warmed:
-            # The first PDF of a process starts the renderer's fork server: not the page's cost.
-            measure.get(measure.client_for(page.user), page.url)
+            # The first PDF of a process starts the renderer's fork server: not a page's cost.
+            isotp.pdf.html_to_pdf("<p>Warming up</p>", timeout=60)
             pdf_warmed = True
         try:
             result = measure.measure_page(page, runs, sizes, pdf=page.group == PDFS)
@@ -121,17 +125,20 @@ def main() -> int:
                 f"({scan['rows']:,} rows) in: {scan['sql']}"
             )
 
-    throughput = {"skipped": "BENCHMARK_THROUGHPUT_SECONDS=0"}
     om = spots["offender_manager"]
-    if seconds > 0 and om is not None and not only:
+    if seconds <= 0:
+        throughput = {"skipped": "BENCHMARK_THROUGHPUT_SECONDS=0"}
+    elif only not in "throughput: caseload":
+        throughput = {"skipped": f"BENCHMARK_ONLY={only}"}
+    elif om is None:
+        throughput = {"skipped": "no offender manager in the data"}
+    else:
         from django.urls import reverse
 
         print(f"Throughput: {seconds} s each under gunicorn with wrk ...", flush=True)
         throughput = measure.throughput(om, reverse("referrals:caseload"), seconds)
         if "error" in throughput:
             failures.append(f"throughput: {throughput['error']}")
-    elif only:
-        throughput = {"skipped": "BENCHMARK_ONLY was set"}
     print(report.throughput_line(throughput))
 
     data = {
@@ -141,7 +148,7 @@ def main() -> int:
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "runs": runs,
         "only": only,
-        "machine": machine(),
+        "machine": machine_info,
         "hot_spots": {
             key: getattr(value, "username", value) if value is not None else None
             for key, value in spots.items()
