@@ -210,6 +210,39 @@ def analyze_unanalyzed() -> list[str]:
     return tables
 
 
+# What the report and a reader need of a plan node (the rest of EXPLAIN's JSON is left out).
+PLAN_KEYS = {
+    "Node Type",
+    "Relation Name",
+    "Index Name",
+    "Join Type",
+    "Strategy",
+    "Plan Rows",
+    "Actual Rows",
+    "Actual Loops",
+    "Actual Total Time",
+    "Total Cost",
+    "Index Cond",
+    "Filter",
+    "Hash Cond",
+    "Rows Removed by Filter",
+    "Sort Key",
+    "Sort Method",
+    "Sort Space Used",
+    "Sort Space Type",
+    "Shared Hit Blocks",
+    "Shared Read Blocks",
+    "Temp Written Blocks",
+}
+
+
+def pruned(node: dict) -> dict:
+    kept = {key: value for key, value in node.items() if key in PLAN_KEYS}
+    if node.get("Plans"):
+        kept["Plans"] = [pruned(child) for child in node["Plans"]]
+    return kept
+
+
 def _scan_nodes(plan: dict):
     yield plan
     for child in plan.get("Plans", []):
@@ -299,7 +332,7 @@ def measure_page(page, runs: int, sizes: dict[str, float], *, pdf: bool = False)
             "sql": statements[slowest],
             "replay_ms": round(per_statement[slowest] / runs, 3),
             "execution_ms": plan.get("Execution Time"),
-            "plan": plan,
+            "plan": {"Plan": pruned(plan["Plan"]), "Execution Time": plan.get("Execution Time")},
         }
         for scan in seq_scans(plan, sizes):
             scans.append({**scan, "sql": statements[slowest][:300]})

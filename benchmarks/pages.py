@@ -25,7 +25,7 @@ GROUPS = [LISTS, CASE_PAGES, ADMIN, PDFS]
 class Page:
     group: str
     name: str
-    user: Staff
+    user: Staff | None  # None: the data has no record (or reader) for this page
     url: str
     # Why this record (or user) was chosen, for the report.
     note: str = ""
@@ -147,8 +147,8 @@ def pages(spots: dict) -> list[Page]:
     found: list[Page] = []
 
     def add(group, name, user, url, note=""):
-        if user is not None:
-            found.append(Page(group, name, user, url, note))
+        # A page whose record (or reader) the data lacks is listed as not measured.
+        found.append(Page(group, name, user, url, note))
 
     # Lists: every list in the URLconfs, as the person with the most rows in it.
     add(LISTS, "caseload", om, reverse("referrals:caseload"), "offender manager, most notices")
@@ -283,7 +283,9 @@ def pages(spots: dict) -> list[Page]:
     ]
     for name, url_name, sql, params in pdfs:
         record = _record(sql, params)
-        if record is not None:
+        if record is None:
+            add(PDFS, name, None, "", "no such record in the data")
+        else:
             add(PDFS, name, record[1], reverse(url_name, args=[record[0]]))
     if group_id:
         add(

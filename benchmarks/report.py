@@ -26,7 +26,8 @@ def targets(result: dict) -> dict[str, bool]:
         return {f"p95 ≤ {ADMIN_P95_MS} ms": p95 <= ADMIN_P95_MS}
     if group == "PDFs":
         judged = {f"again (p50) ≤ {PDF_AGAIN_MS} ms": result["p50_ms"] <= PDF_AGAIN_MS}
-        if result.get("pdf_pages", 99) <= PDF_FIRST_MAX_PAGES:
+        # The 6-page PDF is the group register, whatever its length in this data.
+        if result["pdf_pages"] <= PDF_FIRST_MAX_PAGES or result["name"] == "group register":
             judged[f"first ≤ {PDF_FIRST_MS / 1000:g} s"] = result["first_ms"] <= PDF_FIRST_MS
         return judged
     return {}
@@ -44,6 +45,8 @@ def line(result: dict) -> str:
     name = f"{result['group']}: {result['name']}"
     if "error" in result:
         return f"{name:<45} ERROR {result['error']}"
+    if "skipped" in result:
+        return f"{name:<45} not measured: {result['skipped']}"
     first = (
         f" first {result['first_ms']:.0f} ms ({result['pdf_pages']} p)"
         if "first_ms" in result
@@ -175,8 +178,9 @@ def write(path: Path, doc: Path) -> None:
         out.append("| " + " | ".join(head) + " |")
         out.append("|" + " --- |" * len(head))
         for r in rows:
-            if "error" in r:
-                out.append(f"| {r['name']} | {r.get('user', '')} | error: {r['error']} |")
+            if "error" in r or "skipped" in r:
+                why = f"error: {r['error']}" if "error" in r else f"not measured: {r['skipped']}"
+                out.append(f"| {r['name']} | {r.get('user', '–')} | {why} |")
                 continue
             cells = [r["name"], f"`{r['user']}`", str(r["queries"])]
             if is_pdf:

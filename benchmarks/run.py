@@ -107,8 +107,19 @@ def main() -> int:
     for page in chosen:
         if page.group == PDFS and not pdf_warmed:
             # The first PDF of a process starts the renderer's fork server: not a page's cost.
-            isotp.pdf.html_to_pdf("<p>Warming up</p>", timeout=60)
+            isotp.pdf.html_to_pdf(
+                '<html lang="en"><title>Warm-up</title><p>Warm-up</p>', timeout=60
+            )
             pdf_warmed = True
+        if page.user is None:
+            result = {
+                "group": page.group,
+                "name": page.name,
+                "skipped": page.note or "not in the data",
+            }
+            results.append(result)
+            print(report.line(result), flush=True)
+            continue
         try:
             result = measure.measure_page(page, runs, sizes, pdf=page.group == PDFS)
         except Exception as error:  # noqa: BLE001 - one broken page must not hide the rest
