@@ -106,6 +106,8 @@ writes `benchmarks/results/<label>-scale-<scale>.json` and this page from it; a
 `before-scale-<scale>.json` beside it adds the before columns, and a result of the same label at
 another scale adds its query counts (they should be equal: query counts flat with the data).
 To record a before: `BENCHMARK_LABEL=before make benchmark` on the old code, then the after.
+To write this page again from a results file without measuring:
+`.venv/bin/python benchmarks/report.py benchmarks/results/after-scale-1.0.json`.
 
 How each figure is taken, page by page, in one process against PostgreSQL:
 
@@ -126,6 +128,12 @@ How each figure is taken, page by page, in one process against PostgreSQL:
 - **Throughput**: gunicorn (isotp/'s gunicorn config if there is one, else 2 sync workers) and
   wrk (2 threads, 8 connections), the offender manager's caseload with a real signed-in session
   (password and verified second factor) and `/health/`, one after the other.
+
+Not measured: the subject access download (an auditor's POST, which builds a zip holding a
+PDF of everything about one man) and the forms (GET of an empty form is not a list).
+The benchmark writes what opening the pages writes (a consultation row a request, sessions);
+a PDF "first" is the first request of this run, which a kept cache of PDFs from an earlier run
+would answer. Timings depend on what else the machine runs: the load average is recorded.
 
 The hot spots are chosen by SQL: the programme manager of the office with most waiting
 referrals, the offender manager with most open notices (else the biggest caseload), the
@@ -153,6 +161,7 @@ def write(path: Path, doc: Path) -> None:
         f"PostgreSQL {machine['postgresql']}, Python {machine['python']}; load average "
         f"{machine.get('load_average', '?')} when the run began."
         + (f" Before: measured {before['date']}." if before else "")
+        + " Times in milliseconds."
         + "\n"
     )
     spots = ", ".join(f"{k} `{v}`" for k, v in data["hot_spots"].items())
@@ -249,3 +258,14 @@ def write(path: Path, doc: Path) -> None:
         f"(`benchmarks/results/{path.name}`).\n"
     )
     doc.write_text("\n".join(out))
+
+
+if __name__ == "__main__":
+    # docs/performance.md again from a results file, without measuring:
+    #   .venv/bin/python benchmarks/report.py benchmarks/results/after-scale-1.0.json
+    import sys
+
+    write(
+        Path(sys.argv[1]).resolve(),
+        Path(__file__).resolve().parent.parent / "docs" / "performance.md",
+    )

@@ -54,7 +54,7 @@ def machine() -> dict:
         "postgresql": postgres,
         "python": platform.python_version(),
         # Other work on the machine skews every figure: the load when the run began.
-        "load_average": os.getloadavg()[0],
+        "load_average": round(os.getloadavg()[0], 2),
     }
 
 
