@@ -15,7 +15,7 @@ RUN_ENV := DJANGO_DEBUG=true SECRET_KEY=development-only-not-secret
 TEST_ENV := DJANGO_DEBUG=false SECRET_KEY=test-only-not-secret HTTPS_ONLY=false STATIC_MANIFEST=false \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true
 
-.PHONY: help setup run test test-model lint format assets database chromium demo-data demo-code check-deploy bandit benchmark
+.PHONY: help setup run test test-model lint format assets database chromium demo-data demo-code generate-data check-deploy bandit benchmark
 
 help:
 	@echo "make run    set everything up and serve the app with demo data on http://127.0.0.1:8000"
@@ -58,6 +58,13 @@ setup: $(VENV)/.installed assets database
 
 demo-data: setup
 	$(RUN_ENV) $(PYTHON) manage.py seed_demo
+
+# A national-scale data set for measuring (docs/generated-data.md): SCALE=1 is 100,000
+# offenders. It REPLACES every case and account in the development database (demo data too).
+SCALE ?= 0.01
+SEED ?= 1
+generate-data: setup
+	$(RUN_ENV) $(PYTHON) manage.py generate_data --scale $(SCALE) --seed $(SEED) --replace
 
 run: demo-data
 	@echo "Open http://127.0.0.1:8000 and sign in with one of the accounts listed above."

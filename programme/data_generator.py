@@ -27,11 +27,14 @@ the owner may switch triggers off and empty the history tables).
 import gc
 import io
 import json
+import queue
 import random
+import re
+import threading
 import time
 from bisect import insort
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
@@ -112,25 +115,46 @@ Row = dict
 # --- COPY text ------------------------------------------------------------------------------
 
 
+_SPECIAL = re.compile(r"[\\\t\n\r]").search
+
+
+def _escape(value: str) -> str:
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
+def _str(value: str) -> str:
+    return _escape(value) if _SPECIAL(value) else value
+
+
+def _missing(value):
+    raise KeyError("a column with no default was not given")
+
+
+_MISSING = object()
+# How each Python type is written in COPY's text format; by exact type, for speed.
+_FORMATS = {
+    str: _str,
+    int: str,
+    bool: lambda value: "t" if value else "f",
+    type(None): lambda value: r"\N",
+    date: date.isoformat,
+    list: lambda value: _str(json.dumps(value)),
+    dict: lambda value: _str(json.dumps(value)),
+    object: _missing,
+}
+
+
 def _text(value) -> str:
-    if value is None:
-        return r"\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
+    """Any other type: a str or int subclass (a TextChoices or IntegerChoices member)."""
+    if isinstance(value, bool):
+        return "t" if value else "f"
     if isinstance(value, str):
-        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            value = (
-                value.replace("\\", "\\\\")
-                .replace("\t", "\\t")
-                .replace("\n", "\\n")
-                .replace("\r", "\\r")
-            )
-        return value
-    if isinstance(value, (list, dict)):
-        return _text(json.dumps(value))
-    return str(value)  # int, date
+        return _str(str(value))
+    if isinstance(value, int):
+        return str(int(value))
+    return _FORMATS[type(value)](value)
 
 
 class Table:
@@ -139,31 +163,43 @@ class Table:
     def __init__(self, model, *, event: bool = False):
         self.model = model
         self.name = model._meta.db_table
-        fields = [
-            f for f in model._meta.concrete_fields if not (event and f.attname == "pgh_id")
-        ]
-        self.attnames = [f.attname for f in fields]
+        fields = [f for f in model._meta.concrete_fields if not (event and f.attname == "pgh_id")]
         self.columns = [f.column for f in fields]
-        self.defaults = {}
+        self.pairs = []
         for f in fields:
             if f.has_default() and not callable(f.default):
-                self.defaults[f.attname] = f.default
+                default = f.default
             elif f.null:
-                self.defaults[f.attname] = None
+                default = None
             elif f.get_internal_type() in ("CharField", "TextField", "SlugField"):
-                self.defaults[f.attname] = ""
+                default = ""
+            else:
+                default = _MISSING
+            self.pairs.append((f.attname, default))
         self.lines: list[str] = []
+        self.copied = 0
 
     def add(self, row: Row) -> None:
-        defaults = self.defaults
+        get = row.get
+        formats = _FORMATS
         self.lines.append(
             "\t".join(
-                [_text(row[a] if a in row else defaults[a]) for a in self.attnames]
+                [
+                    (formats.get(type(value)) or _text)(value)
+                    for value in [get(name, default) for name, default in self.pairs]
+                ]
             )
         )
 
     def __len__(self) -> int:
-        return len(self.lines)
+        return self.copied + len(self.lines)
+
+    def take(self) -> str:
+        """The rows so far as COPY's input; the table is then empty in memory."""
+        data = "\n".join(self.lines) + "\n"
+        self.copied += len(self.lines)
+        self.lines = []
+        return data
 
 
 def ts(day: date, minutes: int = 600) -> str:
@@ -278,7 +314,9 @@ class Generator:
         )
         self.update(referral, at, status=to_status)
 
-    def notice(self, offender: Row, kind: str, message: str, *, by, at: str, day: date, attendance=None):
+    def notice(
+        self, offender: Row, kind: str, message: str, *, by, at: str, day: date, attendance=None
+    ):
         row = self.new(
             "programme.Notice",
             at,
@@ -306,12 +344,18 @@ class Generator:
     def run(self) -> dict:
         started = time.monotonic()
         self.make_staff()
-        for office in self.offices:
-            self.make_cases(office)
-            self.run_groups(office)
-        self.settle_all()
-        self.acknowledge_notices()
-        self.say(f"Simulated in {time.monotonic() - started:.1f} s")
+        self.start_writer()
+        try:
+            for office in self.offices:
+                self.make_cases(office)
+                self.run_groups(office)
+                self.send_history()
+            self.settle_all()
+            self.acknowledge_notices()
+            self.send_history()
+        finally:
+            self.stop_writer()
+        self.say(f"Simulated (history copied alongside) in {time.monotonic() - started:.1f} s")
         return self.counts()
 
     def counts(self) -> dict[str, int]:
@@ -402,7 +446,7 @@ class Generator:
             user_id=row["id"],
             name="Authenticator app",
             confirmed=True,
-            key="%040x" % rng.getrandbits(160),
+            key=f"{rng.getrandbits(160):040x}",
             step=30,
             t0=0,
             digits=6,
@@ -422,11 +466,23 @@ class Generator:
         oms = office["_oms"]
         big = office["id"] == 1
         office["_referrals"] = []
-        # The big office's first offender manager has the biggest caseload of all.
-        first_caseload = max(3, round(BIG_CASELOAD * self.scale)) if big else 0
+        # The big office's first offender manager has the biggest caseload of all: more
+        # than any other offender manager's, and BIG_CASELOAD at full scale.
+        first_caseload = 0
+        if big:
+            others = max(
+                -(-o["_offenders"] // len(o["_oms"])) for o in self.offices[1:] or [office]
+            )
+            first_caseload = min(
+                office["_offenders"] - (len(oms) - 1),
+                max(round(BIG_CASELOAD * self.scale), others + 1),
+            )
         for k in range(office["_offenders"]):
             index = self.ids.get("referrals.Offender", 0)
-            om = oms[0] if k < first_caseload else oms[(k % (len(oms) - 1)) + 1]
+            if big:
+                om = oms[0] if k < first_caseload else oms[1 + k % (len(oms) - 1)]
+            else:
+                om = oms[k % len(oms)]
             gender = "male" if rng.random() < 0.97 else rng.choice(["female", "other"])
             order_start = today - timedelta(days=rng.randint(10, 5 * 365))
             order_end = add_months(order_start, rng.randint(12, 72))
@@ -550,7 +606,9 @@ class Generator:
             referred_by_id=om,
             created_at=at,
         )
-        checklist = self.new("referrals.PreProgrammeChecklist", at, referral_id=referral["id"], updated_at=at)
+        checklist = self.new(
+            "referrals.PreProgrammeChecklist", at, referral_id=referral["id"], updated_at=at
+        )
         self.new(
             "referrals.ReferralStatusChange",
             at,
@@ -583,7 +641,9 @@ class Generator:
                 ready_on = None
             else:
                 self.complete_checklist(checklist, ready_on)
-                self.move(referral, "awaiting_allocation", by=om, at=ts(ready_on, 700), note=READY_NOTE)
+                self.move(
+                    referral, "awaiting_allocation", by=om, at=ts(ready_on, 700), note=READY_NOTE
+                )
         office["_referrals"].append(
             Referral(referral, offender, office["id"], code, ready_on, leave_on)
         )
@@ -623,9 +683,7 @@ class Generator:
         # Groups start from 190 weeks ago to 6 weeks ahead, spread evenly, each on its weekday.
         first = today - timedelta(weeks=190)
         span = 196 * 7
-        pool = sorted(
-            office["_referrals"], key=lambda r: (r.row["waiting_since"], r.row["id"])
-        )
+        pool = sorted(office["_referrals"], key=lambda r: (r.row["waiting_since"], r.row["id"]))
         for g in range(n):
             start = first + timedelta(days=int(span * (g + rng.random()) / n))
             weekday = rng.randint(0, 4)
@@ -646,7 +704,9 @@ class Generator:
             and (referral.leave_on is None or referral.leave_on > on)
         )
 
-    def make_group(self, office, pool, g: int, start: date, weekday: int, allocate_on: date) -> None:
+    def make_group(
+        self, office, pool, g: int, start: date, weekday: int, allocate_on: date
+    ) -> None:
         rng = self.rng
         today = self.today
         allocating = allocate_on < today
@@ -660,7 +720,11 @@ class Generator:
             for r in candidates
             if whole_years(r.offender["date_of_birth"], start) < programme.young_band_upper_age
         ]
-        band = "17_21" if len(young) >= programme.young_group_threshold and rng.random() < 0.5 else "21_plus"
+        band = (
+            "17_21"
+            if len(young) >= programme.young_group_threshold and rng.random() < 0.5
+            else "21_plus"
+        )
         if band == "17_21":
             candidates = young
         else:
@@ -688,7 +752,10 @@ class Generator:
         for fac in facs:
             self.new("programme.Group_facilitators", None, group_id=group["id"], staff_id=fac)
         dates = session_dates(
-            first_on_or_after=start, weekday=weekday, count=programme.sessions, holidays=self.holidays
+            first_on_or_after=start,
+            weekday=weekday,
+            count=programme.sessions,
+            holidays=self.holidays,
         )
         sessions = [
             self.new(
@@ -795,7 +862,12 @@ class Generator:
                     m.miss(self, session, at, by, rng)
                 if outcome in ENFORCEABLE_OUTCOMES:
                     self.open_enforcement(m, attendance, day, at)
-            self.update(session, ts(day, record_minutes + 1), register_completed_at=ts(day, record_minutes + 1), register_completed_by_id=by)
+            self.update(
+                session,
+                ts(day, record_minutes + 1),
+                register_completed_at=ts(day, record_minutes + 1),
+                register_completed_by_id=by,
+            )
             for m in active:
                 self.review(m, session, sessions, at, by, limit, pool)
         # Catch-ups done after the last session complete the attempt then.
@@ -835,7 +907,9 @@ class Generator:
             return
         done_on = max([last["date"], *m.catch_up_days])
         done_at = at if session is not None else ts(done_on, 1000)
-        self.move(referral, "post_programme", by=by, at=done_at, note="Every session and catch-up done")
+        self.move(
+            referral, "post_programme", by=by, at=done_at, note="Every session and catch-up done"
+        )
         self.notice(
             m.referral.offender,
             NoticeKind.COMPLETION,
@@ -853,7 +927,9 @@ class Generator:
         referral = m.referral.row
         missed = len(m.misses)
         note = RESTART_NOTE.format(missed=missed, limit=m.programme.catch_up_limit)
-        self.end_placement(m, on, session, at, "Restart required: more missed sessions than catch-ups allow")
+        self.end_placement(
+            m, on, session, at, "Restart required: more missed sessions than catch-ups allow"
+        )
         self.move(referral, "restart_required", by=by, at=at, reason=True, note=note)
         m.referral.closed = True
         old = referral["_checklist"]
@@ -889,11 +965,18 @@ class Generator:
             note="Back on the waiting list to restart the programme",
         )
         self.notice(m.referral.offender, NoticeKind.RESTART, note, by=by, at=at, day=on)
-        again = Referral(restart, m.referral.offender, m.referral.office, m.referral.programme, on, None)
+        again = Referral(
+            restart, m.referral.offender, m.referral.office, m.referral.programme, on, None
+        )
         self.offices[m.referral.office - 1]["_referrals"].append(again)
         insort(pool, again, key=lambda r: (r.row["waiting_since"], r.row["id"]))
 
     def end_placement(self, m: "Attempt", on: date, last_session, at: str, reason: str) -> None:
+        """placement_end: his last session is the last held by then, or the last he is
+        recorded on if later."""
+        recorded = max(m.recorded, default=0)
+        if recorded > (last_session["number"] if last_session else 0):
+            last_session = next(s for s in m.held if s["number"] == recorded)
         self.update(
             m.placement,
             at,
@@ -939,7 +1022,9 @@ class Generator:
             attendance_id=attendance["id"],
             offender_id=m.referral.offender["id"],
             failure_on=day,
-            due_by=add_working_days(day, programme.enforcement_deadline_working_days, self.holidays),
+            due_by=add_working_days(
+                day, programme.enforcement_deadline_working_days, self.holidays
+            ),
             proposed_action=action,
             proposal_reason=why,
             decision="",
@@ -947,7 +1032,9 @@ class Generator:
             decided_by_id=None,
             decided_on=None,
         )
-        decide_on = add_working_days(day, self.rng.randint(1, programme.enforcement_deadline_working_days), self.holidays)
+        decide_on = add_working_days(
+            day, self.rng.randint(1, programme.enforcement_deadline_working_days), self.holidays
+        )
         man.enforcements.append((decide_on, row, m))
         man.enforcements.sort(key=lambda e: (e[0], e[1]["id"]))
 
@@ -980,7 +1067,14 @@ class Generator:
                     EnforcementAction.RECALL: EnforcementDecisionType.RECALL_REQUESTED,
                 }[row["proposed_action"]]
                 reason = ""
-            self.update(row, at, decision=decision, decision_reason=reason, decided_by_id=om, decided_on=decide_on)
+            self.update(
+                row,
+                at,
+                decision=decision,
+                decision_reason=reason,
+                decided_by_id=om,
+                decided_on=decide_on,
+            )
             status = m.referral.row["status"]
             if decision == EnforcementDecisionType.WARNING_GIVEN:
                 man.warnings.append(decide_on)
@@ -988,12 +1082,20 @@ class Generator:
                     action, why = self.proposal(other, pending["failure_on"])
                     if (action, why) != (pending["proposed_action"], pending["proposal_reason"]):
                         self.update(pending, at, proposed_action=action, proposal_reason=why)
-            elif decision == EnforcementDecisionType.BREACH_INITIATED and status in ("on_programme", "scheduled"):
+            elif decision == EnforcementDecisionType.BREACH_INITIATED and status in (
+                "on_programme",
+                "scheduled",
+            ):
                 self.move(m.referral.row, "breach", by=om, at=at, reason=True, note=reason)
                 m.breach_until = decide_on + timedelta(days=self.rng.randint(14, 35))
                 m.court_allows = self.rng.random() < 0.5
-            elif decision == EnforcementDecisionType.RECALL_REQUESTED and status in ("on_programme", "scheduled"):
-                self.move(m.referral.row, "recall", by=om, at=at, reason=True, note="Recall requested")
+            elif decision == EnforcementDecisionType.RECALL_REQUESTED and status in (
+                "on_programme",
+                "scheduled",
+            ):
+                self.move(
+                    m.referral.row, "recall", by=om, at=at, reason=True, note="Recall requested"
+                )
                 m.referral.closed = True
                 self.end_placement(m, decide_on, m.last_held(decide_on), at, "Recall")
 
@@ -1013,7 +1115,9 @@ class Generator:
         for notice in self.notices:
             if notice["_om"] == hot or notice["_day"] >= today - timedelta(days=14):
                 continue
-            day = min(notice["_day"] + timedelta(days=rng.randint(1, 10)), today - timedelta(days=1))
+            day = min(
+                notice["_day"] + timedelta(days=rng.randint(1, 10)), today - timedelta(days=1)
+            )
             at = ts(day, 840)
             self.update(
                 notice,
@@ -1024,7 +1128,9 @@ class Generator:
             )
         open_notices = sum(1 for n in self.notices if n["_om"] == hot)
         target = max(5, round(BIG_CASELOAD_NOTICES * self.scale))
-        offenders = [o for o in self._all_rows["referrals.Offender"] if o["offender_manager_id"] == hot]
+        offenders = [
+            o for o in self._all_rows["referrals.Offender"] if o["offender_manager_id"] == hot
+        ]
         facs = self.offices[0]["_facs"]
         for k in range(max(0, target - open_notices)):
             day = today - timedelta(days=1 + k % 60)
@@ -1039,6 +1145,43 @@ class Generator:
 
     # --- the load
 
+    # History rows are final once written: a second thread copies them, office by office,
+    # on the same connection and transaction, while the next office is simulated (the main
+    # thread does not touch the database meanwhile), so PostgreSQL and Python work at once.
+
+    def start_writer(self) -> None:
+        connection.ensure_connection()
+        raw = connection.connection
+        self.queue: queue.Queue = queue.Queue(maxsize=8)
+        self.failure: BaseException | None = None
+
+        def write() -> None:
+            cursor = raw.cursor()
+            while (item := self.queue.get()) is not None:
+                if self.failure is None:
+                    name, columns, data = item
+                    try:
+                        cursor.copy_expert(
+                            f'COPY "{name}" ({columns}) FROM STDIN', io.StringIO(data)
+                        )
+                    except BaseException as error:  # re-raised by the main thread
+                        self.failure = error
+
+        self.writer = threading.Thread(target=write, daemon=True)
+        self.writer.start()
+
+    def send_history(self) -> None:
+        for table in self.events.values():
+            if table.lines:
+                columns = ", ".join(f'"{c}"' for c in table.columns)
+                self.queue.put((table.name, columns, table.take()))
+
+    def stop_writer(self) -> None:
+        self.queue.put(None)
+        self.writer.join()
+        if self.failure is not None:
+            raise self.failure
+
     def load(self) -> None:
         """COPY every table, then the history, then move each id sequence past its rows."""
         with connection.cursor() as cursor:
@@ -1051,9 +1194,10 @@ class Generator:
                 self._copy(cursor, table)
             for table in [*self.tables.values(), *self.events.values()]:
                 pk = table.model._meta.pk.column
+                # Names from the models, not from input.
+                highest = f'SELECT MAX("{pk}") FROM "{table.name}"'  # nosec B608
                 cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence(%s, %s), "
-                    f"COALESCE((SELECT MAX({pk}) FROM {table.name}), 0) + 1, false)",
+                    f"SELECT setval(pg_get_serial_sequence(%s, %s), COALESCE(({highest}), 0) + 1, false)",
                     [table.name, pk],
                 )
 
@@ -1061,10 +1205,9 @@ class Generator:
     def _copy(cursor, table: Table) -> None:
         if not table.lines:
             return
-        data = io.StringIO("\n".join(table.lines) + "\n")
+        data = io.StringIO(table.take())
         columns = ", ".join(f'"{c}"' for c in table.columns)
         cursor.cursor.copy_expert(f'COPY "{table.name}" ({columns}) FROM STDIN', data)
-        table.lines = []
 
 
 _BANDS = [("17_21", "17–21"), ("21_plus", "21+")]
@@ -1166,10 +1309,14 @@ class Attempt:
             om = self.referral.offender["offender_manager_id"]
             at = ts(on, 750)
             if self.court_allows:
-                gen.move(row, "on_programme", by=om, at=at, note="The court allowed him to continue")
+                gen.move(
+                    row, "on_programme", by=om, at=at, note="The court allowed him to continue"
+                )
             else:
                 reason = gen.reasons["withdrawn"][0]
-                gen.move(row, "withdrawn", by=om, at=at, reason=reason, note="Order revoked by the court")
+                gen.move(
+                    row, "withdrawn", by=om, at=at, reason=reason, note="Order revoked by the court"
+                )
                 self.referral.closed = True
                 if self.placement["ended_on"] is None:
                     gen.end_placement(self, on, self.last_held(on), at, "Withdrawn")
