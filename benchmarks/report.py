@@ -96,6 +96,7 @@ HEADER = """# Performance
 
 Written by `make benchmark` (benchmarks/run.py); do not edit by hand. Run it with
 
+    make generate-data SCALE=0.01                    # data to measure (docs/generated-data.md)
     make benchmark                                   # the database DATABASE_URL names
     BENCHMARK_DATABASE=isotp_national make benchmark # another database on the same server
     BENCHMARK_ONLY=waiting BENCHMARK_RUNS=5 make benchmark   # a quick look at some pages
@@ -160,7 +161,12 @@ def write(path: Path, doc: Path) -> None:
         + f". Machine: {machine['cores']} cores, {machine['ram_gb']} GB RAM, {machine['cpu']}; "
         f"PostgreSQL {machine['postgresql']}, Python {machine['python']}; load average "
         f"{machine.get('load_average', '?')} when the run began."
-        + (f" Before: measured {before['date']}." if before else "")
+        + (
+            f" Before: measured {before['date']}, load average "
+            f"{before['machine'].get('load_average', '?')}."
+            if before
+            else ""
+        )
         + " Times in milliseconds."
         + "\n"
     )
