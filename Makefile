@@ -112,8 +112,16 @@ check-deploy: $(VENV)/.installed
 bandit: $(VENV)/.installed
 	$(VENV)/bin/bandit -c pyproject.toml -r . --severity-level medium --quiet
 
+# Every page timed beside its raw SQL, EXPLAINs, and a throughput run (docs/performance.md).
+# DEBUG off, as in production, over plain HTTP on 127.0.0.1. wrk comes from Debian's packages.
+BENCHMARK_ENV = DJANGO_DEBUG=false SECRET_KEY=benchmark-only-not-secret HTTPS_ONLY=false \
+	STATIC_MANIFEST=false LOG_LEVEL=ERROR $(DATABASE_ENV)
 benchmark: setup
-	for script in benchmarks/*.py; do $(RUN_ENV) $(PYTHON) $$script || exit 1; done
+	@if ! command -v wrk >/dev/null && [ "$${BENCHMARK_THROUGHPUT_SECONDS:-10}" != 0 ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; \
+		else echo "wrk is needed for the throughput run: sudo apt-get install wrk" \
+			"(or BENCHMARK_THROUGHPUT_SECONDS=0 make benchmark to skip it)"; exit 1; fi; fi
+	$(BENCHMARK_ENV) $(PYTHON) benchmarks/run.py
 
 # Backups that are tested (docs/deployment.md, "Backups"): a pg_dump with each table's row count
 # and checksum, and a check that the newest restores into a scratch database with the same.
