@@ -198,3 +198,43 @@ def test_offenders_are_listed_in_name_order_and_found_by_exact_crn_or_part_of_a_
     assert found("2012/0052494q") == ["B100003"]
     assert found("yrn") == ["B100003"]
     assert found("abbo") == ["A100002", "A100001"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_long_unfiltered_list_shows_the_statistics_estimate_and_a_search_counts_exactly(
+    login, ada, alice, monkeypatch
+):
+    """A long table is not counted row by row for its unfiltered list: the page says "about"
+    the number PostgreSQL's statistics hold; a search (or a filter) is counted exactly, and
+    a short table always is."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from isotp.database_roles import connected_as_owner
+    from referrals.models import Offender
+    from tests.factories import make_offender
+
+    for number in range(12):
+        make_offender(alice, last_name=f"Countedman{number}")
+    with connected_as_owner(), connection.cursor() as cursor:
+        cursor.execute("ANALYZE referrals_offender")  # as autovacuum would
+    monkeypatch.setattr("isotp.admin.ESTIMATE_COUNT_ABOVE", 10)  # "long" for this test
+    client = login(ada)
+    client.get(reverse("admin:index"))
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(_changelist(Offender)).content.decode()
+    assert not [q for q in queries if "COUNT(" in q["sql"].upper()]
+    assert "about 12 offenders" in page
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(_changelist(Offender), {"q": "countedman1"}).content.decode()
+    assert len([q for q in queries if "COUNT(" in q["sql"].upper()]) == 1
+    assert "3 results" in page  # Countedman1, 10 and 11
+
+    page = client.get(_changelist(Offender), {"gender__exact": "male"}).content.decode()
+    assert "12 offenders" in page and "about" not in page
+
+    monkeypatch.setattr("isotp.admin.ESTIMATE_COUNT_ABOVE", 1000)
+    page = client.get(_changelist(Offender)).content.decode()
+    assert "12 offenders" in page and "about 12" not in page
