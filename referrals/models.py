@@ -112,7 +112,10 @@ class Offender(models.Model):
             models.Index(Lower("last_name"), Lower("first_name"), F("id"), name="offender_name"),
             # An office's caseload in name order (a programme manager's, ~10,000 at most).
             models.Index(
-                F("office"), Lower("last_name"), Lower("first_name"), F("id"),
+                F("office"),
+                Lower("last_name"),
+                Lower("first_name"),
+                F("id"),
                 name="offender_office_name",
             ),
             # Exact CRN and PNC searches are case-insensitive (UPPER(crn) = UPPER(%s)).

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from isotp.security import SESSION_RENEWAL_SECONDS, SESSION_RENEWED_AT
-
 from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,21 +77,19 @@ def _as_if_last_renewed(client, seconds_ago: int) -> None:
     session = client.session
     session[SESSION_RENEWED_AT] = int(time.time()) - seconds_ago
     session.save()
-    expires = timezone.now() - timedelta(seconds=seconds_ago) + timedelta(
-        seconds=settings.SESSION_COOKIE_AGE
+    expires = (
+        timezone.now()
+        - timedelta(seconds=seconds_ago)
+        + timedelta(seconds=settings.SESSION_COOKIE_AGE)
     )
     Session.objects.filter(session_key=session.session_key).update(expire_date=expires)
 
 
 def _session_writes(queries) -> list[str]:
-    return [
-        q["sql"] for q in queries if "django_session" in q["sql"] and "SELECT" not in q["sql"]
-    ]
+    return [q["sql"] for q in queries if "django_session" in q["sql"] and "SELECT" not in q["sql"]]
 
 
-def test_a_request_within_a_minute_of_the_last_renewal_does_not_write_the_session(
-    login, alice
-):
+def test_a_request_within_a_minute_of_the_last_renewal_does_not_write_the_session(login, alice):
     client = login(alice)
     client.get(reverse("referrals:caseload"))
     _as_if_last_renewed(client, seconds_ago=SESSION_RENEWAL_SECONDS - 5)
