@@ -110,7 +110,15 @@ class Offender(models.Model):
             # The name order of caseloads, searches and the admin list (lower(last name),
             # lower(first name), key), read in order instead of sorting every offender.
             models.Index(Lower("last_name"), Lower("first_name"), F("id"), name="offender_name"),
-            # An office's caseload in name order (a programme manager's, ~10,000 at most).
+            # An offender manager's caseload, and an office's (a programme manager's, ~10,000
+            # at most), in name order.
+            models.Index(
+                F("offender_manager"),
+                Lower("last_name"),
+                Lower("first_name"),
+                F("id"),
+                name="offender_manager_name",
+            ),
             models.Index(
                 F("office"),
                 Lower("last_name"),

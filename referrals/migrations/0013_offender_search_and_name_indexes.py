@@ -53,6 +53,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='offender',
+            index=models.Index(models.F('offender_manager'), django.db.models.functions.text.Lower('last_name'), django.db.models.functions.text.Lower('first_name'), models.F('id'), name='offender_manager_name'),
+        ),
+        migrations.AddIndex(
+            model_name='offender',
             index=models.Index(models.F('office'), django.db.models.functions.text.Lower('last_name'), django.db.models.functions.text.Lower('first_name'), models.F('id'), name='offender_office_name'),
         ),
         migrations.AddIndex(
