@@ -17,6 +17,9 @@ from django_otp import user_has_device
 from isotp.models import Role
 
 SESSION_SIGNED_IN_AT = "signed_in_at"
+SESSION_RENEWED_AT = "renewed_at"
+# A session's idle timer is renewed (its row written) at most this often.
+SESSION_RENEWAL_SECONDS = 60
 SESSION_EXPIRED_MESSAGE = "You have been signed in for 10 hours: sign in again to carry on"
 USERNAME_MAX_LENGTH = 150
 
@@ -77,6 +80,28 @@ def _open_before_second_factor() -> tuple[str, ...]:
         "/robots.txt",
         settings.STATIC_URL,
     )
+
+
+class SessionRenewalMiddleware:
+    """Keeps an active session alive without writing its row on every request: the session's
+    expiry (SESSION_COOKIE_AGE after it was last saved) is pushed on at most once a minute,
+    by stamping the time of renewal in it, which makes Django's SessionMiddleware save it.
+    So a session ends 29 to 30 minutes after its last request, never later; an expired or
+    unknown session is not brought back (nothing is stamped in an empty session)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = request.session
+        if session.session_key is not None:
+            renewed_at = session.get(SESSION_RENEWED_AT)  # loads it (one query, shared)
+            now = int(time.time())
+            if not session.is_empty() and (
+                renewed_at is None or not 0 <= now - renewed_at < SESSION_RENEWAL_SECONDS
+            ):
+                session[SESSION_RENEWED_AT] = now
+        return self.get_response(request)
 
 
 class SignedInSessionMiddleware:

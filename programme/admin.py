@@ -72,7 +72,7 @@ class PlacementAdmin(LimitedAccessAdmin):
     offender_path = "referral__offender"
     list_display = ["referral", "group", "allocated_at", "ended_on", "end_reason"]
     list_filter = ["group__programme", "group__office"]
-    search_fields = ["referral__offender__crn", "referral__offender__last_name"]
+    search_fields = ["=referral__offender__crn", "referral__offender__last_name"]
     list_select_related = ["referral__offender", "referral__programme", "group__programme"]
 
 
@@ -107,7 +107,7 @@ class AttendanceAmendmentAdmin(LimitedAccessAdmin):
 
     list_display = ["attendance", "old_outcome", "new_outcome", "by", "at"]
     list_select_related = ["attendance__placement__referral__offender", "attendance__session", "by"]
-    search_fields = ["attendance__placement__referral__offender__crn"]
+    search_fields = ["=attendance__placement__referral__offender__crn"]
 
     def has_add_permission(self, request):
         return False
@@ -123,7 +123,7 @@ class EnforcementCorrectionAdmin(LimitedAccessAdmin):
 
     list_display = ["enforcement", "old_decision", "new_decision", "by", "at"]
     list_select_related = ["enforcement__offender", "by"]
-    search_fields = ["enforcement__offender__crn"]
+    search_fields = ["=enforcement__offender__crn"]
 
     def has_add_permission(self, request):
         return False
@@ -139,6 +139,8 @@ class AttendanceAdmin(LimitedAccessAdmin):
     # Newest first by key (an index scan), not the model's order by session number, which
     # makes PostgreSQL sort every attendance row joined to its session.
     ordering = ["-pk"]
+    # 0.9 M rows at national size: no column sort (each would read them all).
+    sortable_by = []
     list_display = [
         "placement",
         "session",
@@ -149,7 +151,7 @@ class AttendanceAdmin(LimitedAccessAdmin):
     ]
     list_filter = ["outcome", "absence_reason", "risk_relevant"]
     search_fields = [
-        "placement__referral__offender__crn",
+        "=placement__referral__offender__crn",
         "placement__referral__offender__last_name",
     ]
     list_select_related = [
@@ -164,7 +166,7 @@ class CatchUpAdmin(LimitedAccessAdmin):
     offender_path = "placement__referral__offender"
     list_display = ["placement", "session", "held_on", "facilitator", "completed", "cancelled"]
     list_filter = ["completed", "cancelled"]
-    search_fields = ["placement__referral__offender__crn"]
+    search_fields = ["=placement__referral__offender__crn"]
     list_select_related = [
         "placement__referral__offender",
         "placement__group__programme",
@@ -177,7 +179,7 @@ class CatchUpAdmin(LimitedAccessAdmin):
 class EnforcementAdmin(LimitedAccessAdmin):
     list_display = ["offender", "failure_on", "due_by", "proposed_action", "decision", "decided_by"]
     list_filter = ["proposed_action", "decision"]
-    search_fields = ["offender__crn", "offender__last_name"]
+    search_fields = ["=offender__crn", "offender__last_name"]
     list_select_related = ["offender", "decided_by"]
     date_hierarchy = "due_by"
 
@@ -192,7 +194,7 @@ class EnforcementAdmin(LimitedAccessAdmin):
 class NoticeAdmin(LimitedAccessAdmin):
     list_display = ["offender", "kind", "created_at", "acknowledged_at", "acknowledged_by"]
     list_filter = ["kind"]
-    search_fields = ["offender__crn", "offender__last_name", "message"]
+    search_fields = ["=offender__crn", "offender__last_name", "message"]
     list_select_related = ["offender", "acknowledged_by"]
 
 
@@ -200,14 +202,14 @@ class NoticeAdmin(LimitedAccessAdmin):
 class RiskReviewAdmin(LimitedAccessAdmin):
     list_display = ["offender", "oasys_on", "risk_before", "risk_of_serious_harm", "recorded_by"]
     list_filter = ["risk_of_serious_harm"]
-    search_fields = ["offender__crn", "offender__last_name"]
+    search_fields = ["=offender__crn", "offender__last_name"]
     list_select_related = ["offender", "recorded_by"]
 
 
 @admin.register(Appointment)
 class AppointmentAdmin(LimitedAccessAdmin):
     list_display = ["offender", "on", "purpose", "attended"]
-    search_fields = ["offender__crn", "offender__last_name", "purpose"]
+    search_fields = ["=offender__crn", "offender__last_name", "purpose"]
     list_select_related = ["offender"]
 
 
@@ -231,7 +233,7 @@ class EndOfProgrammeReportAdmin(LimitedAccessAdmin):
     offender_path = "referral__offender"
     list_display = ["referral", "version", "status", "author", "submitted_at"]
     list_filter = ["status"]
-    search_fields = ["referral__offender__crn", "referral__offender__last_name"]
+    search_fields = ["=referral__offender__crn", "referral__offender__last_name"]
     list_select_related = ["referral__offender", "referral__programme", "author"]
     inlines = [TargetProgressInline]
 
@@ -253,7 +255,7 @@ class RecommendationAdmin(LimitedAccessAdmin):
     offender_path = "referral__offender"
     list_display = ["referral", "number", "status", "owner", "due_on"]
     list_filter = ["status"]
-    search_fields = ["referral__offender__crn", "text"]
+    search_fields = ["=referral__offender__crn", "text"]
     list_select_related = ["referral__offender", "referral__programme", "owner"]
     inlines = [RecommendationNoteInline]
 
@@ -269,7 +271,7 @@ class HandoverMeetingAdmin(LimitedAccessAdmin):
         "facilitator_attended",
         "offender_manager_attended",
     ]
-    search_fields = ["referral__offender__crn", "referral__offender__last_name"]
+    search_fields = ["=referral__offender__crn", "referral__offender__last_name"]
     list_select_related = ["referral__offender", "referral__programme"]
 
 
@@ -277,7 +279,7 @@ class HandoverMeetingAdmin(LimitedAccessAdmin):
 class ReassessmentAdmin(LimitedAccessAdmin):
     offender_path = "referral__offender"
     list_display = ["referral", "oasys_on", "risk_of_serious_harm", "rm2000_category"]
-    search_fields = ["referral__offender__crn", "referral__offender__last_name"]
+    search_fields = ["=referral__offender__crn", "referral__offender__last_name"]
     list_select_related = ["referral__offender", "referral__programme"]
 
 
@@ -286,7 +288,7 @@ class TargetProgressAdmin(LimitedAccessAdmin):
     offender_path = "report__referral__offender"
     list_display = ["report", "target"]
     list_select_related = ["report__referral__offender", "target__programme"]
-    search_fields = ["report__referral__offender__crn"]
+    search_fields = ["=report__referral__offender__crn"]
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.report.is_locked:
@@ -299,4 +301,4 @@ class RecommendationNoteAdmin(LimitedAccessAdmin):
     offender_path = "recommendation__referral__offender"
     list_display = ["recommendation", "on", "by"]
     list_select_related = ["recommendation__referral__offender", "by"]
-    search_fields = ["recommendation__referral__offender__crn", "text"]
+    search_fields = ["=recommendation__referral__offender__crn", "text"]

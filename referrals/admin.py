@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models.functions import Lower
 from django.forms.models import BaseInlineFormSet
 
 from isotp.admin import NoDeleteAdmin, StackedInline, TabularInline
@@ -26,6 +27,10 @@ class LimitedAccessAdmin(NoDeleteAdmin):
     path from the model to its offender ("" for the offender himself)."""
 
     offender_path = "offender"
+    # Case records grow with the service: newest first by key, which the primary key's index
+    # serves, rather than a model's own order (a date, a session number), which would sort
+    # the whole table for every page of the list.
+    ordering = ["-pk"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(cases_open_to(request.user, self.offender_path))
@@ -120,7 +125,13 @@ class OffenderAdmin(LimitedAccessAdmin):
         "order_end",
     ]
     list_filter = ["office", "order_type", "gender", "needs_large_print", "needs_braille"]
-    search_fields = ["crn", "pnc_number", "first_name", "last_name"]
+    # A CRN or PNC number is found exactly (an index on UPPER(crn)); names by any part (a
+    # trigram index on UPPER(name): referrals migration 0013).
+    search_fields = ["=crn", "=pnc_number", "first_name", "last_name"]
+    # The caseload's name order, read from its index (offender_name), not sorted.
+    ordering = [Lower("last_name"), Lower("first_name"), "pk"]
+    # Only columns an index can sort (a sort by another column reads all 100,000 rows).
+    sortable_by = ["crn"]
     list_select_related = ["offender_manager", "office"]
     # A plain list of offender managers (limit_choices_to): the autocomplete widget's box has
     # no accessible name (axe: aria-input-field-name).
@@ -131,7 +142,7 @@ class OffenderAdmin(LimitedAccessAdmin):
 class OffenceAdmin(LimitedAccessAdmin):
     list_display = ["description", "offender", "internet_related_sexual", "conviction_date"]
     list_filter = ["internet_related_sexual"]
-    search_fields = ["description", "offender__crn", "offender__last_name"]
+    search_fields = ["description", "=offender__crn", "offender__last_name"]
     list_select_related = ["offender"]
 
 
@@ -185,7 +196,7 @@ class ProgrammeAdmin(NoDeleteAdmin):
 class AssessmentAdmin(LimitedAccessAdmin):
     list_display = ["offender", "stage", "assessed_on", "assessor", "outcome", "outcome_programme"]
     list_filter = ["stage", "outcome", "risk_of_serious_harm", "rm2000_category"]
-    search_fields = ["offender__crn", "offender__last_name", "assessor__last_name"]
+    search_fields = ["=offender__crn", "offender__last_name", "assessor__last_name"]
     list_select_related = ["offender", "assessor", "outcome_programme"]
     date_hierarchy = "assessed_on"
     # The outcome and its reasons are kept as they were decided.
@@ -216,7 +227,7 @@ class StatusChangeInline(TabularInline):
 class ReferralAdmin(LimitedAccessAdmin):
     list_display = ["offender", "programme", "status", "referred_on", "waiting_since"]
     list_filter = ["programme", "status"]
-    search_fields = ["offender__crn", "offender__last_name"]
+    search_fields = ["=offender__crn", "offender__last_name"]
     list_select_related = ["offender", "programme"]
     # Status moves go through the app, so each is checked and kept with who, when and why.
     readonly_fields = ["status"]
@@ -245,8 +256,8 @@ class ReferralStatusChangeAdmin(LimitedAccessAdmin):
     offender_path = "referral__offender"
     list_display = ["referral", "from_status", "to_status", "by", "at", "reason"]
     list_filter = ["to_status"]
-    search_fields = ["referral__offender__crn", "referral__offender__last_name"]
-    list_select_related = ["referral__offender", "by", "reason"]
+    search_fields = ["=referral__offender__crn", "referral__offender__last_name"]
+    list_select_related = ["referral__offender", "referral__programme", "by", "reason"]
 
     def has_add_permission(self, request):
         return False
@@ -265,7 +276,7 @@ class PreProgrammeChecklistAdmin(LimitedAccessAdmin):
         "interview_on",
         "interview_outcome",
     ]
-    search_fields = ["referral__offender__crn", "referral__offender__last_name"]
+    search_fields = ["=referral__offender__crn", "referral__offender__last_name"]
     list_select_related = ["referral__offender", "referral__programme"]
 
 
@@ -276,7 +287,7 @@ class CaseAccessAdmin(LimitedAccessAdmin):
 
     list_display = ["offender", "staff", "kind", "added_at"]
     list_filter = ["kind"]
-    search_fields = ["offender__crn", "staff__username"]
+    search_fields = ["=offender__crn", "staff__username"]
     list_select_related = ["offender", "staff"]
 
     def has_add_permission(self, request):

@@ -7,7 +7,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, ExpressionWrapper, F, Func, Q, Value, When
-from django.db.models.functions import Cast, Lower
+from django.db.models.functions import Cast, Lower, Upper
 from django.urls import reverse
 
 from isotp.limits import ANY_DATE, CASEWORK_DATE, DATE_OF_BIRTH, NOTE_MAX, SEARCH_MAX, text_bound
@@ -106,6 +106,32 @@ class Offender(models.Model):
 
     class Meta:
         ordering = [Lower("last_name"), Lower("first_name")]
+        indexes = [
+            # The name order of caseloads, searches and the admin list (lower(last name),
+            # lower(first name), key), read in order instead of sorting every offender.
+            models.Index(Lower("last_name"), Lower("first_name"), F("id"), name="offender_name"),
+            # An offender manager's caseload, and an office's (a programme manager's, ~10,000
+            # at most), in name order.
+            models.Index(
+                F("offender_manager"),
+                Lower("last_name"),
+                Lower("first_name"),
+                F("id"),
+                name="offender_manager_name",
+            ),
+            models.Index(
+                F("office"),
+                Lower("last_name"),
+                Lower("first_name"),
+                F("id"),
+                name="offender_office_name",
+            ),
+            # Exact CRN and PNC searches are case-insensitive (UPPER(crn) = UPPER(%s)).
+            models.Index(Upper("crn"), name="offender_crn_upper"),
+            models.Index(Upper("pnc_number"), name="offender_pnc_upper"),
+            # Name searches (icontains, UPPER(..) LIKE '%..%') have trigram indexes, made by
+            # migration 0013 only where pg_trgm can be installed.
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(order_end__gt=models.F("order_start")),

@@ -1,12 +1,18 @@
 import subprocess
 import sys
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from isotp.security import SESSION_RENEWAL_SECONDS, SESSION_RENEWED_AT
 from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +61,78 @@ def test_the_page_script_carries_the_csp_nonce(login, alice):
 
 def test_sessions_end_after_thirty_idle_minutes():
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+
+def _session_row(client):
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value)
+
+
+def _as_if_last_renewed(client, seconds_ago: int) -> None:
+    """Put the stored session in the state it would be in had it last been renewed (and so
+    saved, with the idle limit from then) that many seconds ago."""
+    from django.contrib.sessions.models import Session
+
+    session = client.session
+    session[SESSION_RENEWED_AT] = int(time.time()) - seconds_ago
+    session.save()
+    expires = (
+        timezone.now()
+        - timedelta(seconds=seconds_ago)
+        + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    )
+    Session.objects.filter(session_key=session.session_key).update(expire_date=expires)
+
+
+def _session_writes(queries) -> list[str]:
+    return [q["sql"] for q in queries if "django_session" in q["sql"] and "SELECT" not in q["sql"]]
+
+
+def test_a_request_within_a_minute_of_the_last_renewal_does_not_write_the_session(login, alice):
+    client = login(alice)
+    client.get(reverse("referrals:caseload"))
+    _as_if_last_renewed(client, seconds_ago=SESSION_RENEWAL_SECONDS - 5)
+    expires = _session_row(client).expire_date
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("referrals:caseload"))
+    assert response.status_code == 200
+    assert _session_writes(queries) == []
+    assert _session_row(client).expire_date == expires
+
+
+def test_a_request_a_minute_after_the_last_renewal_renews_the_session(login, alice):
+    client = login(alice)
+    client.get(reverse("referrals:caseload"))
+    _as_if_last_renewed(client, seconds_ago=SESSION_RENEWAL_SECONDS + 1)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("referrals:caseload"))
+    assert response.status_code == 200
+    assert len(_session_writes(queries)) == 1
+    # Thirty idle minutes from now again.
+    left = _session_row(client).expire_date - timezone.now()
+    assert timedelta(minutes=29, seconds=55) < left <= timedelta(minutes=30)
+
+
+def test_the_idle_timeout_still_ends_a_session(login, alice):
+    client = login(alice)
+    client.get(reverse("referrals:caseload"))
+    _as_if_last_renewed(client, seconds_ago=settings.SESSION_COOKIE_AGE + 1)
+    response = client.get(reverse("referrals:caseload"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_session_never_outlives_thirty_minutes_after_its_last_request(login, alice):
+    """Requests within the minute after a renewal do not renew it: the session then ends
+    thirty minutes after that renewal, which is within thirty minutes of the last request."""
+    client = login(alice)
+    client.get(reverse("referrals:caseload"))
+    _as_if_last_renewed(client, seconds_ago=30)
+    client.get(reverse("referrals:caseload"))  # the last request: no renewal
+    left = _session_row(client).expire_date - timezone.now()
+    assert timedelta(minutes=29) < left <= timedelta(minutes=30)
 
 
 def test_admin_is_not_at_the_well_known_path_and_only_for_staff(login, alice, ada):
