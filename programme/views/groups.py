@@ -116,6 +116,8 @@ def group_detail(request, pk: int):
             "candidates": candidates,
             "can_manage": can_manage_groups(request.user),
             "runs_group": runs_group(request.user, group),
+            # Every member's record in one download, for someone who may see every man.
+            "can_bulk_print": bool(placements) and not restricted,
             "today": timezone.localdate(),
         },
     )
