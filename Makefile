@@ -15,7 +15,7 @@ RUN_ENV := DJANGO_DEBUG=true SECRET_KEY=development-only-not-secret
 TEST_ENV := DJANGO_DEBUG=false SECRET_KEY=test-only-not-secret HTTPS_ONLY=false STATIC_MANIFEST=false \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true
 
-.PHONY: help setup run test test-model lint format assets database chromium demo-data demo-code check-deploy bandit benchmark
+.PHONY: help setup run serve test test-model lint format assets database chromium demo-data demo-code check-deploy bandit benchmark
 
 help:
 	@echo "make run    set everything up and serve the app with demo data on http://127.0.0.1:8000"
@@ -59,10 +59,16 @@ setup: $(VENV)/.installed assets database
 demo-data: setup
 	$(RUN_ENV) $(PYTHON) manage.py seed_demo
 
+# The web server and, beside it, the task queue's worker (bulk prints); Ctrl-C stops both.
 run: demo-data
 	@echo "Open http://127.0.0.1:8000 and sign in with one of the accounts listed above."
 	@echo "For the security code, run 'make demo-code' in another terminal."
-	$(RUN_ENV) $(PYTHON) manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) .ci/with-worker.sh $(PYTHON) manage.py runserver 127.0.0.1:8000
+
+# Production style (docs/deployment.md): gunicorn with threads, DEBUG off, static files by
+# whitenoise, the task queue's worker beside it; settings from the environment (SECRET_KEY...).
+serve: setup
+	.ci/serve.sh
 
 test: $(VENV)/.installed assets database chromium
 	$(TEST_ENV) $(PYTHON) manage.py collectstatic --no-input --verbosity 0

@@ -237,7 +237,7 @@ SHORT_DATE_FORMAT = "j M Y"
 DATETIME_FORMAT = "j F Y, H:i"
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Hashed file names in production; tests and development serve the files as they are.
 STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG)
