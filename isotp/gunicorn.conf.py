@@ -28,3 +28,6 @@ max_requests_jitter = 200
 # Errors to stderr; the access log only when asked for (the load balancer usually keeps one).
 errorlog = "-"
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG") else None
+# gunicorn's control socket is one path per user (~/.gunicorn/gunicorn.ctl): two servers on
+# one host would share it. Nothing here uses it.
+control_socket_disable = True
