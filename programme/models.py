@@ -951,9 +951,17 @@ class BulkPrint(models.Model):
     def __str__(self) -> str:
         return f"Attendance records of {self.group} for {self.requested_by}"
 
+    # A print not finished after this long stopped (its worker was killed): it may be asked
+    # for again, and its page says so. A group's records take seconds a man to render.
+    STUCK_AFTER = timedelta(minutes=15)
+
     @property
     def is_finished(self) -> bool:
         return self.status in (BulkPrintStatus.DONE, BulkPrintStatus.FAILED)
+
+    @property
+    def is_stuck(self) -> bool:
+        return not self.is_finished and self.requested_at < timezone.now() - self.STUCK_AFTER
 
     @property
     def percent(self) -> int:

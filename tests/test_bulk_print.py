@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -81,6 +82,8 @@ def test_the_worker_prints_every_members_record_into_one_download(
     waiting = client.get(progress_url(bulk_print)).content.decode()
     assert "Waiting to start: 0 of 2 records printed (0%)" in waiting
     assert "Download" not in waiting
+    group_page = client.get(reverse("programme:group", args=[group.pk])).content.decode()
+    assert progress_url(bulk_print) in group_page and "waiting to start" in group_page
 
     log = run_the_worker()
     assert "print_attendance_records" in log
@@ -175,3 +178,17 @@ def test_a_man_closed_to_the_requester_since_stops_the_print_and_the_download(
     bulk_print.refresh_from_db()
     assert bulk_print.status == BulkPrintStatus.FAILED and bulk_print.error == NO_LONGER_OPEN
     assert client.get(download_url(bulk_print)).status_code == 404
+
+
+def test_a_print_whose_worker_stopped_may_be_asked_for_again(login, pat, group, placement):
+    client = login(pat)
+    client.post(start_url(group))
+    stuck = BulkPrint.objects.get()
+    BulkPrint.objects.filter(pk=stuck.pk).update(
+        status=BulkPrintStatus.RUNNING,
+        requested_at=stuck.requested_at - BulkPrint.STUCK_AFTER - timedelta(minutes=1),
+    )
+    page = client.get(progress_url(stuck)).content.decode()
+    assert "The print did not finish in time." in page and "Try again" in page
+    client.post(start_url(group))
+    assert BulkPrint.objects.count() == 2

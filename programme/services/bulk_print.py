@@ -24,13 +24,14 @@ NO_LONGER_OPEN = "You can no longer see every man in this group, so his records 
 @transaction.atomic
 def bulk_print_request(*, group: Group, by: Staff, members: int) -> BulkPrint:
     """Queue the print, or return the one this person already has waiting or running for the
-    group (a second click does not print twice)."""
+    group (a second click does not print twice), unless that one is stuck."""
     from programme.tasks import print_attendance_records
 
     unfinished = (
         BulkPrint.objects.select_for_update()
         .filter(group=group, requested_by=by)
         .exclude(status__in=[BulkPrintStatus.DONE, BulkPrintStatus.FAILED])
+        .filter(requested_at__gte=timezone.now() - BulkPrint.STUCK_AFTER)
         .defer("archive")
         .first()
     )
