@@ -9,13 +9,20 @@ PYTHON_BOOTSTRAP ?= $(shell command -v python3.11 || command -v python3)
 SASS := node_modules/.bin/sass
 PYTEST_WORKERS ?= 2
 
-# Development settings for `make run`; production reads the real environment (docs/deployment.md).
-RUN_ENV := DJANGO_DEBUG=true SECRET_KEY=development-only-not-secret
-# Tests run with DEBUG off, as production does, but over plain HTTP on 127.0.0.1.
-TEST_ENV := DJANGO_DEBUG=false SECRET_KEY=test-only-not-secret HTTPS_ONLY=false STATIC_MANIFEST=false \
-	DJANGO_ALLOW_ASYNC_UNSAFE=true
+# Where no PostgreSQL was installed, .ci/ensure-postgres.sh starts a private server and writes its
+# URLs here; they stand in for the default ones unless DATABASE_URL is set. Read when a recipe
+# runs (`=`), so after the `database` step has written it.
+export PRIVATE_POSTGRES_DIR ?= .venv/postgres
+DATABASE_ENV = $(if $(DATABASE_URL),,$(shell cat $(PRIVATE_POSTGRES_DIR)/database.env 2>/dev/null))
 
-.PHONY: help setup run serve test test-model lint format assets database chromium demo-data demo-code check-deploy bandit benchmark
+# Development settings for `make run`; production reads the real environment (docs/deployment.md).
+RUN_ENV = DJANGO_DEBUG=true SECRET_KEY=development-only-not-secret $(DATABASE_ENV)
+# Tests run with DEBUG off, as production does, but over plain HTTP on 127.0.0.1.
+TEST_ENV = DJANGO_DEBUG=false SECRET_KEY=test-only-not-secret HTTPS_ONLY=false STATIC_MANIFEST=false \
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(DATABASE_ENV)
+
+.PHONY: help setup run serve test test-model lint format assets database chromium demo-data demo-code generate-data check-deploy bandit benchmark \
+	backup restore-check
 
 help:
 	@echo "make run    set everything up and serve the app with demo data on http://127.0.0.1:8000"
@@ -59,6 +66,13 @@ setup: $(VENV)/.installed assets database
 demo-data: setup
 	$(RUN_ENV) $(PYTHON) manage.py seed_demo
 
+# A national-scale data set for measuring (docs/generated-data.md): SCALE=1 is 100,000
+# offenders. It REPLACES every case and account in the development database (demo data too).
+SCALE ?= 0.01
+SEED ?= 1
+generate-data: setup
+	$(RUN_ENV) $(PYTHON) manage.py generate_data --scale $(SCALE) --seed $(SEED) --replace
+
 # The web server and, beside it, the task queue's worker (bulk prints); Ctrl-C stops both.
 run: demo-data
 	@echo "Open http://127.0.0.1:8000 and sign in with one of the accounts listed above."
@@ -68,7 +82,7 @@ run: demo-data
 # Production style (docs/deployment.md): gunicorn with threads, DEBUG off, static files by
 # whitenoise, the task queue's worker beside it; settings from the environment (SECRET_KEY...).
 serve: setup
-	.ci/serve.sh
+	$(DATABASE_ENV) .ci/serve.sh
 
 test: $(VENV)/.installed assets database chromium
 	$(TEST_ENV) $(PYTHON) manage.py collectstatic --no-input --verbosity 0
@@ -106,3 +120,12 @@ bandit: $(VENV)/.installed
 
 benchmark: setup
 	for script in benchmarks/*.py; do $(RUN_ENV) $(PYTHON) $$script || exit 1; done
+
+# Backups that are tested (docs/deployment.md, "Backups"): a pg_dump with each table's row count
+# and checksum, and a check that the newest restores into a scratch database with the same.
+BACKUP_DIR ?= .venv/backups
+backup: $(VENV)/.installed database
+	$(RUN_ENV) $(PYTHON) manage.py backup --dir $(BACKUP_DIR)
+
+restore-check: $(VENV)/.installed database
+	$(RUN_ENV) $(PYTHON) manage.py restore_check --dir $(BACKUP_DIR)

@@ -9,7 +9,25 @@
 # The same defaults as isotp/settings.py. Roles belong to the whole server, so everything here
 # is idempotent and touches no database but the one named. Creating the roles needs a
 # superuser: locally the 'postgres' or 'root' role (trust authentication), or PGADMIN_USER.
+#
+# Where nothing answers on this machine, in this order: Debian's cluster is started if it is
+# installed; as root, Debian's postgresql package is installed and started; otherwise a
+# private server from the pgserver wheel is started in PRIVATE_POSTGRES_DIR (.venv/postgres)
+# on its own port PRIVATE_POSTGRES_PORT (54329), and DIR/database.env says how to reach it:
+# the Makefile reads that file whenever DATABASE_URL is not set (docs/deployment.md).
 set -euo pipefail
+
+private_dir="${PRIVATE_POSTGRES_DIR:-.venv/postgres}"
+private_port="${PRIVATE_POSTGRES_PORT:-54329}"
+private_env="$private_dir/database.env"
+python="${PYTHON:-.venv/bin/python}"
+
+# A private server started by an earlier run stands in for the default URLs.
+if [ -z "${DATABASE_URL:-}" ] && [ -f "$private_env" ]; then
+  set -a; . "$private_env"; set +a
+  private_bin=$("$python" .ci/private_postgres.py "$private_dir" "$private_port")
+  export PATH="$private_bin:$PATH"
+fi
 
 app_url="${DATABASE_URL:-postgres://isotp_app@127.0.0.1:5432/isotp}"
 if [ -n "${DATABASE_URL:-}" ]; then
@@ -20,29 +38,61 @@ fi
 
 # part URL EXPRESSION: a part of a URL, the expression reading the parsed URL `p`.
 part() { python3 -c "import sys; from urllib.parse import urlparse as u, unquote as q; p = u(sys.argv[1]); print(q(str($2 or '')))" "$1"; }
-host=$(part "$app_url" "p.hostname or '127.0.0.1'")
-port=$(part "$app_url" "p.port or 5432")
-name=$(part "$app_url" "p.path.lstrip('/') or 'isotp'")
-app=$(part "$app_url" "p.username or 'postgres'")
-app_password=$(part "$app_url" "p.password")
-owner=$(part "$owner_url" "p.username or 'postgres'")
-owner_password=$(part "$owner_url" "p.password")
+# moved URL PORT: the URL on 127.0.0.1:PORT, its roles, passwords and database kept.
+moved() { python3 -c "import sys; from urllib.parse import urlparse as u; p = u(sys.argv[1]); a = p.netloc.rpartition('@')[0]; print(p._replace(netloc=(a + '@' if a else '') + '127.0.0.1:' + sys.argv[2]).geturl())" "$1" "$2"; }
+parse_urls() {
+  host=$(part "$app_url" "p.hostname or '127.0.0.1'")
+  port=$(part "$app_url" "p.port or 5432")
+  name=$(part "$app_url" "p.path.lstrip('/') or 'isotp'")
+  app=$(part "$app_url" "p.username or 'postgres'")
+  app_password=$(part "$app_url" "p.password")
+  owner=$(part "$owner_url" "p.username or 'postgres'")
+  owner_password=$(part "$owner_url" "p.password")
+}
+parse_urls
 
-answers() { pg_isready -q -h "$host" -p "$port" 2>/dev/null; }
+# pg_isready where the client tools are installed; otherwise whether anything listens there.
+answers() {
+  if command -v pg_isready >/dev/null; then
+    pg_isready -q -h "$host" -p "$port" 2>/dev/null
+  else
+    (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null
+  fi
+}
+debian_installed() { command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ] && [ -n "$(ls /etc/postgresql)" ]; }
+local_host() { [ "$host" = 127.0.0.1 ] || [ "$host" = localhost ] || [ "$host" = ::1 ]; }
 
-if ! command -v pg_isready >/dev/null; then
-  echo "PostgreSQL's client tools are not installed."
-  echo "Install the server and client with:  apt-get install -y postgresql"
-  echo "then run this command again (or set DATABASE_URL and DATABASE_OWNER_URL to a server you have)."
-  exit 1
+if ! answers && local_host && ! debian_installed && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "No PostgreSQL answers on $host:$port and none is installed: installing Debian's postgresql package..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq postgresql >/dev/null
 fi
 
-if ! answers; then
-  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
-    version=$(ls /etc/postgresql | sort -V | tail -n 1)
-    echo "No PostgreSQL answers on $host:$port; starting Debian's cluster $version/main..."
-    pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
-    for _ in $(seq 1 30); do answers && break; sleep 1; done
+if ! answers && debian_installed; then
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  echo "No PostgreSQL answers on $host:$port; starting Debian's cluster $version/main..."
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  for _ in $(seq 1 30); do answers && break; sleep 1; done
+fi
+
+if ! answers && local_host && ! debian_installed; then
+  echo "No PostgreSQL answers on $host:$port and none is installed (and this is not root, or"
+  echo "apt-get is missing): starting a private server from the pgserver wheel in $private_dir,"
+  echo "on 127.0.0.1:$private_port."
+  "$python" -c "import pgserver" 2>/dev/null || "$python" -m pip install --quiet --disable-pip-version-check -e '.[pgserver]'
+  private_bin=$("$python" .ci/private_postgres.py "$private_dir" "$private_port")
+  export PATH="$private_bin:$PATH"
+  app_url=$(moved "$app_url" "$private_port")
+  owner_url=$(moved "$owner_url" "$private_port")
+  printf 'DATABASE_URL=%s DATABASE_OWNER_URL=%s\n' "$app_url" "$owner_url" > "$private_env"
+  parse_urls
+  for _ in $(seq 1 30); do answers && break; sleep 1; done
+  if [ -n "${DATABASE_URL:-}" ]; then
+    echo "DATABASE_URL is set, so make keeps it: to use the private server, set the URLs in $private_env."
+  else
+    echo "make uses it for the rest of this run and the next ones ($private_env):"
+    echo "  DATABASE_URL=$app_url"
   fi
 fi
 
@@ -51,6 +101,12 @@ if ! answers; then
   echo "Do one of these, then run the command again:"
   echo "  - install and start Debian's server: apt-get install -y postgresql && pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start"
   echo "  - or point DATABASE_URL and DATABASE_OWNER_URL at a server you have (docs/deployment.md)"
+  exit 1
+fi
+
+if ! command -v psql >/dev/null; then
+  echo "PostgreSQL answers on $host:$port, but its client psql is not installed here:"
+  echo "  apt-get install -y postgresql-client   (then run this command again)"
   exit 1
 fi
 

@@ -127,6 +127,23 @@ DATABASE_OWNER["OPTIONS"] = _owner.get("OPTIONS", {})
 # The role the app connects as, which migrate grants its privileges to.
 DATABASE_APP_ROLE = DATABASES["default"]["USER"]
 
+# An optional read replica (docs/deployment.md, "Scaling out"): the read-only heavy pages read
+# from it, everything else and every write use the primary (isotp/db_router.py). Connected as
+# the app's role, which streaming replication copies with everything else. The tests have none:
+# there the alias would read the test database.
+_replica_url = env_str("DATABASE_REPLICA_URL", "")
+if _replica_url:
+    DATABASES["replica"] = dj_database_url.parse(
+        _replica_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["isotp.db_router.ReplicaRouter"]
+# Behind PgBouncer in transaction mode a server-side cursor (.iterator()) could not outlive its
+# transaction's server connection: Django then fetches everything at once.
+if env_bool("DATABASE_POOLED", False):
+    for _alias in DATABASES.values():
+        _alias["DISABLE_SERVER_SIDE_CURSORS"] = True
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "isotp.Staff"
 AUTHENTICATION_BACKENDS = [

@@ -112,18 +112,22 @@ def _matching(data: dict):
     return rows
 
 
+# How the audit pages name an offender whose case is closed to the reader.
+RESTRICTED_LABEL = "Restricted"
+
+
 def _offender_labels(user: Staff, rows) -> dict[int, str]:
-    """CRNs of the offenders in these rows; "Restricted" for a case closed to the user."""
+    """CRNs of the offenders in these rows; RESTRICTED_LABEL for a case closed to the user."""
     ids = {pk for row in rows for pk in row.offender_ids}
     open_ids = dict(
         Offender.objects.filter(cases_open_to(user), pk__in=ids).values_list("pk", "crn")
     )
-    return {pk: open_ids.get(pk, "Restricted") for pk in ids}
+    return {pk: open_ids.get(pk, RESTRICTED_LABEL) for pk in ids}
 
 
 def _open_offender_ids(rows, labels: dict[int, str]) -> list[int]:
     """The offenders these rows name that the reader may see: what their reading consulted."""
-    return [pk for row in rows for pk in row.offender_ids if labels[pk] != "Restricted"]
+    return [pk for row in rows for pk in row.offender_ids if labels[pk] != RESTRICTED_LABEL]
 
 
 def _page(request, rows):

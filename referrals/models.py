@@ -6,8 +6,8 @@ import pghistory
 import pgtrigger
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Case, ExpressionWrapper, F, Func, Q, Value, When
+from django.db.models.functions import Cast, Lower
 from django.urls import reverse
 
 from isotp.limits import ANY_DATE, CASEWORK_DATE, DATE_OF_BIRTH, NOTE_MAX, SEARCH_MAX, text_bound
@@ -515,6 +515,36 @@ class ReferralQuerySet(models.QuerySet):
     def for_programme(self, programme):
         return self.filter(programme=programme)
 
+    def with_age_band(self, on: date):
+        """Each referral annotated `age_band`, as `Programme.age_band` works it out on that day,
+        in SQL so that a list can count, filter and page by band. He is in the young band if
+        he was born after the day his programme's upper age in years before `on` (PostgreSQL
+        takes 29 February back to the 28th, the day `age_on` counts him a year older)."""
+        upper_age_ago = Cast(
+            ExpressionWrapper(
+                Value(on, output_field=models.DateField())
+                - Func(
+                    F("programme__young_band_upper_age"),
+                    template="make_interval(years => %(expressions)s)",
+                    output_field=models.DurationField(),
+                ),
+                output_field=models.DateTimeField(),
+            ),
+            models.DateField(),
+        )
+        return self.annotate(
+            age_band=Case(
+                When(offender__date_of_birth__gt=upper_age_ago, then=Value(AgeBand.YOUNG)),
+                default=Value(AgeBand.ADULT),
+                output_field=models.CharField(),
+            )
+        )
+
+    def with_missing_count(self):
+        """Each referral annotated `missing_count`: how many things its pre-programme
+        checklist still lacks (`PreProgrammeChecklist.missing_items`, counted in SQL)."""
+        return self.annotate(missing_count=PreProgrammeChecklist.missing_count("checklist__"))
+
 
 @pghistory.track()
 class Referral(models.Model):
@@ -755,6 +785,37 @@ class PreProgrammeChecklist(models.Model):
 
     def documents(self) -> list[tuple[str, str]]:
         return [(label, self.document_state(prefix)) for prefix, label in CHECKLIST_DOCUMENTS]
+
+    @staticmethod
+    def missing_count(prefix: str = "") -> Func:
+        """`missing_items()` counted in SQL, for lists: one per item it would list."""
+
+        def one_if(condition: Q) -> Case:
+            return Case(When(condition, then=1), default=0, output_field=models.IntegerField())
+
+        interview_done = Q(
+            **{
+                f"{prefix}interview_on__isnull": False,
+                f"{prefix}interview_attended": True,
+                f"{prefix}interview_outcome": InterviewOutcome.SUITABLE,
+            }
+        )
+        items = [
+            one_if(
+                Q(**{f"{prefix}{document}_provided_on__isnull": True})
+                & Q(**{f"{prefix}{document}_not_available": False})
+            )
+            for document, _label in CHECKLIST_DOCUMENTS
+        ]
+        items += [
+            one_if(Q(**{f"{prefix}liaison_on__isnull": True})),
+            one_if(Q(**{f"{prefix}understands_requirements_on__isnull": True})),
+            one_if(~interview_done),
+        ]
+        total = items[0]
+        for item in items[1:]:
+            total = total + item
+        return ExpressionWrapper(total, output_field=models.IntegerField())
 
     def missing_items(self) -> list[str]:
         missing = [

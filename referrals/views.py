@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import Value
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +14,7 @@ from isotp.consultation import consulted
 from isotp.pdf import render_pdf, report_header
 from isotp.security_events import security_event
 from referrals.access import (
+    OpenCasesThenClosed,
     can_add_offenders,
     can_manage_referral,
     get_assessment_for_user,
@@ -22,7 +23,6 @@ from referrals.access import (
     offenders_in_scope,
     offenders_visible_to,
     referrals_visible_to,
-    with_access_flag,
 )
 from referrals.eligibility import PROPOSAL_WORDING
 from referrals.forms import (
@@ -73,12 +73,20 @@ def caseload(request):
     ]
     if query:
         # A search finds only cases open to the user: a restricted case must not match.
-        offenders = offenders_visible_to(request.user).search(query).annotate(is_open=Value(True))
+        offenders = (
+            offenders_visible_to(request.user)
+            .search(query)
+            .annotate(is_open=Value(True))
+            .select_related("office", "offender_manager")
+            .order_by(*ordering, "pk")
+        )
     else:
         # The whole caseload, restricted cases last and shown as "Restricted", nothing more.
-        offenders = with_access_flag(offenders_in_scope(request.user), request.user)
-        ordering = [F("is_open").desc(), *ordering]
-    offenders = offenders.select_related("office", "offender_manager").order_by(*ordering, "pk")
+        offenders = OpenCasesThenClosed(
+            request.user,
+            offenders_in_scope(request.user).select_related("office", "offender_manager"),
+            ordering,
+        )
     page = Paginator(offenders, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     consulted(
         *[offender for offender in page.object_list if offender.is_open],
@@ -93,7 +101,6 @@ def caseload(request):
             "page": page,
             "query": query,
             "sort": sort,
-            "pagination_query": _querystring(q=query, sort=sort if sort != "name" else ""),
             "can_add": can_add_offenders(request.user),
         },
     )
@@ -363,18 +370,27 @@ def referral_checklist(request, pk: int):
 def waiting_list(request):
     filters = WaitingListFilterForm(request.GET or None, user=request.user)
     chosen = filters.cleaned_data if filters.is_valid() else {}
+    today = timezone.localdate()
     sections = waiting_list_sections(
         referrals=referrals_visible_to(request.user),
         programmes=filters.fields["programme"].queryset,
-        today=timezone.localdate(),
+        today=today,
         programme=chosen.get("programme"),
         band=chosen.get("band") or None,
         office=chosen.get("office"),
+        page_number=request.GET.get("page"),
     )
-    entries = [entry.referral for section in sections for entry in section.entries]
-    consulted(*entries, action="list", query=request.GET.urlencode(), result_count=len(entries))
+    shown = [referral for section in sections for referral in section.entries]
+    consulted(
+        *shown,
+        action="list",
+        query=request.GET.urlencode(),
+        result_count=sum(section.total for section in sections),
+    )
     return render(
-        request, "referrals/waiting_list.html", {"filters": filters, "sections": sections}
+        request,
+        "referrals/waiting_list.html",
+        {"filters": filters, "sections": sections, "today": today},
     )
 
 

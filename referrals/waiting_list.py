@@ -1,34 +1,48 @@
-"""The waiting list: waiting referrals grouped by programme and age band, oldest first."""
+"""The waiting list: waiting referrals by programme and age band, longest waiting first.
+
+At national size an office has thousands waiting, so the page never lists them all: each
+section shows its counts and the longest waiting, and one section can be opened on its own,
+a page at a time. The band and the checklist's state are worked out in SQL, so the page runs
+the same few queries whatever the list's length.
+"""
 
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Count,
+    DateField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    Window,
+)
+from django.db.models.functions import RowNumber
 
-from referrals.models import AgeBand, Programme, Referral
+from referrals.models import AgeBand, Programme, Referral, ReferralStatus
 
-
-@dataclass
-class WaitingEntry:
-    referral: Referral
-    band: str
-    days_waiting: int
-    missing: list[str]
+# How many of the longest waiting each section shows on the whole list.
+SECTION_PREVIEW = 10
+# How many a page of one section shows.
+SECTION_PAGE_SIZE = 50
 
 
 @dataclass
 class WaitingSection:
     programme: Programme
     band: str
-    entries: list[WaitingEntry] = field(default_factory=list)
+    total: int = 0
+    ready_count: int = 0
+    entries: list[Referral] = field(default_factory=list)
+    page: Page | None = None
 
     @property
     def band_label(self) -> str:
         return AgeBand(self.band).label
-
-    @property
-    def ready_count(self) -> int:
-        return sum(1 for e in self.entries if e.referral.status == "awaiting_allocation")
 
     @property
     def is_young_band(self) -> bool:
@@ -42,8 +56,42 @@ class WaitingSection:
     def can_form_group(self) -> bool:
         """A 17–21 group runs only when enough referrals wait (the programme's threshold)."""
         if not self.is_young_band:
-            return bool(self.entries)
-        return len(self.entries) >= self.threshold
+            return self.total > 0
+        return self.total >= self.threshold
+
+    @property
+    def shows_all(self) -> bool:
+        return self.page is None and len(self.entries) == self.total
+
+
+def waiting_referrals(referrals: QuerySet[Referral], *, today: date) -> QuerySet[Referral]:
+    """The waiting referrals with their band and checklist state, and only the columns the
+    list shows (not, for instance, the offender manager's whole row)."""
+    if referrals.query.distinct:
+        # A facilitator's referrals come through several joins: count each man once.
+        referrals = Referral.objects.filter(pk__in=referrals.values("pk"))
+    return (
+        referrals.waiting()
+        .with_age_band(today)
+        .with_missing_count()
+        .annotate(
+            waited=ExpressionWrapper(
+                Value(today, output_field=DateField()) - F("waiting_since"),
+                output_field=DurationField(),
+            )
+        )
+        .select_related("offender", "offender__office")
+        .only(
+            "status",
+            "waiting_since",
+            "programme_id",
+            "offender__first_name",
+            "offender__last_name",
+            "offender__crn",
+            "offender__restricted",
+            "offender__office__name",
+        )
+    )
 
 
 def waiting_list_sections(
@@ -54,37 +102,64 @@ def waiting_list_sections(
     programme: Programme | None = None,
     band: str | None = None,
     office=None,
+    page_number: str | int | None = None,
 ) -> list[WaitingSection]:
-    """Two queries whatever the list's length: the programmes, and the waiting referrals.
+    """The sections of the list (every programme and band, or the ones chosen).
 
-    The band is worked out at today's date: a man who turns 21 before his group starts moves
-    to the adult band when the group is formed (the allocation checks the band at the start).
+    With one programme and one band chosen, that section is shown a page at a time;
+    otherwise each section shows its longest waiting. Four queries in either case.
     """
-    chosen_programmes = [p for p in programmes if programme is None or p == programme]
-    sections = {
-        (p.pk, b): WaitingSection(p, b)
-        for p in chosen_programmes
-        for b in AgeBand.values
-        if band is None or b == band
-    }
-    waiting = referrals.waiting().select_related(
-        "offender", "offender__office", "offender__offender_manager", "programme", "checklist"
-    )
+    waiting = waiting_referrals(referrals, today=today)
     if programme is not None:
         waiting = waiting.filter(programme=programme)
+    if band:
+        waiting = waiting.filter(age_band=band)
     if office is not None:
         waiting = waiting.filter(offender__office=office)
-    for referral in waiting.order_by("waiting_since", "pk"):
-        referral_band = referral.programme.age_band(referral.offender.date_of_birth, today)
-        section = sections.get((referral.programme_id, referral_band))
-        if section is None:
-            continue
-        section.entries.append(
-            WaitingEntry(
-                referral=referral,
-                band=referral_band,
-                days_waiting=(today - referral.waiting_since).days,
-                missing=referral.checklist.missing_items(),
-            )
+
+    sections = {
+        (p.pk, b): WaitingSection(p, b)
+        for p in programmes
+        if programme is None or p == programme
+        for b in AgeBand.values
+        if not band or b == band
+    }
+    counts = (
+        waiting.order_by()
+        .values("programme_id", "age_band")
+        .annotate(
+            total=Count("pk"),
+            ready=Count("pk", filter=Q(status=ReferralStatus.AWAITING_ALLOCATION)),
         )
+    )
+    for row in counts:
+        section = sections.get((row["programme_id"], row["age_band"]))
+        if section is not None:
+            section.total, section.ready_count = row["total"], row["ready"]
+
+    longest_waiting_first = ("waiting_since", "pk")
+    if programme is not None and band:
+        section = sections.get((programme.pk, band))
+        if section is not None:
+            paginator = Paginator(
+                waiting.order_by(*longest_waiting_first),
+                SECTION_PAGE_SIZE,
+                allow_empty_first_page=True,
+            )
+            paginator.count = section.total  # known already: no second COUNT(*)
+            section.page = paginator.get_page(page_number)
+            section.entries = list(section.page.object_list)
+        return list(sections.values())
+
+    longest = waiting.annotate(
+        place=Window(
+            RowNumber(),
+            partition_by=[F("programme_id"), F("age_band")],
+            order_by=[F(name).asc() for name in longest_waiting_first],
+        )
+    ).filter(place__lte=SECTION_PREVIEW)
+    for referral in longest.order_by(*longest_waiting_first):
+        section = sections.get((referral.programme_id, referral.age_band))
+        if section is not None:
+            section.entries.append(referral)
     return list(sections.values())

@@ -306,3 +306,58 @@ def test_allocating_nobody_or_nonsense_gets_a_message_not_an_error(login, pat, g
     )
     assert response.status_code == 200
     assert "Choose someone from the waiting list to allocate" in response.content.decode()
+
+
+# --- The list of groups ------------------------------------------------------------------------
+
+
+def add_groups(pat, fern, count, first_start=date(2024, 1, 1)):
+    """Groups of the manager's office, one a week apart (the list needs no sessions)."""
+    from datetime import time
+
+    from referrals.models import Programme
+
+    isotp = Programme.objects.get(code="isotp")
+    groups = Group.objects.bulk_create(
+        Group(
+            programme=isotp,
+            age_band="21_plus",
+            office=pat.office,
+            venue=f"Venue {number:03d}",
+            start_date=first_start + timedelta(weeks=number),
+            weekday=0,
+            start_time=time(18, 0),
+            created_by=pat,
+        )
+        for number in range(count)
+    )
+    for group in groups:
+        group.facilitators.add(fern)
+    return groups
+
+
+def test_the_group_list_is_newest_first_a_page_at_a_time(login, pat, fern):
+    from programme.views.groups import GROUP_PAGE_SIZE
+
+    total = GROUP_PAGE_SIZE + 2
+    add_groups(pat, fern, total)
+    client = login(pat)
+    first = client.get(reverse("programme:group_list")).content.decode()
+    assert f"{total} groups, newest first" in first
+    assert f"Venue {total - 1:03d}" in first and "Venue 000" not in first
+    second = client.get(reverse("programme:group_list"), {"page": 2}).content.decode()
+    assert "Venue 000" in second and f"Venue {total - 1:03d}" not in second
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_the_group_list_runs_the_same_queries_whatever_the_number_of_groups(
+    login, pat, fern, count, django_assert_num_queries
+):
+    add_groups(pat, fern, count)
+    client = login(pat)
+    # session, user, her second-factor device, the count, the page of groups (programme and
+    # office joined), their facilitators, the session's renewal (three statements), the
+    # consultation log's row
+    with django_assert_num_queries(10):
+        response = client.get(reverse("programme:group_list"))
+    assert len(response.context["page"].object_list) == min(count, 25)

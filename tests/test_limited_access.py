@@ -130,3 +130,23 @@ def test_only_the_admin_sets_limits_and_a_restriction_needs_someone_allowed(
             alice.pk,
         )
         assert "Tobelimited" not in str(events())
+
+
+def test_restricted_cases_come_after_every_open_case_across_the_pages(alice, pat, login):
+    from referrals.views import CASELOAD_PAGE_SIZE
+
+    # Open cases named to sort after the restricted ones: the order by name must not pull
+    # a restricted case forward.
+    for number in range(CASELOAD_PAGE_SIZE + 1):
+        make_offender(alice, first_name="Zed", last_name=f"Zopen{number:02d}")
+    for number in range(2):
+        restrict(make_offender(alice, first_name="Abe", last_name=f"Aclosed{number}"), alice)
+    client = login(pat)
+    first = client.get(reverse("referrals:caseload")).content.decode()
+    assert f"{CASELOAD_PAGE_SIZE + 3} offenders" in first
+    assert "A restricted case you may not see" not in first
+    second = client.get(reverse("referrals:caseload"), {"page": 2})
+    rows = second.context["page"].object_list
+    assert [row.is_open for row in rows] == [True, False, False]
+    assert rows[0].last_name == f"Zopen{CASELOAD_PAGE_SIZE:02d}"
+    assert second.content.decode().count("A restricted case you may not see") == 2

@@ -17,6 +17,7 @@ from programme.models import (
     RiskReview,
 )
 from programme.services import notice_acknowledge
+from programme.views.manager import ACTIONS_PAGE_SIZES
 from tests.factories import make_assessment, make_group, make_offender, make_placement, record
 
 
@@ -251,6 +252,44 @@ def test_acknowledging_without_saying_what_was_done_is_refused(login, alice, ris
     assert risk_notice.acknowledged_at is None
 
 
+def many_notices(placement, by, count):
+    return Notice.objects.bulk_create(
+        Notice(
+            offender=placement.offender,
+            kind="risk_note",
+            message=f"Note number {number:02d}",
+            created_by=by,
+        )
+        for number in range(count)
+    )
+
+
+def test_notices_are_shown_a_page_at_a_time_oldest_first(login, alice, placement, fern):
+    size = ACTIONS_PAGE_SIZES["notices"]
+    many_notices(placement, fern, size + 2)
+    client = login(alice)
+    first = client.get(reverse("programme:actions")).content.decode()
+    assert f"{size + 2} notices to acknowledge" in first
+    assert "Note number 00" in first and f"Note number {size:02d}" not in first
+    assert "notices_page=2#notices" in first
+    second = client.get(reverse("programme:actions"), {"notices_page": 2}).content.decode()
+    assert f"Note number {size:02d}" in second and "Note number 00" not in second
+
+
+def test_a_refused_acknowledgement_on_a_later_page_is_shown_with_its_error(
+    login, alice, placement, fern
+):
+    size = ACTIONS_PAGE_SIZES["notices"]
+    last = many_notices(placement, fern, size + 2)[-1]
+    response = login(alice).post(
+        reverse("programme:notice_acknowledge", args=[last.pk]),
+        {f"notice-{last.pk}-action_taken": ""},
+    )
+    content = response.content.decode()
+    assert f'id="notice-{last.pk}"' in content
+    assert "govuk-error-message" in content
+
+
 def test_acknowledging_twice_says_so_instead_of_failing(login, alice, risk_notice):
     notice_acknowledge(notice=risk_notice, action_taken="Rang him", by=alice)
     response = login(alice).post(
@@ -280,19 +319,22 @@ def test_actions_page_runs_the_same_queries_whatever_its_length(
             note="Risk note",
         )
     client = login(alice)
-    # session, user, the second-factor device, pending enforcements (with offender and session joined), unacknowledged
-    # notices (with offender, author and session), outstanding catch-ups (with session, group
-    # and offender), post-programme referrals (report date, handover and re-assessment
-    # annotated), outstanding recommendations, the session's renewal (three statements), the
-    # consultation log's row and the second-factor device
-    with django_assert_num_queries(12):
+    # session, user, the second-factor device, pending enforcements counted (all and
+    # overdue) and a page of them (with offender and session joined), unacknowledged notices
+    # counted and a page (with offender, author and session), outstanding catch-ups counted
+    # and a page (with session, group and offender), post-programme referrals counted (none,
+    # so no page), outstanding recommendations counted (none), the session's renewal (three
+    # statements), the consultation log's row
+    with django_assert_num_queries(15):
         response = client.get(reverse("programme:actions"))
     context = response.context
-    assert (len(context["enforcements"]), len(context["notices"]), len(context["catch_ups"])) == (
-        size,
-        size,
-        size,
-    )
+    counts = [context[name].paginator.count for name in ("enforcements", "notices", "catch_ups")]
+    assert counts == [size, size, size]
+    shown = [len(context[name].object_list) for name in ("enforcements", "notices", "catch_ups")]
+    assert shown == [
+        min(size, ACTIONS_PAGE_SIZES[name]) for name in ("enforcement", "notices", "catch-ups")
+    ]
+    assert f"{size} notices to acknowledge" in response.content.decode()
 
 
 # --- Enforcement decisions ----------------------------------------------------------------------

@@ -17,7 +17,7 @@ from programme.services import (
     referral_close,
     referral_move,
 )
-from programme.views.letters import letter_context
+from programme.services.letters import letter_context
 from referrals.models import ClosingReason, Programme
 from tests.factories import (
     make_group,

@@ -3,8 +3,11 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from referrals.models import Programme
+from referrals.waiting_list import SECTION_PAGE_SIZE, SECTION_PREVIEW
 from tests.factories import make_offender, make_ready_referral, make_referral
 
 
@@ -32,12 +35,13 @@ def test_waiting_list_groups_by_programme_and_band_oldest_first(login, alice, pa
     content = response.content.decode()
     assert content.index("Waitedlongest") < content.index("Waitedless")
     sections = {(s.programme.code, s.band): s for s in response.context["sections"]}
-    adult = [e.referral.offender.last_name for e in sections[("isotp", "21_plus")].entries]
-    young = [e.referral.offender.last_name for e in sections[("isotp", "17_21")].entries]
+    adult = [r.offender.last_name for r in sections[("isotp", "21_plus")].entries]
+    young = [r.offender.last_name for r in sections[("isotp", "17_21")].entries]
     assert adult == ["Waitedlongest", "Waitedless"]
     assert young == ["Youngperson"]
-    days = sections[("isotp", "21_plus")].entries[0].days_waiting
-    assert days == (timezone.localdate() - date(2025, 6, 1)).days
+    days = (timezone.localdate() - date(2025, 6, 1)).days
+    assert sections[("isotp", "21_plus")].entries[0].waited.days == days
+    assert f'<td class="govuk-table__cell govuk-table__cell--numeric">{days}</td>' in content
 
 
 def test_the_young_band_shows_whether_a_group_can_be_formed(login, alice, pat):
@@ -110,14 +114,164 @@ def test_waiting_list_runs_the_same_queries_whatever_its_length(
     for _ in range(size):
         make_ready_referral(make_offender(alice), alice)
     client = login(pat)
-    # session, user, the second-factor device, offices for the filter, programmes, waiting referrals (with offender,
-    # office, manager, programme and checklist joined), programme choices in the filter
-    # form, the session's renewal (three statements), the consultation log's row, and the
-    # second-factor device
-    with django_assert_num_queries(11):
+    # session, user, the second-factor device, offices for the filter, programmes, the
+    # sections' counts, the longest waiting of each section (offender and office joined),
+    # programme choices in the filter form, the session's renewal (three statements), the
+    # consultation log's row
+    with django_assert_num_queries(12):
         response = client.get(reverse("referrals:waiting_list"))
-    assert sum(len(s.entries) for s in response.context["sections"]) == size
+    sections = response.context["sections"]
+    assert sum(s.total for s in sections) == size
+    assert sum(len(s.entries) for s in sections) == min(size, SECTION_PREVIEW)
 
 
 def test_waiting_list_needs_sign_in(client):
     assert client.get(reverse("referrals:waiting_list")).status_code == 302
+
+
+def wait_since(referral, day):
+    referral.waiting_since = day
+    referral.save(update_fields=["waiting_since"])
+    return referral
+
+
+def test_a_long_section_shows_its_longest_waiting_and_links_to_all(login, alice, pat):
+    start = date(2025, 1, 1)
+    for number in range(SECTION_PREVIEW + 2):
+        offender = make_offender(alice, last_name=f"Waiter{number:02d}")
+        wait_since(make_referral(offender, alice), start + timedelta(days=number))
+    response = login(pat).get(reverse("referrals:waiting_list"))
+    content = response.content.decode()
+    assert f"{SECTION_PREVIEW + 2} waiting, 0 ready for allocation" in content
+    assert f"The {SECTION_PREVIEW} longest waiting of {SECTION_PREVIEW + 2}" in content
+    assert "Waiter00" in content and f"Waiter{SECTION_PREVIEW - 1:02d}" in content
+    assert f"Waiter{SECTION_PREVIEW:02d}" not in content
+    isotp = Programme.objects.get(code="isotp")
+    assert f"?programme={isotp.pk}&amp;band=21_plus" in content
+    assert f"All {SECTION_PREVIEW + 2} waiting for" in content
+
+
+def test_one_section_is_shown_a_page_at_a_time_longest_waiting_first(
+    login, alice, pat, django_assert_num_queries
+):
+    start = date(2024, 1, 1)
+    total = SECTION_PAGE_SIZE + 3
+    for number in range(total):
+        offender = make_offender(alice, last_name=f"Pager{number:03d}")
+        wait_since(make_referral(offender, alice), start + timedelta(days=number))
+    isotp = Programme.objects.get(code="isotp")
+    client = login(pat)
+    url = reverse("referrals:waiting_list")
+    first = client.get(url, {"programme": isotp.pk, "band": "21_plus"}).content.decode()
+    assert f"1 to {SECTION_PAGE_SIZE} of {total}, longest waiting first" in first
+    assert "Pager000" in first and f"Pager{SECTION_PAGE_SIZE:03d}" not in first
+    assert "page=2" in first
+    # as the whole list, and the chosen programme looked up by the filter form
+    with django_assert_num_queries(13):
+        second = client.get(url, {"programme": isotp.pk, "band": "21_plus", "page": 2})
+    second = second.content.decode()
+    assert f"{SECTION_PAGE_SIZE + 1} to {total} of {total}" in second
+    assert f"Pager{SECTION_PAGE_SIZE:03d}" in second and "Pager000" not in second
+    # A page past the end shows the last page, never an error.
+    last = client.get(url, {"programme": isotp.pk, "band": "21_plus", "page": 99})
+    assert f"Pager{total - 1:03d}" in last.content.decode()
+
+
+def test_the_young_band_counts_everyone_waiting_not_only_those_shown(login, alice, pat):
+    Programme.objects.filter(code="isotp").update(young_group_threshold=SECTION_PREVIEW + 1)
+    for _ in range(SECTION_PREVIEW + 1):
+        make_referral(
+            make_offender(
+                alice,
+                date_of_birth=young_dob(),
+                order_start=timezone.localdate(),
+                order_end=timezone.localdate() + timedelta(days=800),
+            ),
+            alice,
+            assessed_on=timezone.localdate(),
+        )
+    content = login(pat).get(reverse("referrals:waiting_list")).content.decode()
+    assert f"{SECTION_PREVIEW + 1} waiting (0 ready for allocation) against the" in content
+    assert "a group can be formed" in content
+
+
+def test_the_list_logs_the_rows_it_showed_and_how_many_matched(login, alice, pat):
+    from isotp.models import AccessLog
+
+    for number in range(SECTION_PREVIEW + 1):
+        make_referral(make_offender(alice, last_name=f"Logged{number:02d}"), alice)
+    login(pat).get(reverse("referrals:waiting_list"))
+    entry = AccessLog.objects.filter(staff=pat, action="list").latest("pk")
+    assert entry.result_count == SECTION_PREVIEW + 1
+    assert len(entry.offender_ids) == SECTION_PREVIEW
+
+
+# The list works out the band and the checklist's state in SQL; these check the SQL against
+# the rules' own Python (Programme.age_band, PreProgrammeChecklist.missing_items) over many
+# birthdays (29 February and the day he turns 21 among them) and checklist states.
+
+_examples = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@_examples
+@given(
+    born=st.dates(min_value=date(1990, 1, 1), max_value=date(2009, 12, 31)),
+    on=st.dates(min_value=date(2024, 1, 1), max_value=date(2032, 12, 31)),
+    days_from_birthday=st.sampled_from([None, -1, 0, 1]),
+)
+@example(born=date(2008, 2, 29), on=date(2029, 2, 28), days_from_birthday=None)
+@example(born=date(2008, 2, 29), on=date(2029, 3, 1), days_from_birthday=None)
+@example(born=date(2007, 2, 28), on=date(2028, 2, 29), days_from_birthday=None)
+def test_the_band_in_sql_is_the_band_the_rules_give(alice, born, on, days_from_birthday):
+    from referrals.models import Offender, Referral
+
+    referral = Referral.objects.select_related("programme").first() or make_referral(
+        make_offender(alice), alice
+    )
+    if days_from_birthday is not None:  # around the day he reaches the band's upper age
+        years = born.year + referral.programme.young_band_upper_age
+        birthday = (
+            date(years, 3, 1) if (born.month, born.day) == (2, 29) else born.replace(year=years)
+        )
+        on = birthday + timedelta(days=days_from_birthday)
+    Offender.objects.filter(pk=referral.offender_id).update(date_of_birth=born)
+    in_sql = Referral.objects.with_age_band(on).get(pk=referral.pk).age_band
+    assert in_sql == referral.programme.age_band(born, on)
+
+
+_maybe_day = st.one_of(st.none(), st.dates(min_value=date(2025, 1, 1), max_value=date(2026, 6, 1)))
+
+
+@_examples
+@given(
+    documents=st.lists(
+        st.sampled_from(["given", "not available", "missing"]), min_size=4, max_size=4
+    ),
+    liaison_on=_maybe_day,
+    understands_on=_maybe_day,
+    interview_on=_maybe_day,
+    attended=st.one_of(st.none(), st.booleans()),
+    outcome=st.sampled_from(["", "suitable", "suitable_not_ready", "not_suitable"]),
+)
+def test_the_checklist_count_in_sql_is_the_number_of_items_missing(
+    alice, documents, liaison_on, understands_on, interview_on, attended, outcome
+):
+    from referrals.models import CHECKLIST_DOCUMENTS, Referral
+
+    referral = Referral.objects.first() or make_referral(make_offender(alice), alice)
+    checklist = referral.checklist
+    for (prefix, _label), state in zip(CHECKLIST_DOCUMENTS, documents, strict=True):
+        setattr(checklist, f"{prefix}_provided_on", date(2026, 1, 2) if state == "given" else None)
+        setattr(checklist, f"{prefix}_not_available", state == "not available")
+    checklist.liaison_on = liaison_on
+    checklist.understands_requirements_on = understands_on
+    checklist.interview_on = interview_on
+    checklist.interview_attended = attended
+    checklist.interview_outcome = outcome
+    checklist.save()
+    counted = Referral.objects.with_missing_count().get(pk=referral.pk).missing_count
+    assert counted == len(checklist.missing_items())

@@ -51,6 +51,7 @@ from programme.models import (
     TargetProgress,
     TreatmentTarget,
 )
+from programme.services.letters import letter_context, warning_letter_context
 from referrals.models import (
     Assessment,
     CaseAccess,
@@ -981,9 +982,7 @@ def long_datetime(moment: datetime | None) -> str:
 
 def information_letter(offender: Offender, *, today: date) -> Letter:
     """The information letter as the app produces it today (its sentences are built once, in
-    programme.views.letters; the app keeps no copy of each one printed)."""
-    from programme.views.letters import letter_context
-
+    programme.services.letters; the app keeps no copy of each one printed)."""
     letter = letter_context(offender, today=today)["letter"]
     paragraphs = [letter.title, letter.greeting, *letter.introduction]
     for section in letter.sections:
@@ -1011,8 +1010,6 @@ def warning_letter(
 ) -> Letter:
     """A formal warning letter, rendered from the warning letter PDF's own template with the
     context its view gives it (from records already loaded: no query)."""
-    from programme.views.reports import warning_letter_context
-
     attendance = enforcement.attendance
     group = placement.group
     next_session = None

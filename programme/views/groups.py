@@ -1,6 +1,7 @@
 """Groups: forming them, their schedule, and allocating places from the waiting list."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,19 +25,24 @@ from programme.services import (
 from referrals.access import referrals_visible_to
 from referrals.models import ReferralStatus
 
+# An office forms dozens of groups a year; the list is newest first, a page at a time.
+GROUP_PAGE_SIZE = 25
+
 
 @require_safe
 def group_list(request):
-    groups = list(
+    groups = (
         groups_visible_to(request.user)
         .select_related("programme", "office")
         .prefetch_related("facilitators")
+        .order_by("-start_date", "pk")
     )
-    consulted(*groups, action="list", result_count=len(groups))
+    page = Paginator(groups, GROUP_PAGE_SIZE).get_page(request.GET.get("page"))
+    consulted(*page.object_list, action="list", result_count=page.paginator.count)
     return render(
         request,
         "programme/group_list.html",
-        {"groups": groups, "can_manage": can_manage_groups(request.user)},
+        {"page": page, "can_manage": can_manage_groups(request.user)},
     )
 
 

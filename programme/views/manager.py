@@ -4,6 +4,7 @@ risk reviews, appointments, his programme page) and the facilitator's start page
 from datetime import date, timedelta
 
 from django.contrib import messages
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -93,31 +94,66 @@ def _get_own_offender(user: Staff, pk: int) -> Offender:
 # --- The offender manager's actions ----------------------------------------------------------
 
 
+# Each section of the actions page is paged on its own (?notices_page=2#notices): an offender
+# manager can have hundreds of notices, and the page must stay quick and short.
+ACTIONS_PAGE_SIZES = {
+    "enforcement": 25,
+    "notices": 10,
+    "catch-ups": 25,
+    "after-programme": 25,
+    "recommendations": 25,
+}
+
+
+def _section_page(request, section: str, records, count: int | None = None) -> Page:
+    paginator = Paginator(records, ACTIONS_PAGE_SIZES[section])
+    if count is not None:
+        paginator.count = count  # counted already, with other figures
+    page = paginator.get_page(request.GET.get(f"{section}_page"))
+    page.object_list = list(page.object_list)
+    page.section = section
+    return page
+
+
 def _actions_page(request, refused: Notice | None = None, refused_form=None):
     """The actions page; with `refused`, that notice's form is shown bound, with its errors."""
     user = request.user
     today = timezone.localdate()
     # Due date first puts every overdue decision (due before today) above the rest.
-    enforcements = list(
-        Enforcement.objects.pending()
-        .filter(cases_open_to(user, "offender"), offender__offender_manager=user)
-        .select_related("offender", "attendance__session")
-        .order_by("due_by", "failure_on", "pk")
+    pending = Enforcement.objects.pending().filter(
+        cases_open_to(user, "offender"), offender__offender_manager=user
+    )
+    counts = pending.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(due_by__lt=today)))
+    enforcements = _section_page(
+        request,
+        "enforcement",
+        pending.select_related("offender", "attendance__session").order_by(
+            "due_by", "failure_on", "pk"
+        ),
+        count=counts["total"],
     )
     for enforcement in enforcements:
         enforcement.urgency = _urgency(enforcement.due_by, today)
-    notices = list(
+    notices = _section_page(
+        request,
+        "notices",
         Notice.objects.unacknowledged()
         .filter(cases_open_to(user, "offender"), offender__offender_manager=user)
         .select_related("offender", "created_by", "attendance__session")
-        .order_by("created_at", "pk")
+        .order_by("created_at", "pk"),
     )
+    if refused is not None and refused not in notices.object_list:
+        # The notice whose acknowledgement was refused is shown with its errors, whatever
+        # page it is on.
+        notices.object_list.insert(0, refused)
     for notice in notices:
         if refused is not None and notice.pk == refused.pk:
             notice.form = refused_form
         else:
             notice.form = NoticeAcknowledgeForm(prefix=f"notice-{notice.pk}")
-    catch_ups = list(
+    catch_ups = _section_page(
+        request,
+        "catch-ups",
         CatchUp.objects.filter(
             cases_open_to(user, "placement__referral__offender"),
             completed=False,
@@ -126,9 +162,11 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None):
             placement__referral__offender__offender_manager=user,
         )
         .select_related("session", "placement__group", "placement__referral__offender")
-        .order_by("session__date", "pk")
+        .order_by("session__date", "pk"),
     )
-    after_programme = list(
+    after_programme = _section_page(
+        request,
+        "after-programme",
         Referral.objects.filter(
             cases_open_to(user, "offender"),
             offender__offender_manager=user,
@@ -149,7 +187,7 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None):
             ),
             reassessed=Exists(Reassessment.objects.filter(referral=OuterRef("pk"))),
         )
-        .order_by("pk")
+        .order_by("pk"),
     )
     for referral in after_programme:
         referral.handover_due = (
@@ -161,16 +199,23 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None):
         referral.handover_overdue = bool(
             referral.handover_due and not referral.handover_held and referral.handover_due < today
         )
-    recommendations = list(
+    recommendations = _section_page(
+        request,
+        "recommendations",
         Recommendation.objects.outstanding()
         .filter(
             cases_open_to(user, "referral__offender"), referral__offender__offender_manager=user
         )
         .select_related("referral__offender", "owner")
-        .order_by(F("due_on").asc(nulls_last=True), "pk")
+        .order_by(F("due_on").asc(nulls_last=True), "pk"),
     )
-    shown = [*enforcements, *notices, *catch_ups, *after_programme, *recommendations]
-    consulted(*shown, action="list", result_count=len(shown))
+    sections = [enforcements, notices, catch_ups, after_programme, recommendations]
+    consulted(
+        *[record for page in sections for record in page.object_list],
+        action="list",
+        query=request.GET.urlencode(),
+        result_count=sum(page.paginator.count for page in sections),
+    )
     return render(
         request,
         "programme/actions.html",
@@ -178,7 +223,7 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None):
             "after_programme": after_programme,
             "recommendations": recommendations,
             "enforcements": enforcements,
-            "overdue_count": sum(1 for e in enforcements if e.urgency == "overdue"),
+            "overdue_count": counts["overdue"],
             "notices": notices,
             "catch_ups": catch_ups,
             "form": refused_form,

@@ -2,13 +2,14 @@
 formal warning letter that follows a warning decision."""
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, time
 
 from django.http import Http404
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from isotp.consultation import consulted
+from isotp.db_router import reads_from_replica
 from isotp.pdf import render_pdf, report_header
 from programme.access import (
     enforcements_visible_to,
@@ -30,8 +31,8 @@ from programme.models import (
     Placement,
     Weekday,
 )
+from programme.services.letters import clock, warning_letter_context
 from referrals.access import offenders_visible_to
-from referrals.eligibility import add_months
 
 # The register's short codes, in the order the legend lists them.
 OUTCOME_CODES = {
@@ -51,6 +52,7 @@ REGISTER_BLOCK = 9
 
 
 @require_safe
+@reads_from_replica
 def attendance_record_pdf(request, pk: int):
     placement = get_placement_for_user(request.user, pk)
     consulted(placement, action="print")
@@ -131,6 +133,7 @@ def attendance_record_context(user, placement: Placement) -> dict:
 
 
 @require_safe
+@reads_from_replica
 def group_register_pdf(request, pk: int):
     group = get_group_for_user(request.user, pk)
     consulted(group, action="print")
@@ -186,32 +189,6 @@ def group_register_pdf(request, pk: int):
         },
         filename=f"group-register-{group.pk}.pdf",
     )
-
-
-def warning_letter_context(
-    *, enforcement, group, next_session, catch_up_outstanding: bool, amendments: list
-) -> dict:
-    """What the warning letter says, from records already loaded: its PDF and a subject
-    access request render the same letter."""
-    attendance = enforcement.attendance
-    programme = group.programme
-    return {
-        "enforcement": enforcement,
-        "offender": enforcement.offender,
-        "attendance": attendance,
-        "session": attendance.session,
-        "group": group,
-        "programme": programme,
-        # Sch. 8 para 6 CJA 2003: the twelve months beginning with the day it was given.
-        "warning_until": add_months(enforcement.decided_on, programme.warning_window_months)
-        - timedelta(days=1),
-        "next_session": next_session,
-        "start_time": clock(group.start_time),
-        "catch_up_outstanding": catch_up_outstanding,
-        "amendments": amendments,
-        "decided_by": enforcement.decided_by,
-        "decided_by_office": enforcement.decided_by.office,
-    }
 
 
 @require_safe
@@ -325,14 +302,6 @@ def register_code(
 
 def chunks(items: list, size: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-def clock(value: time) -> str:
-    """6pm, 6:30pm: the GOV.UK style for times."""
-    hour = value.hour % 12 or 12
-    suffix = "am" if value.hour < 12 else "pm"
-    minutes = f":{value.minute:02d}" if value.minute else ""
-    return f"{hour}{minutes}{suffix}"
 
 
 def schedule(weekday: int, start_time: time) -> str:
