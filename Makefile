@@ -21,7 +21,7 @@ RUN_ENV = DJANGO_DEBUG=true SECRET_KEY=development-only-not-secret $(DATABASE_EN
 TEST_ENV = DJANGO_DEBUG=false SECRET_KEY=test-only-not-secret HTTPS_ONLY=false STATIC_MANIFEST=false \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(DATABASE_ENV)
 
-.PHONY: help setup run test test-model lint format assets database chromium demo-data demo-code generate-data check-deploy bandit benchmark \
+.PHONY: help setup run serve test test-model lint format assets database chromium demo-data demo-code generate-data check-deploy bandit benchmark \
 	backup restore-check
 
 help:
@@ -73,10 +73,16 @@ SEED ?= 1
 generate-data: setup
 	$(RUN_ENV) $(PYTHON) manage.py generate_data --scale $(SCALE) --seed $(SEED) --replace
 
+# The web server and, beside it, the task queue's worker (bulk prints); Ctrl-C stops both.
 run: demo-data
 	@echo "Open http://127.0.0.1:8000 and sign in with one of the accounts listed above."
 	@echo "For the security code, run 'make demo-code' in another terminal."
-	$(RUN_ENV) $(PYTHON) manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) .ci/with-worker.sh $(PYTHON) manage.py runserver 127.0.0.1:8000
+
+# Production style (docs/deployment.md): gunicorn with threads, DEBUG off, static files by
+# whitenoise, the task queue's worker beside it; settings from the environment (SECRET_KEY...).
+serve: setup
+	$(DATABASE_ENV) .ci/serve.sh
 
 test: $(VENV)/.installed assets database chromium
 	$(TEST_ENV) $(PYTHON) manage.py collectstatic --no-input --verbosity 0

@@ -18,7 +18,7 @@ from django_otp.admin import OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from isotp.models import AccessLog, Office, ProbationArea, Staff
+from isotp.models import AccessLog, Office, PdfRendering, ProbationArea, Staff
 from isotp.security_events import security_event
 from isotp.two_factor import second_factor_reset
 
@@ -226,6 +226,26 @@ class AccessLogAdmin(AccessibleAdmin):
     list_filter = ["action", "at"]
     search_fields = ["staff__username", "view", "path"]
     list_select_related = ["staff"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PdfRendering)
+class PdfRenderingAdmin(AccessibleAdmin):
+    """Kept renderings, listed only (their content is case data: printed through the app,
+    which logs it). `manage.py purge_pdf_renderings` removes old ones."""
+
+    list_display = ["digest", "rendered_at"]
+    fields = ["digest", "rendered_at"]
+    readonly_fields = ["digest", "rendered_at"]
+    show_full_result_count = False
 
     def has_add_permission(self, request):
         return False

@@ -170,3 +170,33 @@ class AccessLog(models.Model):
             action=action,
             path=path[:500],
         )
+
+
+class PdfRenderingQuerySet(models.QuerySet):
+    def older_than(self, cutoff):
+        return self.filter(rendered_at__lt=cutoff)
+
+
+class PdfRendering(models.Model):
+    """A PDF as WeasyPrint rendered it, kept under the SHA-256 digest of everything it was
+    rendered from: the HTML, the static files that HTML loads, and the renderer's version
+    (`isotp.pdf.rendering_digest`). A changed record, or a change in its history, changes the
+    HTML of its report and so the digest: a stored PDF is never out of date, only unused
+    (`manage.py purge_pdf_renderings` removes the old ones).
+
+    Kept in the database, not on disk, so that any app process can serve what another
+    rendered. Not tracked by pghistory: it is derived from tracked records, and copying PDFs
+    into the history would only make it heavier.
+    """
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    pdf = models.BinaryField()
+    rendered_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = PdfRenderingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "stored PDF rendering"
+
+    def __str__(self) -> str:
+        return f"PDF {self.digest[:12]} rendered at {self.rendered_at}"

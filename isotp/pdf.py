@@ -9,14 +9,20 @@ starts in milliseconds); when the limit passes, the child is killed and the user
 saying so (503), whatever the web server: a gunicorn sync worker, or a runserver thread (a
 signal-based alarm works in neither reliably, and a thread cannot be stopped). Nothing waits
 on a child that hangs.
+
+A rendering is kept (`PdfRendering`), keyed by the digest of everything WeasyPrint is given:
+the same record, unchanged, prints the second time from the database without rendering.
 """
 
+import hashlib
 import mimetypes
 import multiprocessing
+import re
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import django
+import weasyprint
 from django.apps import apps
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -148,6 +154,44 @@ def html_to_pdf(html: str, *, timeout: float) -> bytes:
     return payload
 
 
+# The static files a report's HTML loads (its stylesheet): part of what a rendering depends on.
+_STATIC_REFERENCE = re.compile(r"""(?:href|src)=["']([^"']+)["']""")
+
+
+def rendering_digest(html: str) -> str:
+    """SHA-256 of everything a render depends on: the renderer (WeasyPrint's version and the
+    PDF variant), the HTML, and each static file the HTML loads. The HTML holds every value
+    the report prints, so a change to the record or its history is a new digest."""
+    digest = hashlib.sha256(f"weasyprint {weasyprint.__version__} {PDF_VARIANT}\n".encode())
+    digest.update(html.encode())
+    for url in sorted(set(_STATIC_REFERENCE.findall(html))):
+        path = static_path_for(urljoin(BASE_URL, url))
+        digest.update(f"\n{url}\n".encode())
+        digest.update(path.read_bytes() if path is not None else b"(not a static file)")
+    return digest.hexdigest()
+
+
+def stored_pdf(html: str, *, timeout: float) -> bytes:
+    """The PDF of this HTML: the kept rendering when there is one (one query by primary
+    key), otherwise rendered now (PdfTimeout after `timeout` seconds) and kept."""
+    from isotp.models import PdfRendering  # the models import nothing from here
+
+    digest = rendering_digest(html)
+    kept = PdfRendering.objects.filter(digest=digest).values_list("pdf", flat=True).first()
+    if kept is not None:
+        return bytes(kept)
+    pdf = html_to_pdf(html, timeout=timeout)
+    # Two processes rendering the same HTML at once: the first row stays; both are the same.
+    PdfRendering.objects.bulk_create([PdfRendering(digest=digest, pdf=pdf)], ignore_conflicts=True)
+    return pdf
+
+
+def stored_pdf_bytes(template_name: str, context: dict, *, request=None) -> bytes:
+    """pdf_bytes, through the store of kept renderings."""
+    html = render_to_string(template_name, context, request=request)
+    return stored_pdf(html, timeout=settings.PDF_RENDER_TIMEOUT_SECONDS)
+
+
 def pdf_bytes(template_name: str, context: dict, *, request=None) -> bytes:
     """Render a template (normally extending reports/base.html) to the bytes of a tagged PDF,
     within the time limit (PdfTimeout otherwise)."""
@@ -156,10 +200,11 @@ def pdf_bytes(template_name: str, context: dict, *, request=None) -> bytes:
 
 
 def render_pdf(template_name: str, context: dict, *, filename: str, request=None) -> HttpResponse:
-    """A response showing the PDF in the browser; never cached, as reports hold case data.
+    """A response showing the PDF in the browser; never cached by the browser, as reports
+    hold case data (a kept rendering is served from the database: `stored_pdf`).
     A render over the time limit gets a page saying so (503), not a server error."""
     try:
-        pdf = pdf_bytes(template_name, context, request=request)
+        pdf = stored_pdf_bytes(template_name, context, request=request)
     except PdfTimeout:
         response = HttpResponse(
             render_to_string(

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "pghistory",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -255,7 +257,7 @@ SHORT_DATE_FORMAT = "j M Y"
 DATETIME_FORMAT = "j F Y, H:i"
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Hashed file names in production; tests and development serve the files as they are.
 STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG)
@@ -273,6 +275,11 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # The longest one PDF may take to render before the user is told it took too long (isotp/pdf.py).
 PDF_RENDER_TIMEOUT_SECONDS = env_int("PDF_RENDER_TIMEOUT_SECONDS", 20)
+
+# Background work (bulk prints) goes on a queue in PostgreSQL: django-tasks, the API Django 6
+# adopts, with its database backend. `manage.py db_worker` runs the tasks (`make run` and
+# `make serve` start one beside the web server); docs/deployment.md, "The task queue".
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Recorded history is locked: every pghistory event table gets a trigger refusing UPDATE and
 # DELETE, whoever asks (the Django admin shows events read-only too).

@@ -6,7 +6,15 @@ from django.http import Http404
 
 from isotp.consultation import consulted
 from isotp.models import Role, Staff
-from programme.models import CatchUp, Enforcement, Group, GroupSession, Notice, Placement
+from programme.models import (
+    BulkPrint,
+    CatchUp,
+    Enforcement,
+    Group,
+    GroupSession,
+    Notice,
+    Placement,
+)
 from referrals.access import (
     cases_open_to,
     offenders_visible_to,
@@ -214,3 +222,52 @@ def get_appointment_for_offender_manager(user: Staff, pk: int):
         raise Http404("No such appointment") from None
     consulted(appointment)
     return appointment
+
+
+def all_members_open(user: Staff, group: Group) -> list[Placement] | None:
+    """Every place of the group (former members too), ordered by name, when the user may see
+    every man in it; None when one of them is a case closed to the user (or there is nobody).
+    Consults nothing: the caller says what it shows."""
+    placements, restricted = members_open_to(
+        user,
+        group.placements.select_related(
+            "group",
+            "group__programme",
+            "first_session",
+            "last_session",
+            "referral",
+            "referral__offender",
+        ).order_by("referral__offender__last_name", "referral__offender__first_name", "pk"),
+    )
+    if restricted or not placements:
+        return None
+    return placements
+
+
+def get_group_for_bulk_print(user: Staff, pk: int) -> tuple[Group, list[Placement]]:
+    """A group whose members' records the user may print all at once: one they may see, with
+    no member whose case is closed to them (the bundle would otherwise hold his record)."""
+    group = get_group_for_user(user, pk)
+    placements = all_members_open(user, group)
+    if placements is None:
+        raise Http404("No such group")
+    return group, placements
+
+
+def get_bulk_print_for_user(user: Staff, pk: int) -> tuple[BulkPrint, list[Placement]]:
+    """A bulk print is for the person who asked for it (it holds what they may see), and only
+    while they may still see every man in it. Consults nothing: the progress page shows no
+    case records; the download says what it shows."""
+    try:
+        bulk_print = (
+            BulkPrint.objects.filter(requested_by=user, group__in=groups_visible_to(user))
+            .select_related("group", "group__programme")
+            .defer("archive")
+            .get(pk=pk)
+        )
+    except BulkPrint.DoesNotExist:
+        raise Http404("No such print") from None
+    placements = all_members_open(user, bulk_print.group)
+    if placements is None:
+        raise Http404("No such print")
+    return bulk_print, placements

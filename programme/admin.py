@@ -7,6 +7,7 @@ from programme.models import (
     Attendance,
     AttendanceAmendment,
     BankHoliday,
+    BulkPrint,
     CatchUp,
     EndOfProgrammeReport,
     Enforcement,
@@ -302,3 +303,24 @@ class RecommendationNoteAdmin(LimitedAccessAdmin):
     list_display = ["recommendation", "on", "by"]
     list_select_related = ["recommendation__referral__offender", "by"]
     search_fields = ["=recommendation__referral__offender__crn", "text"]
+
+
+@admin.register(BulkPrint)
+class BulkPrintAdmin(AccessibleAdmin):
+    """Bulk prints, listed for support (is the worker keeping up?); the ZIP itself is only
+    downloaded by the person who asked, through the app, which logs it."""
+
+    list_display = ["group", "requested_by", "requested_at", "status", "done", "total"]
+    list_filter = ["status"]
+    list_select_related = ["group", "group__programme", "requested_by"]
+    fields = ["group", "requested_by", "requested_at", "status", "done", "total", "error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -7,7 +7,7 @@ import pghistory
 import pgtrigger
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Cast, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
@@ -908,3 +908,66 @@ class Reassessment(models.Model):
 
     def __str__(self) -> str:
         return f"Post-programme re-assessment of {self.referral.offender} on {self.oasys_on}"
+
+
+class BulkPrintStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting to start"
+    RUNNING = "running", "Printing"
+    DONE = "done", "Ready to download"
+    FAILED = "failed", "Could not be printed"
+
+
+class BulkPrint(models.Model):
+    """Every member's attendance record of a group, printed in the background by the task
+    queue's worker (programme.tasks) into one ZIP file, for the person who asked.
+
+    Not tracked by pghistory: the ZIP is derived from tracked records, and who downloaded it
+    is in the consultation log. The file is kept in the database, not on disk, so any app
+    process can serve it; `manage.py purge_pdf_renderings` removes old ones.
+    """
+
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="bulk_prints")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    status = models.CharField(
+        max_length=10, choices=BulkPrintStatus.choices, default=BulkPrintStatus.WAITING
+    )
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    archive = models.BinaryField(null=True, blank=True, editable=False)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done__lte=F("total")), name="bulk_print_done_le_total"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Attendance records of {self.group} for {self.requested_by}"
+
+    # A print not finished after this long stopped (its worker was killed): it may be asked
+    # for again, and its page says so. A group's records take seconds a man to render.
+    STUCK_AFTER = timedelta(minutes=15)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (BulkPrintStatus.DONE, BulkPrintStatus.FAILED)
+
+    @property
+    def is_stuck(self) -> bool:
+        return not self.is_finished and self.requested_at < timezone.now() - self.STUCK_AFTER
+
+    @property
+    def percent(self) -> int:
+        if self.status == BulkPrintStatus.DONE:
+            return 100
+        return (100 * self.done) // self.total if self.total else 0
+
+    def filename(self) -> str:
+        return f"attendance-records-group-{self.group_id}-{self.requested_at:%Y-%m-%d}.zip"

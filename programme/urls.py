@@ -1,6 +1,7 @@
 from django.urls import path
 
 from programme.views import (
+    bulk_print,
     groups,
     letters,
     manager,
@@ -82,6 +83,18 @@ urlpatterns = [
     ),
     path("groups/<int:pk>/register.pdf", reports.group_register_pdf, name="group_register_pdf"),
     path("enforcement/<int:pk>/letter.pdf", reports.warning_letter_pdf, name="warning_letter_pdf"),
+    # Every member's attendance record at once, printed in the background
+    path(
+        "groups/<int:pk>/attendance-records/",
+        bulk_print.bulk_print_start,
+        name="bulk_print_start",
+    ),
+    path("bulk-prints/<int:pk>/", bulk_print.bulk_print_progress, name="bulk_print"),
+    path(
+        "bulk-prints/<int:pk>/attendance-records.zip",
+        bulk_print.bulk_print_download,
+        name="bulk_print_download",
+    ),
     # Subject access requests (auditors): everything held about one man, in one download
     path("subject-access/<int:pk>/", subject_access.subject_access, name="subject_access"),
 ]

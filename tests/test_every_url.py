@@ -29,6 +29,7 @@ from programme.access import (
 )
 from programme.models import (
     Appointment,
+    BulkPrint,
     CatchUp,
     EndOfProgrammeReport,
     Enforcement,
@@ -93,6 +94,9 @@ PK_MODELS = {
     "programme:group": Group,
     "programme:group_allocate": Group,
     "programme:group_register_pdf": Group,
+    "programme:bulk_print_start": Group,
+    "programme:bulk_print": BulkPrint,
+    "programme:bulk_print_download": BulkPrint,
     "programme:session_move": GroupSession,
     "programme:register": GroupSession,
     "programme:catch_up": CatchUp,
@@ -140,6 +144,8 @@ def visible(user, model) -> "set[int]":
         Assessment: Assessment.objects.filter(offender__in=offenders),
         Referral: referrals,
         Group: groups_visible_to(user),
+        # A bulk print is its requester's (get_bulk_print_for_user also asks for every man).
+        BulkPrint: BulkPrint.objects.filter(requested_by=user, group__in=groups_visible_to(user)),
         GroupSession: GroupSession.objects.filter(group__in=groups_visible_to(user)),
         Placement: placements_visible_to(user),
         CatchUp: CatchUp.objects.filter(placement__in=placements_visible_to(user)),
@@ -499,6 +505,7 @@ SHOWS_NO_CASE_RECORD = {
     "login": "the sign-in form",
     "logout": "signing out",
     "programme:group_create": "a form naming staff and programmes only",
+    "programme:bulk_print": "a print's progress: the group's name and counts only",
     "referrals:offender_create": "a blank form, or what the user typed",
     "referrals:case_lookup": "a blank form; a refused look-up is logged as a search",
     "password_change": "one's own account",

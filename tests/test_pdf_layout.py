@@ -157,7 +157,8 @@ def test_a_report_asking_for_an_outside_resource_is_not_rendered(report_template
         pdf_bytes("external_image.html", SUBJECT)
 
 
-def test_render_pdf_response(report_templates):
+def test_render_pdf_response(report_templates, db):
+    # db: a rendering is kept in the database (isotp.models.PdfRendering).
     response = render_pdf("two_pages.html", {**SUBJECT, "rows": []}, filename="X123456 report.pdf")
 
     assert response["Content-Type"] == "application/pdf"

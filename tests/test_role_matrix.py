@@ -256,6 +256,7 @@ def cases(alice, otto, pat, hilary, fern, frank, tess, ada, audrey):
         "referrals:referral_checklist": {"pk": waiting.pk},
         "programme:referral_move": {"pk": waiting.pk},
         "programme:group_allocate": {"pk": future.pk},
+        "programme:bulk_print_start": {"pk": running.pk},
         "programme:session_move": {"pk": future.sessions.order_by("number").last().pk},
         "programme:register": {"pk": second.pk},
         "programme:catch_up": {"pk": CatchUp.objects.get(placement=missing).pk},

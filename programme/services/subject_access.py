@@ -32,6 +32,7 @@ from programme.models import (
     Attendance,
     AttendanceAmendment,
     BankHoliday,
+    BulkPrint,
     CatchUp,
     EndOfProgrammeReport,
     Enforcement,
@@ -211,6 +212,8 @@ NOT_ABOUT_HIM: dict[type[models.Model], str] = {
     Group: "his group: its programme, band, venue, schedule and facilitators are shown with "
     "his place; its other members are other people's data and never shown",
     GroupSession: "his group's sessions: the number and date are shown with each attendance",
+    BulkPrint: "a copy of his group's attendance records printed for a member of staff: his "
+    "own record in it is the attendance shown here; the copy is deleted within days",
 }
 
 

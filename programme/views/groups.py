@@ -16,7 +16,7 @@ from programme.access import (
     runs_group,
 )
 from programme.forms import GroupForm, SessionMoveForm
-from programme.models import GroupSession, ProgrammeError
+from programme.models import BulkPrint, GroupSession, ProgrammeError
 from programme.services import allocation_refusals, placement_allocate
 from programme.services import group_create as create_group
 from programme.services import (
@@ -122,6 +122,12 @@ def group_detail(request, pk: int):
             "candidates": candidates,
             "can_manage": can_manage_groups(request.user),
             "runs_group": runs_group(request.user, group),
+            # Every member's record in one download, for someone who may see every man.
+            "can_bulk_print": bool(placements) and not restricted,
+            # The user's latest bulk print of this group, to come back to.
+            "bulk_print": BulkPrint.objects.filter(group=group, requested_by=request.user)
+            .defer("archive")
+            .first(),
             "today": timezone.localdate(),
         },
     )

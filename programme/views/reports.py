@@ -56,6 +56,23 @@ REGISTER_BLOCK = 9
 def attendance_record_pdf(request, pk: int):
     placement = get_placement_for_user(request.user, pk)
     consulted(placement, action="print")
+    return render_pdf(
+        ATTENDANCE_RECORD_TEMPLATE,
+        attendance_record_context(request.user, placement),
+        filename=attendance_record_filename(placement),
+    )
+
+
+ATTENDANCE_RECORD_TEMPLATE = "reports/attendance_record.html"
+
+
+def attendance_record_filename(placement: Placement) -> str:
+    return f"attendance-record-{placement.offender.crn}.pdf"
+
+
+def attendance_record_context(user, placement: Placement) -> dict:
+    """What a man's attendance record shows to this user (the PDF, and a group's bulk print
+    in the background: both print the same record)."""
     group = placement.group
     offender = placement.offender
     today = timezone.localdate()
@@ -65,10 +82,10 @@ def attendance_record_pdf(request, pk: int):
         placement.catch_ups.select_related("session", "facilitator").order_by("session__number")
     )
     # Facilitators see the record of the members of their groups, but not enforcement.
-    shows_enforcement = offenders_visible_to(request.user).filter(pk=offender.pk).exists()
+    shows_enforcement = offenders_visible_to(user).filter(pk=offender.pk).exists()
     enforcements = (
         list(
-            enforcements_visible_to(request.user)
+            enforcements_visible_to(user)
             .filter(attendance__placement=placement)
             .select_related("attendance__session", "decided_by")
             .order_by("failure_on", "pk")
@@ -92,31 +109,27 @@ def attendance_record_pdf(request, pk: int):
         .order_by("attendance__session__number", "at", "pk")
     )
     amended = {a.attendance.session_id for a in amendments}
-    return render_pdf(
-        "reports/attendance_record.html",
-        {
-            "placement": placement,
-            "offender": offender,
-            "group": group,
-            "programme": group.programme,
-            "schedule": schedule(group.weekday, group.start_time),
-            "facilitators": list(group.facilitators.all()),
-            "rows": [
-                session_row(s, attendances.get(s.pk), placement, today, amended=s.pk in amended)
-                for s in sessions
-            ],
-            "amendments": amendments,
-            "catch_ups": catch_ups,
-            "shows_enforcement": shows_enforcement,
-            "enforcements": enforcements,
-            "attended": sum(1 for o in outcomes if o in ATTENDED_OUTCOMES),
-            "session_count": len(sessions),
-            "catch_ups_used": sum(1 for o in outcomes if o not in ATTENDED_OUTCOMES),
-            "unacceptable_absences": outcomes.count(AttendanceOutcome.UNACCEPTABLE_ABSENCE),
-            **report_header(offender, today),
-        },
-        filename=f"attendance-record-{offender.crn}.pdf",
-    )
+    return {
+        "placement": placement,
+        "offender": offender,
+        "group": group,
+        "programme": group.programme,
+        "schedule": schedule(group.weekday, group.start_time),
+        "facilitators": list(group.facilitators.all()),
+        "rows": [
+            session_row(s, attendances.get(s.pk), placement, today, amended=s.pk in amended)
+            for s in sessions
+        ],
+        "amendments": amendments,
+        "catch_ups": catch_ups,
+        "shows_enforcement": shows_enforcement,
+        "enforcements": enforcements,
+        "attended": sum(1 for o in outcomes if o in ATTENDED_OUTCOMES),
+        "session_count": len(sessions),
+        "catch_ups_used": sum(1 for o in outcomes if o not in ATTENDED_OUTCOMES),
+        "unacceptable_absences": outcomes.count(AttendanceOutcome.UNACCEPTABLE_ABSENCE),
+        **report_header(offender, today),
+    }
 
 
 @require_safe
