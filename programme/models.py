@@ -364,6 +364,14 @@ class CatchUp(models.Model):
 
     class Meta:
         ordering = ["session__number"]
+        # The outstanding ones (the actions page, the facilitator's page): a few among many.
+        indexes = [
+            models.Index(
+                fields=["placement"],
+                name="catchup_outstanding",
+                condition=Q(completed=False, cancelled=False),
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["placement", "session"], name="catch_up_one_per_missed_session"
@@ -435,6 +443,11 @@ class Enforcement(models.Model):
 
     class Meta:
         ordering = ["due_by", "pk"]
+        indexes = [
+            models.Index(
+                fields=["offender", "due_by"], name="enforcement_pending", condition=Q(decision="")
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(decision="")
@@ -573,6 +586,13 @@ class Notice(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["offender", "created_at"],
+                name="notice_unacknowledged",
+                condition=Q(acknowledged_at__isnull=True),
+            )
+        ]
         constraints = [
             text_bound("notice", "message", NOTICE_MAX),
             text_bound("notice", "action_taken", NOTE_MAX),
