@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin import DateFieldListFilter
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 from django.forms.models import BaseInlineFormSet
@@ -195,10 +196,16 @@ class ProgrammeAdmin(NoDeleteAdmin):
 @admin.register(Assessment)
 class AssessmentAdmin(LimitedAccessAdmin):
     list_display = ["offender", "stage", "assessed_on", "assessor", "outcome", "outcome_programme"]
-    list_filter = ["stage", "outcome", "risk_of_serious_harm", "rm2000_category"]
+    list_filter = [
+        "stage",
+        "outcome",
+        "risk_of_serious_harm",
+        "rm2000_category",
+        ("assessed_on", DateFieldListFilter),
+    ]
     search_fields = ["=offender__crn", "offender__last_name", "assessor__last_name"]
     list_select_related = ["offender", "assessor", "outcome_programme"]
-    date_hierarchy = "assessed_on"
+    # A date range rather than a date hierarchy, whose list of years reads the whole table.
     # The outcome and its reasons are kept as they were decided.
     readonly_fields = ["outcome", "reasons", "outcome_programme"]
 

@@ -65,15 +65,15 @@ class WaitingSection:
 
 
 def waiting_referrals(referrals: QuerySet[Referral], *, today: date) -> QuerySet[Referral]:
-    """The waiting referrals with their band and checklist state, and only the columns the
-    list shows (not, for instance, the offender manager's whole row)."""
+    """The waiting referrals with their band, and only the columns the list shows (not, for
+    instance, the offender manager's whole row). The checklist's state is added to the rows
+    shown (`with_checklist_state`), not worked out for everyone waiting."""
     if referrals.query.distinct:
         # A facilitator's referrals come through several joins: count each man once.
         referrals = Referral.objects.filter(pk__in=referrals.values("pk"))
     return (
         referrals.waiting()
         .with_age_band(today)
-        .with_missing_count()
         .annotate(
             waited=ExpressionWrapper(
                 Value(today, output_field=DateField()) - F("waiting_since"),
@@ -107,7 +107,7 @@ def waiting_list_sections(
     """The sections of the list (every programme and band, or the ones chosen).
 
     With one programme and one band chosen, that section is shown a page at a time;
-    otherwise each section shows its longest waiting. Four queries in either case.
+    otherwise each section shows its longest waiting. Two or three queries whatever the size.
     """
     waiting = waiting_referrals(referrals, today=today)
     if programme is not None:
@@ -124,23 +124,15 @@ def waiting_list_sections(
         for b in AgeBand.values
         if not band or b == band
     }
-    counts = (
-        waiting.order_by()
-        .values("programme_id", "age_band")
-        .annotate(
-            total=Count("pk"),
-            ready=Count("pk", filter=Q(status=ReferralStatus.AWAITING_ALLOCATION)),
-        )
-    )
-    for row in counts:
-        section = sections.get((row["programme_id"], row["age_band"]))
-        if section is not None:
-            section.total, section.ready_count = row["total"], row["ready"]
-
     longest_waiting_first = ("waiting_since", "pk")
     if programme is not None and band:
         section = sections.get((programme.pk, band))
         if section is not None:
+            counts = waiting.order_by().aggregate(
+                total=Count("pk"),
+                ready=Count("pk", filter=Q(status=ReferralStatus.AWAITING_ALLOCATION)),
+            )
+            section.total, section.ready_count = counts["total"], counts["ready"]
             paginator = Paginator(
                 waiting.order_by(*longest_waiting_first),
                 SECTION_PAGE_SIZE,
@@ -149,17 +141,40 @@ def waiting_list_sections(
             paginator.count = section.total  # known already: no second COUNT(*)
             section.page = paginator.get_page(page_number)
             section.entries = list(section.page.object_list)
+            with_checklist_state(section.entries)
         return list(sections.values())
 
+    # One query for the longest waiting of every section and each section's counts: the
+    # counts ride on the rows as window aggregates over the whole section.
+    section = [F("programme_id"), F("age_band")]
     longest = waiting.annotate(
         place=Window(
             RowNumber(),
-            partition_by=[F("programme_id"), F("age_band")],
+            partition_by=section,
             order_by=[F(name).asc() for name in longest_waiting_first],
-        )
+        ),
+        section_total=Window(Count("pk"), partition_by=section),
+        section_ready=Window(
+            Count("pk", filter=Q(status=ReferralStatus.AWAITING_ALLOCATION)),
+            partition_by=section,
+        ),
     ).filter(place__lte=SECTION_PREVIEW)
     for referral in longest.order_by(*longest_waiting_first):
-        section = sections.get((referral.programme_id, referral.age_band))
-        if section is not None:
-            section.entries.append(referral)
+        shown = sections.get((referral.programme_id, referral.age_band))
+        if shown is not None:
+            shown.total, shown.ready_count = referral.section_total, referral.section_ready
+            shown.entries.append(referral)
+    with_checklist_state([r for shown in sections.values() for r in shown.entries])
     return list(sections.values())
+
+
+def with_checklist_state(referrals: list[Referral]) -> None:
+    """Each referral given `missing_count`, its checklist's missing items counted in SQL, in
+    one query for the rows on the page."""
+    counted = dict(
+        Referral.objects.filter(pk__in=[r.pk for r in referrals])
+        .with_missing_count()
+        .values_list("pk", "missing_count")
+    )
+    for referral in referrals:
+        referral.missing_count = counted[referral.pk]

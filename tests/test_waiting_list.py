@@ -115,9 +115,9 @@ def test_waiting_list_runs_the_same_queries_whatever_its_length(
         make_ready_referral(make_offender(alice), alice)
     client = login(pat)
     # session, user, the second-factor device, offices for the filter, programmes, the
-    # sections' counts, the longest waiting of each section (offender and office joined),
-    # programme choices in the filter form, the session's renewal (three statements), the
-    # consultation log's row
+    # longest waiting of each section with the sections' counts (offender and office
+    # joined), their checklists' state, programme choices in the filter form, the session's
+    # renewal (three statements), the consultation log's row
     with django_assert_num_queries(12):
         response = client.get(reverse("referrals:waiting_list"))
     sections = response.context["sections"]
@@ -166,9 +166,10 @@ def test_one_section_is_shown_a_page_at_a_time_longest_waiting_first(
     assert f"1 to {SECTION_PAGE_SIZE} of {total}, longest waiting first" in first
     assert "Pager000" in first and f"Pager{SECTION_PAGE_SIZE:03d}" not in first
     assert "page=2" in first
-    # as the whole list, and the chosen programme looked up by the filter form (the session,
-    # renewed by the first page, is not written again within the minute)
-    with django_assert_num_queries(10):
+    # as the whole list, with the section counted in a query of its own, and the chosen
+    # programme looked up by the filter form (the session, renewed by the first page, is not
+    # written again within the minute)
+    with django_assert_num_queries(11):
         second = client.get(url, {"programme": isotp.pk, "band": "21_plus", "page": 2})
     second = second.content.decode()
     assert f"{SECTION_PAGE_SIZE + 1} to {total} of {total}" in second
