@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
@@ -45,3 +45,15 @@ def admin_login(request):
     """The Django admin's sign-in page: the app's sign-in, then the second factor, instead."""
     query = request.GET.urlencode()
     return redirect(reverse(settings.LOGIN_URL) + (f"?{query}" if query else ""))
+
+
+@login_not_required
+@require_safe
+def accessibility_statement(request):
+    return render(request, "isotp/accessibility.html")
+
+
+@login_not_required
+@require_safe
+def privacy_notice(request):
+    return render(request, "isotp/privacy.html")

@@ -502,6 +502,8 @@ SHOWS_NO_CASE_RECORD = {
     None: "robots.txt",
     "home": "a redirect",
     "health": "a status",
+    "accessibility": "the accessibility statement",
+    "privacy": "the privacy notice",
     "login": "the sign-in form",
     "logout": "signing out",
     "programme:group_create": "a form naming staff and programmes only",

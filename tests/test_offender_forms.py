@@ -50,6 +50,15 @@ def test_a_malformed_crn_is_refused_with_the_format_explained(login, alice, crn)
     assert not Offender.objects.exists()
 
 
+def test_a_page_with_errors_says_so_first_in_its_title(login, alice):
+    client = login(alice)
+    refused = client.post(reverse("referrals:offender_create"), valid_form_data(crn="123"))
+    title = re.search(r"<title>(.*?)</title>", refused.content.decode(), re.S).group(1)
+    assert title.startswith("Error: ")
+    fresh = client.get(reverse("referrals:offender_create")).content.decode()
+    assert "<title>Error" not in fresh
+
+
 def test_a_lower_case_crn_is_accepted_and_stored_in_capitals(login, alice):
     login(alice).post(reverse("referrals:offender_create"), valid_form_data(crn=" b654321 "))
     assert Offender.objects.filter(crn="B654321").exists()

@@ -17,6 +17,10 @@ def test_offender_manager_adds_an_offender_after_fixing_a_mistake(page, alice, o
     expect(page.get_by_role("heading", name="Your caseload")).to_be_visible()
     expect(page.get_by_role("link", name="Caseloadperson, Existing")).to_be_visible()
     assert_accessible(page)
+    # Her name in the header is text, not a link, and does not look like one.
+    who = page.locator(".app-header__user")
+    expect(who).to_contain_text("Alice")
+    assert who.evaluate("element => getComputedStyle(element).textDecorationLine") == "none"
 
     page.get_by_role("button", name="Add an offender").click()
     expect(page.get_by_role("heading", name="Add an offender")).to_be_visible()
