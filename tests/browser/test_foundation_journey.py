@@ -50,7 +50,7 @@ def test_offender_manager_adds_an_offender_after_fixing_a_mistake(page, alice, o
     expect(page.get_by_label("First name")).to_have_value("Newman")
     expect(page.locator("#id_date_of_birth_2")).to_have_value("1990")
     expect(page.get_by_label("Large print")).to_be_checked()
-    expect(page).to_have_title(re.compile(r"\(error\)"))
+    expect(page).to_have_title(re.compile(r"^Error: "))
     assert_accessible(page)
 
     page.get_by_label("CRN").fill("x654321")
