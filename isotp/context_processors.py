@@ -24,8 +24,34 @@ def navigation(request):
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))
     path = request.path
+    current = next((label for label, url in items if path.startswith(url)), None)
+    if current is None:
+        # A page inside a section (a man's referral, a session's register) marks the section
+        # the person reached it from: the first of its candidates they have.
+        first_segment = "/" + path.strip("/").split("/")[0] + "/"
+        labels = {label for label, _url in items}
+        current = next(
+            (label for label in SECTION_OF_PAGE.get(first_segment, ()) if label in labels), None
+        )
     return {
         "nav_items": [
-            {"label": label, "url": url, "active": path.startswith(url)} for label, url in items
+            {"label": label, "url": url, "active": label == current} for label, url in items
         ]
     }
+
+
+# The header's section for pages under each first path segment, in order of preference.
+SECTION_OF_PAGE = {
+    "/assessments/": ("Caseload", "Office caseload"),
+    "/referrals/": ("Caseload", "Office caseload", "My groups"),
+    "/enforcement/": ("Actions", "Office caseload", "My groups"),
+    "/notices/": ("Actions",),
+    "/sessions/": ("My groups", "Groups"),
+    "/catch-ups/": ("My groups", "Groups"),
+    "/placements/": ("My groups", "Groups", "Caseload", "Office caseload"),
+    "/reports/": ("My groups", "Caseload", "Office caseload"),
+    "/recommendations/": ("Caseload", "Office caseload"),
+    "/handovers/": ("Caseload", "Office caseload", "My groups"),
+    "/appointments/": ("Caseload",),
+    "/audit/": ("Consultation log",),
+}

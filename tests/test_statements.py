@@ -29,3 +29,34 @@ def test_the_sign_in_page_and_a_signed_in_page_link_to_both_from_the_footer(clie
     for page in (signed_out, signed_in):
         assert f'href="{reverse("accessibility")}">Accessibility statement</a>' in page
         assert f'href="{reverse("privacy")}">Privacy notice</a>' in page
+
+
+def current_section(content: str) -> str:
+    import re
+
+    found = re.findall(r'aria-current="page" href="[^"]*">([^<]+)</a>', content)
+    assert len(found) <= 1, found
+    return found[0] if found else ""
+
+
+def test_pages_inside_a_section_mark_it_current_in_the_navigation(
+    login, alice, pat, fern, group, placement
+):
+    from programme.models import GroupSession
+
+    referral = placement.referral
+    register = reverse(
+        "programme:register", args=[GroupSession.objects.filter(group=group).first().pk]
+    )
+    assert (
+        current_section(
+            login(alice).get(reverse("referrals:referral", args=[referral.pk])).content.decode()
+        )
+        == "Caseload"
+    )
+    assert current_section(login(fern).get(register).content.decode()) == "My groups"
+    assert current_section(login(pat).get(register).content.decode()) == "Groups"
+    assert (
+        current_section(login(pat).get(reverse("referrals:waiting_list")).content.decode())
+        == "Waiting list"
+    )
