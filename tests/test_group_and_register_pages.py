@@ -361,3 +361,14 @@ def test_the_group_list_runs_the_same_queries_whatever_the_number_of_groups(
     with django_assert_num_queries(10):
         response = client.get(reverse("programme:group_list"))
     assert len(response.context["page"].object_list) == min(count, 25)
+
+
+def test_pages_write_the_group_time_the_gov_uk_way(login, pat, fern, group):
+    from datetime import time
+
+    Group.objects.filter(pk=group.pk).update(start_time=time(18, 30))
+    client = login(pat)
+    for url in (reverse("programme:group_list"), group.get_absolute_url()):
+        content = client.get(url).content.decode()
+        assert "Mondays at 6:30pm" in content
+        assert "18:30" not in content

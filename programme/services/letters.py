@@ -8,11 +8,12 @@ the two can never say different things. A subject access request quotes the same
 """
 
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import dateformat
 
+from isotp.formatting import clock
 from isotp.pdf import report_header
 from programme.models import GroupSession, Placement, Weekday
 from referrals.eligibility import add_months
@@ -364,14 +365,6 @@ def plural(count, noun: str, value=None) -> str:
 def long_date(day: date) -> str:
     """Monday 2 February 2026."""
     return dateformat.format(day, "l j F Y")
-
-
-def clock(value: time) -> str:
-    """6pm, 6:30pm: the GOV.UK style for times."""
-    hour = value.hour % 12 or 12
-    suffix = "am" if value.hour < 12 else "pm"
-    minutes = f":{value.minute:02d}" if value.minute else ""
-    return f"{hour}{minutes}{suffix}"
 
 
 def warning_letter_context(

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from isotp.consultation import consulted
 from isotp.db_router import reads_from_replica
+from isotp.formatting import clock
 from isotp.pdf import render_pdf, report_header
 from programme.access import (
     enforcements_visible_to,
@@ -31,7 +32,7 @@ from programme.models import (
     Placement,
     Weekday,
 )
-from programme.services.letters import clock, warning_letter_context
+from programme.services.letters import warning_letter_context
 from referrals.access import offenders_visible_to
 
 # The register's short codes, in the order the legend lists them.
