@@ -27,7 +27,17 @@ def assert_reflows(page, url: str) -> None:
         """() => ({scroll: document.documentElement.scrollWidth,
                    header: document.querySelector('header').getBoundingClientRect().width})"""
     )
-    assert widths["scroll"] <= WIDTH, f"{url} is {widths['scroll']} px wide at {WIDTH} px"
+    if widths["scroll"] > WIDTH:
+        # Name the elements that stick out, innermost first, so the failure says what to fix.
+        culprits = page.evaluate(
+            """(width) => [...document.body.querySelectorAll('*')]
+                .filter(e => e.getBoundingClientRect().right > width + 1)
+                .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > width + 1))
+                .slice(0, 5)
+                .map(e => e.outerHTML.slice(0, 160))""",
+            WIDTH,
+        )
+        raise AssertionError(f"{url} is {widths['scroll']} px wide at {WIDTH} px: {culprits}")
     # The header's background fills the page, not only the first 320 px of a wider one.
     assert widths["header"] >= widths["scroll"], url
     assert_accessible(page)
