@@ -89,6 +89,10 @@ def test_every_page_type_reflows_at_320_px(page, alice, pat, fern, audrey, ada, 
         for url in urls:
             try:
                 assert_reflows(page, url)
+                if url == reverse("programme:actions"):
+                    # The page's action is in the first column: on screen without scrolling.
+                    decide = page.get_by_role("link", name="Decide").bounding_box()
+                    assert decide["x"] + decide["width"] <= WIDTH, "Decide is off-screen"
             except AssertionError as error:
                 failures.append(f"{person.username} {error}")
     assert failures == [], "\n".join(failures)
