@@ -65,6 +65,7 @@ def test_every_page_type_reflows_at_320_px(page, alice, pat, fern, audrey, ada, 
         alice: [
             reverse("referrals:caseload"),
             reverse("programme:offender", args=[placed.pk]),
+            reverse("programme:offender_programme", args=[placed.pk]),
             reverse("referrals:referral", args=[referral.pk]),
             reverse("referrals:assessment_create", args=[assessed.pk]),
             reverse("programme:actions"),
@@ -79,6 +80,7 @@ def test_every_page_type_reflows_at_320_px(page, alice, pat, fern, audrey, ada, 
         fern: [
             reverse("programme:facilitator_home"),
             reverse("programme:register", args=[session.pk]),
+            reverse("programme:placement", args=[placement.pk]),
         ],
         audrey: [reverse("audit:home")],
     }
