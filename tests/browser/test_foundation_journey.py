@@ -58,7 +58,7 @@ def test_offender_manager_adds_an_offender_after_fixing_a_mistake(page, alice, o
 
     expect(page.get_by_role("heading", name="Newman Inventedsurname")).to_be_visible()
     expect(page.get_by_text("Newman Inventedsurname was added to the caseload")).to_be_visible()
-    expect(page.locator("#history ~ table")).to_contain_text("Offender created")
+    expect(page.locator("#history ~ .app-table-scroll table")).to_contain_text("Offender created")
     assert_accessible(page)
     offender = Offender.objects.get(crn="X654321")
     assert offender.offender_manager == alice

@@ -81,7 +81,9 @@ def test_form_a_group_record_a_register_and_give_a_formal_warning(page, alice, p
     # His offender manager decides: a formal warning, and prints the letter.
     sign_in(page, alice.username)
     page.get_by_role("link", name="Actions").click()
-    expect(page.locator("#enforcement ~ table").first).to_contain_text("Albert Absentee")
+    expect(page.locator("#enforcement ~ .app-table-scroll table").first).to_contain_text(
+        "Albert Absentee"
+    )
     expect(page.get_by_text("Formal warning").first).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Decide for Albert Absentee").click()
