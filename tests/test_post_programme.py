@@ -316,7 +316,7 @@ def test_the_reassessment_shows_beside_the_pre_programme_assessment(login, compl
         },
     )
     page = client.get(reverse("programme:post_programme", args=[completed.pk])).content.decode()
-    assert "Before the programme" in page and "After the programme" in page
+    assert ">Before</th>" in page and ">After</th>" in page
     assert "Medium" in page and "Low (2 March 2026)" in page
 
 
