@@ -539,7 +539,7 @@ def test_all_done_the_offender_manager_is_offered_the_close_button(login, comple
     assert tasks["handover"].hint == (
         "Held on 1 March 2026 with him, a facilitator and his offender manager"
     )
-    assert tasks["close"].status == "Not yet started"
+    assert tasks["close"].status == "Not yet started" and tasks["close"].can_act
     assert "Close as programme complete</button>" in content
 
 
@@ -548,6 +548,7 @@ def test_all_done_the_facilitator_sees_it_ready_but_has_no_button(login, complet
     tasks, content = task_list(login(fern), completed)
     assert tasks["close"].status == "Not yet started"
     assert tasks["close"].hint == "Everything is done: his offender manager closes the referral"
+    assert not tasks["close"].can_act
     assert "Close as programme complete</button>" not in content
 
 

@@ -297,6 +297,7 @@ class Task:
     hint: str = ""
     href: str = ""
     status_text: str = ""  # a status worded for this task ("Not pursued"), else `status`
+    can_act: bool = False  # a step done by a button on the page (closing): the viewer may now
 
     @property
     def tag_class(self) -> str:
@@ -592,6 +593,7 @@ class PostProgramme:
             "close",
             title,
             TaskStatus.NOT_YET_STARTED,
+            can_act=may,
             hint="Everything is done"
             if may
             else "Everything is done: his offender manager closes the referral",

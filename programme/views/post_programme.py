@@ -45,7 +45,7 @@ from programme.services import (
     report_correct as correct_report,
 )
 from programme.services import report_submit as submit_report
-from programme.services.post_programme import PostProgramme, TaskStatus
+from programme.services.post_programme import PostProgramme
 
 
 @require_safe
@@ -57,7 +57,6 @@ def overview(request, pk: int):
     tasks = work.tasks(
         writes_report=writes_report(request.user, referral), runs_post_programme=runs
     )
-    closing = tasks[-1]
     return render(
         request,
         "programme/post_programme.html",
@@ -66,7 +65,7 @@ def overview(request, pk: int):
             "offender": referral.offender,
             "work": work,
             "tasks": tasks,
-            "can_close": runs and closing.status == TaskStatus.NOT_YET_STARTED,
+            "can_close": tasks[-1].can_act,
             "assessment": referral.assessment,
         },
     )
