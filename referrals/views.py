@@ -381,7 +381,7 @@ def referral_checklist(request, pk: int):
 @require_safe
 def waiting_list(request):
     filters = WaitingListFilterForm(request.GET, user=request.user)
-    chosen = filters.cleaned_data if filters.is_valid() else {}
+    chosen = filters.chosen
     today = timezone.localdate()
     sections = waiting_list_sections(
         referrals=referrals_visible_to(request.user),
@@ -402,7 +402,12 @@ def waiting_list(request):
     return render(
         request,
         "referrals/waiting_list.html",
-        {"filters": filters, "sections": sections, "today": today},
+        {
+            "filters": filters,
+            "sections": sections,
+            "empty_sections": [section for section in sections if not section.total],
+            "today": today,
+        },
     )
 
 
