@@ -788,6 +788,15 @@ class RecommendationStatus(models.TextChoices):
     NOT_PURSUED = "not_pursued", "Not pursued"
 
 
+# A recommendation's status as a GOV.UK tag colour (as referrals.models.STATUS_TAG_COLOURS).
+RECOMMENDATION_TAG_COLOURS = {
+    RecommendationStatus.NOT_STARTED: "grey",
+    RecommendationStatus.IN_PROGRESS: "blue",
+    RecommendationStatus.DONE: "green",
+    RecommendationStatus.NOT_PURSUED: "grey",
+}
+
+
 class RecommendationQuerySet(models.QuerySet):
     def outstanding(self):
         return self.filter(
@@ -834,6 +843,10 @@ class Recommendation(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("programme:recommendation", args=[self.pk])
+
+    @property
+    def status_tag_colour(self) -> str:
+        return RECOMMENDATION_TAG_COLOURS.get(self.status, "grey")
 
     @property
     def is_closed(self) -> bool:

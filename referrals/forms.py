@@ -4,6 +4,7 @@ from crispy_forms_gds.layout import Field, Fieldset, Layout
 from django import forms
 from django.core.exceptions import ValidationError
 
+from isotp.filtering import FilterForm
 from isotp.forms import GovDateField, GovModelForm, GovPlainForm
 from isotp.limits import CASEWORK_DATE, DATE_OF_BIRTH, NOTE_MAX
 from isotp.models import Office, Role, Staff
@@ -13,6 +14,7 @@ from referrals.models import (
     AgeBand,
     Assessment,
     AssessmentStage,
+    CaseloadStage,
     ClosingReason,
     Offence,
     Offender,
@@ -401,7 +403,14 @@ class ReferralMoveForm(GovPlainForm):
         )
 
 
-class WaitingListFilterForm(forms.Form):
+class CaseloadFilterForm(FilterForm):
+    kept_params = ("sort",)
+
+    q = forms.CharField(label="Name or CRN", required=False, strip=True)
+    stage = forms.MultipleChoiceField(label="Status", choices=CaseloadStage.choices, required=False)
+
+
+class WaitingListFilterForm(FilterForm):
     programme = forms.ModelChoiceField(
         queryset=Programme.objects.all(), required=False, empty_label="All programmes"
     )

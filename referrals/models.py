@@ -6,7 +6,7 @@ import pghistory
 import pgtrigger
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, ExpressionWrapper, F, Func, Q, Value, When
+from django.db.models import Case, ExpressionWrapper, F, Func, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Lower, Upper
 from django.urls import reverse
 
@@ -45,6 +45,31 @@ class OffenderQuerySet(models.QuerySet):
         condition = Q(crn__iexact=query)
         for word in query.split():
             condition |= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        return self.filter(condition)
+
+    def with_referral_status(self):
+        """Each offender annotated `referral_status`: the status of his open referral, else
+        of his latest one, else None (never referred). One subquery, so a list keeps its
+        query count."""
+        latest = (
+            Referral.objects.filter(offender=OuterRef("pk"))
+            .order_by(
+                Case(When(status__in=CLOSED_STATUSES, then=Value(1)), default=Value(0)),
+                "-created_at",
+                "-pk",
+            )
+            .values("status")[:1]
+        )
+        return self.annotate(referral_status=Subquery(latest))
+
+    def in_stages(self, stages):
+        """Offenders whose referral status (`with_referral_status`) is in one of the stages."""
+        condition = Q()
+        for stage in stages:
+            if stage == CaseloadStage.NOT_REFERRED:
+                condition |= Q(referral_status__isnull=True)
+            else:
+                condition |= Q(referral_status__in=STAGE_STATUSES[stage])
         return self.filter(condition)
 
 
@@ -484,6 +509,44 @@ WAITING_STATUSES = [
 ]
 
 
+class CaseloadStage(models.TextChoices):
+    """Where a man is, for filtering a caseload: his referral statuses grouped."""
+
+    NOT_REFERRED = "not_referred", "Not referred"
+    WAITING = "waiting", "Waiting for assessment or a place"
+    ON_PROGRAMME = "on_programme", "Scheduled or on a programme"
+    BREACH = "breach", "Breach"
+    POST_PROGRAMME = "post_programme", "Post-programme"
+    CLOSED = "closed", "Closed"
+
+
+STAGE_STATUSES = {
+    CaseloadStage.WAITING: WAITING_STATUSES,
+    CaseloadStage.ON_PROGRAMME: [ReferralStatus.SCHEDULED, ReferralStatus.ON_PROGRAMME],
+    CaseloadStage.BREACH: [ReferralStatus.BREACH],
+    CaseloadStage.POST_PROGRAMME: [ReferralStatus.POST_PROGRAMME],
+    CaseloadStage.CLOSED: CLOSED_STATUSES,
+}
+
+# The one mapping from a referral's status to the colour of its GOV.UK tag, for every list
+# and page that shows it (`Referral.status_tag_colour`, `{% status_tag %}`). Red only for
+# what needs someone to act; grey for what is over.
+STATUS_TAG_COLOURS = {
+    ReferralStatus.AWAITING_ASSESSMENT: "light-blue",
+    ReferralStatus.SUITABLE_NOT_READY: "yellow",
+    ReferralStatus.AWAITING_ALLOCATION: "blue",
+    ReferralStatus.SCHEDULED: "purple",
+    ReferralStatus.ON_PROGRAMME: "turquoise",
+    ReferralStatus.BREACH: "red",
+    ReferralStatus.POST_PROGRAMME: "pink",
+    ReferralStatus.PROGRAMME_COMPLETE: "green",
+    ReferralStatus.RESTART_REQUIRED: "orange",
+    ReferralStatus.RECALL: "red",
+    ReferralStatus.WITHDRAWN: "grey",
+    ReferralStatus.DESELECTED: "grey",
+}
+
+
 class ReferralError(Exception):
     """A refused referral action; the message is shown to the user as it is."""
 
@@ -621,6 +684,10 @@ class Referral(models.Model):
     @property
     def is_waiting(self) -> bool:
         return self.status in WAITING_STATUSES
+
+    @property
+    def status_tag_colour(self) -> str:
+        return STATUS_TAG_COLOURS.get(self.status, "grey")
 
     @property
     def checklist_editable(self) -> bool:

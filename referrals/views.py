@@ -27,6 +27,7 @@ from referrals.access import (
 from referrals.eligibility import PROPOSAL_WORDING
 from referrals.forms import (
     AssessmentForm,
+    CaseloadFilterForm,
     ChecklistForm,
     OffenceForm,
     OffenderForm,
@@ -62,7 +63,9 @@ def _querystring(**params: str) -> str:
 
 @require_safe
 def caseload(request):
-    query = request.GET.get("q", "").strip()
+    filters = CaseloadFilterForm(request.GET)
+    chosen = filters.chosen
+    query, stages = chosen.get("q", ""), chosen.get("stage", [])
     sort = request.GET.get("sort", "name")
     descending = sort.startswith("-")
     if sort.lstrip("-") not in CASELOAD_SORTS:
@@ -71,11 +74,14 @@ def caseload(request):
         (o.desc() if hasattr(o, "desc") else f"-{o}") if descending else o
         for o in CASELOAD_SORTS[sort.lstrip("-")]
     ]
-    if query:
-        # A search finds only cases open to the user: a restricted case must not match.
+    if query or stages:
+        # A search or filter finds only cases open to the user: a restricted case must not
+        # match (its status is as much his record as his name).
         offenders = (
             offenders_visible_to(request.user)
             .search(query)
+            .with_referral_status()
+            .in_stages(stages)
             .annotate(is_open=Value(True))
             .select_related("office", "offender_manager")
             .order_by(*ordering, "pk")
@@ -84,14 +90,18 @@ def caseload(request):
         # The whole caseload, restricted cases last and shown as "Restricted", nothing more.
         offenders = OpenCasesThenClosed(
             request.user,
-            offenders_in_scope(request.user).select_related("office", "offender_manager"),
+            offenders_in_scope(request.user)
+            .with_referral_status()
+            .select_related("office", "offender_manager"),
             ordering,
         )
     page = Paginator(offenders, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     consulted(
         *[offender for offender in page.object_list if offender.is_open],
-        action="search" if query else "list",
-        query=_querystring(q=query, page=request.GET.get("page", "")).rstrip("&"),
+        action="search" if query or stages else "list",
+        query=_querystring(
+            q=query, stage=",".join(stages), page=request.GET.get("page", "")
+        ).rstrip("&"),
         result_count=page.paginator.count,
     )
     return render(
@@ -99,7 +109,9 @@ def caseload(request):
         "referrals/caseload.html",
         {
             "page": page,
+            "filters": filters,
             "query": query,
+            "filtered": bool(query or stages),
             "sort": sort,
             "can_add": can_add_offenders(request.user),
         },
@@ -368,8 +380,8 @@ def referral_checklist(request, pk: int):
 
 @require_safe
 def waiting_list(request):
-    filters = WaitingListFilterForm(request.GET or None, user=request.user)
-    chosen = filters.cleaned_data if filters.is_valid() else {}
+    filters = WaitingListFilterForm(request.GET, user=request.user)
+    chosen = filters.chosen
     today = timezone.localdate()
     sections = waiting_list_sections(
         referrals=referrals_visible_to(request.user),
@@ -390,7 +402,12 @@ def waiting_list(request):
     return render(
         request,
         "referrals/waiting_list.html",
-        {"filters": filters, "sections": sections, "today": today},
+        {
+            "filters": filters,
+            "sections": sections,
+            "empty_sections": [section for section in sections if not section.total],
+            "today": today,
+        },
     )
 
 

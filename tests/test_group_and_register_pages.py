@@ -372,3 +372,55 @@ def test_pages_write_the_group_time_the_gov_uk_way(login, pat, fern, group):
         content = client.get(url).content.decode()
         assert "Mondays at 6:30pm" in content
         assert "18:30" not in content
+
+
+# --- Issue 11: the group page split into the next, past and upcoming sessions -------------
+
+
+def test_the_group_page_shows_the_next_session_first_and_folds_the_rest(login, alice, pat, fern):
+    from django.utils import timezone
+
+    from tests.factories import let_time_pass
+
+    next_week = timezone.localdate() + timedelta(weeks=1)
+    group = make_group(pat, [fern], start_date=next_week, weekday=next_week.weekday())
+    placement = make_placement(group, make_offender(alice, last_name="Memberman"), alice, by=pat)
+    let_time_pass(group, weeks=3)  # sessions 1 and 2 are behind us, session 3 is today
+    record(session_of(group, 1), placement, "attended_complied", fern)
+
+    def register(number):
+        return reverse("programme:register", args=[session_of(group, number).pk])
+
+    def move(number):
+        return reverse("programme:session_move", args=[session_of(group, number).pk])
+
+    page = login(fern).get(group.get_absolute_url()).content.decode()
+    next_card = page[page.index('id="next-session"') : page.index('id="not-recorded"')]
+    assert "Next session: session 3 of 35" in next_card and "Today," in next_card
+    assert register(3) in next_card and "Record the register" in next_card
+    not_recorded = page[page.index('id="not-recorded"') : page.index('id="past-sessions"')]
+    assert "Past sessions not recorded (1)" in not_recorded and register(2) in not_recorded
+    past = page[page.index('id="past-sessions"') : page.index('id="upcoming-sessions"')]
+    assert "<details" in past and "Past sessions recorded (1)" in past and register(1) in past
+    upcoming = page[page.index('id="upcoming-sessions"') :]
+    assert "Upcoming sessions (32)" in upcoming
+    # A future session's register cannot be recorded: the facilitator is not offered it.
+    assert register(4) not in page
+    # The member's status at a glance.
+    member = page[page.index("Memberman") :]
+    assert member[: member.index("</li>")].count('class="govuk-tag govuk-tag--') == 1
+
+    page = login(pat).get(group.get_absolute_url()).content.decode()
+    assert "Move session 3" in page and move(2) in page and move(4) in page
+    assert move(1) not in page  # recorded: it stays where it was held
+    assert register(3) not in page  # the register is the facilitators'
+
+
+def test_when_every_session_is_behind_us_the_page_says_so(login, pat, fern, group):
+    from tests.factories import let_time_pass
+
+    let_time_pass(group, weeks=52 * 3)
+    content = login(pat).get(group.get_absolute_url()).content.decode()
+    assert "All 35 sessions have been held." in content
+    assert 'id="next-session"' not in content
+    assert "Past sessions not recorded (35)" in content

@@ -207,8 +207,8 @@ def test_actions_page_shows_pending_enforcement_with_deadline_and_proposal(
 
     assert "Formal warning" in content
     assert "No formal warning in the previous 12 months" in content
-    assert f"{absence.due_by:%-d %b %Y}" in content
-    assert f"{fresh.due_by:%-d %b %Y}" in content
+    assert f"{absence.due_by:%-d %B %Y}" in content
+    assert f"{fresh.due_by:%-d %B %Y}" in content
     assert content.count('govuk-tag--red">Overdue') == 1
     assert "2 enforcement decisions to make (1 overdue)" in content
     # The overdue decision comes first, and each links to its page.

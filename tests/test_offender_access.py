@@ -140,3 +140,82 @@ def test_caseload_runs_the_same_queries_whatever_its_size(
     with django_assert_num_queries(9):
         response = client.get(reverse("referrals:caseload"))
     assert response.status_code == 200
+
+
+# --- Issue 11: the caseload's status tags and its MoJ filter --------------------------------
+
+
+def test_caseload_shows_each_man_s_status_as_a_tag(login, alice):
+    from tests.factories import make_ready_referral, make_referral
+
+    make_offender(alice, last_name="Neverreferred")
+    make_referral(make_offender(alice, last_name="Waitingman"), alice)
+    make_ready_referral(make_offender(alice, last_name="Readyman"), alice)
+    content = login(alice).get(reverse("referrals:caseload")).content.decode()
+    assert '<strong class="govuk-tag govuk-tag--grey">Not referred</strong>' in content
+    assert 'govuk-tag--light-blue">Awaiting assessment interview</strong>' in content
+    assert '<strong class="govuk-tag govuk-tag--blue">Ready for allocation</strong>' in content
+
+
+def test_caseload_filters_by_status_and_keeps_the_sort_and_filter_across_pages(login, alice):
+    from tests.factories import make_referral
+
+    for _ in range(27):
+        make_referral(make_offender(alice, last_name="Waitingman"), alice)
+    make_offender(alice, last_name="Neverreferred")
+    client = login(alice)
+    url = reverse("referrals:caseload")
+    first = client.get(url, {"stage": "waiting", "sort": "-name"})
+    content = first.content.decode()
+    assert "Neverreferred" not in content
+    assert first.context["page"].paginator.count == 27
+    assert "27 offenders matching the filters" in content
+    # The pages keep the filter and the sort; the sort links keep the filter.
+    assert "stage=waiting&amp;sort=-name&amp;page=2" in content
+    assert "stage=waiting&amp;sort=crn" in content
+    # The filter keeps the sort when applied again, and shows what is chosen.
+    assert '<input type="hidden" name="sort" value="-name">' in content
+    assert "Selected filters" in content and "Waiting for assessment or a place" in content
+    assert 'href="?sort=-name">Clear filters</a>' in content
+    none = client.get(url, {"stage": "not_referred"}).content.decode()
+    assert "Neverreferred" in none and "Waitingman" not in none
+
+
+def test_a_restricted_case_never_matches_a_status_filter(login, alice):
+    from tests.factories import make_referral
+
+    hidden = make_offender(alice, last_name="Hiddenman", restricted=True)
+    make_referral(hidden, alice)
+    make_offender(alice, last_name="Openman")
+    client = login(alice)
+    listed = client.get(reverse("referrals:caseload")).content.decode()
+    assert "Restricted" in listed
+    filtered = client.get(reverse("referrals:caseload"), {"stage": "waiting"})
+    assert filtered.context["page"].paginator.count == 0
+    assert "Restricted" not in filtered.content.decode()
+
+
+def test_caseload_ignores_a_status_it_does_not_know_with_a_message(login, alice):
+    make_offender(alice, last_name="Stillhere")
+    response = login(alice).get(reverse("referrals:caseload"), {"stage": "zz", "q": "Still"})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Stillhere" in content
+    assert "not recognised, so it is not applied: Status" in content
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_filtered_caseload_runs_the_same_queries_whatever_its_size(
+    login, alice, size, django_assert_num_queries
+):
+    from tests.factories import make_referral
+
+    for _ in range(size):
+        make_referral(make_offender(alice), alice)
+    client = login(alice)
+    client.get(reverse("referrals:caseload"))  # the session's renewal, out of the way
+    # session, user, her second-factor device, count for the paginator, the page of
+    # offenders with their status, the consultation log's row.
+    with django_assert_num_queries(6):
+        response = client.get(reverse("referrals:caseload"), {"stage": ["waiting", "breach"]})
+    assert response.context["page"].paginator.count == size

@@ -386,6 +386,9 @@ def test_the_actions_page_shows_the_handover_due_and_outstanding_recommendations
     assert "After the programme" in content and "Carl Completer" in content
     assert "Due by" in content
     assert "1. Keep filtering software" in content
+    # Statuses at a glance, as GOV.UK tags.
+    assert '<strong class="govuk-tag govuk-tag--grey">Not started</strong>' in content
+    assert '<strong class="govuk-tag govuk-tag--grey">Not yet</strong>' in content
 
 
 def test_an_overdue_handover_is_marked_on_the_actions_page(login, completed, fern, alice):

@@ -277,3 +277,96 @@ def test_the_checklist_count_in_sql_is_the_number_of_items_missing(
     checklist.save()
     counted = Referral.objects.with_missing_count().get(pk=referral.pk).missing_count
     assert counted == len(checklist.missing_items())
+
+
+# --- Issue 11: status tags, the MoJ filter, empty sections in one table -------------------
+
+
+def test_each_man_s_status_is_a_tag(login, alice, pat):
+    make_ready_referral(make_offender(alice, last_name="Readyperson"), alice)
+    content = login(pat).get(reverse("referrals:waiting_list")).content.decode()
+    assert '<strong class="govuk-tag govuk-tag--blue">Ready for allocation</strong>' in content
+
+
+def test_empty_sections_are_one_table_of_counts_not_a_section_each(login, alice, pat):
+    Programme.objects.filter(code="isotp").update(young_group_threshold=6)
+    make_referral(make_offender(alice, last_name="Onlywaiter"), alice)
+    response = login(pat).get(reverse("referrals:waiting_list"))
+    content = response.content.decode()
+    # The one section with someone waiting is shown as before ...
+    assert "Onlywaiter" in content
+    assert "1 waiting, 0 ready for allocation" in content
+    # ... the others in one table, without an inset or a heading each.
+    assert "Sections with nobody waiting" in content
+    assert "0 waiting" not in content and "Nobody is waiting." not in content
+    empty = response.context["empty_sections"]
+    assert len(empty) == len(response.context["sections"]) - 1
+    isotp_young = next(s for s in empty if s.programme.code == "isotp" and s.band == "17_21")
+    row = content[content.index('id="section-isotp-17_21"') :]
+    row = row[: row.index("</tr>")]
+    assert f"{isotp_young.programme}, 17–21</th>" in row
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">6</td>' in row
+
+
+def test_with_nobody_waiting_anywhere_the_page_says_so_once(login, pat):
+    content = login(pat).get(reverse("referrals:waiting_list")).content.decode()
+    assert content.count("Nobody is waiting") == 1
+    assert "against the" not in content
+
+
+def test_the_filter_shows_what_is_chosen_with_a_link_to_remove_each(login, alice, pat):
+    make_referral(make_offender(alice, last_name="Isotpperson"), alice)
+    isotp = Programme.objects.get(code="isotp")
+    content = (
+        login(pat)
+        .get(reverse("referrals:waiting_list"), {"programme": isotp.pk, "band": "21_plus"})
+        .content.decode()
+    )
+    assert 'class="moj-filter"' in content and "Selected filters" in content
+    assert 'href="?band=21_plus"><span class="govuk-visually-hidden">Remove this filter' in content
+    assert f'href="?programme={isotp.pk}"><span class="govuk-visually-hidden">Remove' in content
+    assert "Clear filters" in content
+
+
+@pytest.mark.parametrize(
+    "params", [{"programme": "999999"}, {"programme": "x", "band": "old"}, {"office": "%00"}]
+)
+def test_a_filter_value_not_recognised_is_ignored_with_a_message(login, alice, pat, params):
+    make_referral(make_offender(alice, last_name="Stillshown"), alice)
+    response = login(pat).get(reverse("referrals:waiting_list"), params)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Stillshown" in content
+    assert "A filter in the address was not recognised, so it is not applied" in content
+
+
+def test_a_bad_filter_value_does_not_undo_the_good_ones(login, alice, pat):
+    make_referral(make_offender(alice, last_name="Isotpperson"), alice)
+    make_referral(
+        make_offender(alice, last_name="Nsogpperson"), alice, risk_of_serious_harm="very_high"
+    )
+    nsogp = Programme.objects.get(code="nsogp")
+    content = (
+        login(pat)
+        .get(reverse("referrals:waiting_list"), {"programme": nsogp.pk, "band": "nonsense"})
+        .content.decode()
+    )
+    assert "Nsogpperson" in content and "Isotpperson" not in content
+    assert "not applied: Age band" in content
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_the_filtered_list_runs_the_same_queries_whatever_its_length(
+    login, alice, pat, size, django_assert_num_queries
+):
+    for _ in range(size):
+        make_ready_referral(make_offender(alice), alice)
+    isotp = Programme.objects.get(code="isotp")
+    client = login(pat)
+    client.get(reverse("referrals:waiting_list"))  # the session's renewal, out of the way
+    # session, user, the second-factor device, the chosen programme, offices for the filter,
+    # programmes, the longest waiting with the counts, their checklists' state, programme
+    # choices in the filter form, the consultation log's row
+    with django_assert_num_queries(10):
+        response = client.get(reverse("referrals:waiting_list"), {"programme": isotp.pk})
+    assert sum(s.total for s in response.context["sections"]) == size

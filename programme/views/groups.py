@@ -109,12 +109,21 @@ def group_detail(request, pk: int):
     active = [p for p in placements if p.ended_on is None]
     restricted_active = [p for p in restricted if p.ended_on is None]
     consulted(*placements, *(referral for referral, _, _ in candidates))
+    today = timezone.localdate()
+    sessions = list(group.sessions.order_by("number"))
+    # Past, next and upcoming: the next session first, the long lists folded away.
+    past = [session for session in sessions if session.date < today]
+    coming = [session for session in sessions if session.date >= today]
     return render(
         request,
         "programme/group_detail.html",
         {
             "group": group,
-            "sessions": group.sessions.order_by("number"),
+            "sessions": sessions,
+            "next_session": coming[0] if coming else None,
+            "upcoming_sessions": coming[1:],
+            "past_recorded": [session for session in past if session.register_completed_at],
+            "past_not_recorded": [session for session in past if not session.register_completed_at],
             "members": active,
             "former_members": [p for p in placements if p.ended_on is not None],
             "places_left": group.capacity - len(active) - len(restricted_active),
@@ -128,7 +137,7 @@ def group_detail(request, pk: int):
             "bulk_print": BulkPrint.objects.filter(group=group, requested_by=request.user)
             .defer("archive")
             .first(),
-            "today": timezone.localdate(),
+            "today": today,
         },
     )
 
