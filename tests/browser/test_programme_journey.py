@@ -100,7 +100,9 @@ def test_form_a_group_record_a_register_and_give_a_formal_warning(page, alice, p
     # And prints his attendance record for court.
     page.goto("/offenders/")
     page.get_by_role("link", name="Absentee, Albert").click()
-    page.get_by_role("link", name="His programme").click()
+    page.get_by_role("navigation", name="Pages about Albert Absentee").get_by_role(
+        "link", name="Programme"
+    ).click()
     assert_accessible(page)
     record_link = page.get_by_role("link", name="attendance record").first
     attendance = page.request.get(record_link.get_attribute("href"))
