@@ -219,7 +219,7 @@ def _amendment_events(offender: Offender) -> list[TimelineEvent]:
     return [
         TimelineEvent(
             at=amendment.at,
-            title=f"Record of group session {amendment.attendance.session.number} amended",
+            title=f"Group session {amendment.attendance.session.number} record amended",
             detail=amendment.describe(),
             by=_name(amendment.by),
             tag="Amended",
