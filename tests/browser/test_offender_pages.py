@@ -50,8 +50,8 @@ def placed(alice, pat, fern, group):
     placement = make_placement(group, offender, alice, by=pat)
     let_time_pass(group, weeks=4)
     record(group.sessions.get(number=1), placement, "attended", fern)
-    record(group.sessions.get(number=2), placement, "unacceptable_absence", fern)
-    record(group.sessions.get(number=3), placement, "attended", fern, minutes_late=10)
+    record(group.sessions.get(number=2), placement, "attended", fern, minutes_late=10)
+    record(group.sessions.get(number=3), placement, "unacceptable_absence", fern)
     return offender
 
 
