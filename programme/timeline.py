@@ -153,10 +153,13 @@ def _status_events(offender: Offender) -> list[TimelineEvent]:
         detail = [str(change.reason)] if change.reason else []
         if change.note:
             detail.append(change.note)
+        title = _status_title(change)
+        # A note that only repeats the event's name says nothing more.
+        detail = [part for part in detail if part != title]
         events.append(
             TimelineEvent(
                 at=change.at,
-                title=_status_title(change),
+                title=title,
                 detail=". ".join(detail),
                 by=_name(change.by),
                 url=change.referral.get_absolute_url(),
