@@ -6,6 +6,7 @@ from datetime import datetime
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import timezone
 from pghistory.models import Events
 
 from isotp.models import Staff
@@ -29,6 +30,10 @@ class HistoryEntry:
     by: str
     changes: list[Change] = field(default_factory=list)
 
+    @property
+    def local_time(self):
+        return timezone.localtime(self.at).time()
+
 
 def _label(model: type[models.Model] | None, name: str) -> str:
     if model is None:
@@ -37,6 +42,20 @@ def _label(model: type[models.Model] | None, name: str) -> str:
         return str(model._meta.get_field(name).verbose_name).capitalize()
     except FieldDoesNotExist:
         return name
+
+
+def _shown(model: type[models.Model] | None, name: str, value: object) -> object:
+    """A stored value as a reader knows it: a choice's label, never its code."""
+    if model is None or value in (None, ""):
+        return value
+    try:
+        choices = model._meta.get_field(name).flatchoices
+    except FieldDoesNotExist:
+        return value
+    labels = {str(code): label for code, label in choices or ()}
+    if isinstance(value, list):
+        return ", ".join(str(labels.get(str(v), v)) for v in value)
+    return labels.get(str(value), value)
 
 
 def history_for(obj: models.Model, limit: int = 200) -> list[HistoryEntry]:
@@ -53,7 +72,7 @@ def history_for(obj: models.Model, limit: int = 200) -> list[HistoryEntry]:
         user_id = context.get("user")
         by = names.get(user_id, "system") if user_id else "system"
         changes = [
-            Change(_label(model, name), old, new)
+            Change(_label(model, name), _shown(model, name, old), _shown(model, name, new))
             for name, (old, new) in sorted((event.pgh_diff or {}).items())
             if name not in _HIDDEN_FIELDS
         ]

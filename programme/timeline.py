@@ -3,6 +3,13 @@
 Built from the records themselves (assessments, status moves, registers, catch-ups,
 enforcement, reports, handovers, re-assessments), not from the change history: one query per
 kind of record, whatever the length of his history.
+
+Each event is dated by when it happened (a session's outcome by the session's date and start
+time, a decision by its date, a meeting by the day it was held), so that "newest first" holds
+whenever it was typed in; where it was recorded on another day, `recorded` says when. Events
+are named in words, with the choices' labels, never their stored codes. A tag marks only what
+stands out (an absence, a failure to comply, an amendment, a decision, a closure); an ordinary
+attended session carries none.
 """
 
 from dataclasses import dataclass
@@ -38,6 +45,7 @@ TAG_ORANGE = "orange"
 TAG_YELLOW = "yellow"
 TAG_GREEN = "green"
 TAG_BLUE = ""  # GOV.UK Frontend's default tag colour
+TAG_PURPLE = "purple"
 
 
 @dataclass
@@ -49,10 +57,25 @@ class TimelineEvent:
     url: str = ""
     tag: str = ""
     tag_colour: str = ""
+    # When it was written down, where that may differ from when it happened.
+    recorded_at: datetime | None = None
+    opens_the_day: bool = False
 
     @property
     def has_time(self) -> bool:
         return isinstance(self.at, datetime)
+
+    @property
+    def time(self) -> time | None:
+        return timezone.localtime(self.at).time() if self.has_time else None
+
+    @property
+    def recorded_on(self) -> date | None:
+        """The day it was recorded, where that is not the day it happened."""
+        if self.recorded_at is None:
+            return None
+        day = timezone.localtime(self.recorded_at).date()
+        return day if day != self.day else None
 
     @property
     def day(self) -> date:
@@ -60,13 +83,16 @@ class TimelineEvent:
 
     @property
     def sort_key(self) -> tuple[date, time]:
-        # A dated event counts from the start of its day: on the same day, events with a
-        # time come above it in a newest-first list.
-        return (self.day, timezone.localtime(self.at).time() if self.has_time else time.min)
+        # An event known only by its day counts from the end of that day (a catch-up or an
+        # enforcement decision follows the session it is about, which has a time), except
+        # one that opens what follows it that day (an assessment comes before the referral).
+        if self.has_time:
+            return (self.day, timezone.localtime(self.at).time())
+        return (self.day, time.min if self.opens_the_day else time.max)
 
 
+# Attended and complied is what is expected: it carries no tag.
 OUTCOME_COLOURS = {
-    AttendanceOutcome.ATTENDED: TAG_GREEN,
     AttendanceOutcome.FAILED_TO_COMPLY: TAG_ORANGE,
     AttendanceOutcome.SENT_HOME: TAG_ORANGE,
     AttendanceOutcome.ACCEPTABLE_ABSENCE: TAG_YELLOW,
@@ -98,6 +124,7 @@ def _assessment_events(offender: Offender) -> list[TimelineEvent]:
                 url=assessment.get_absolute_url(),
                 tag=assessment.outcome_label,
                 tag_colour=colour,
+                opens_the_day=True,
             )
         )
     return events
@@ -112,7 +139,7 @@ def _status_title(change: ReferralStatusChange) -> str:
     if change.to_status == ReferralStatus.PROGRAMME_COMPLETE:
         return f"Closed: {programme} programme complete"
     return (
-        f"{programme} referral: {change.get_from_status_display()} → "
+        f"{programme} referral: status changed from {change.get_from_status_display()} to "
         f"{change.get_to_status_display()}"
     )
 
@@ -126,10 +153,13 @@ def _status_events(offender: Offender) -> list[TimelineEvent]:
         detail = [str(change.reason)] if change.reason else []
         if change.note:
             detail.append(change.note)
+        title = _status_title(change)
+        # A note that only repeats the event's name says nothing more.
+        detail = [part for part in detail if part != title]
         events.append(
             TimelineEvent(
                 at=change.at,
-                title=_status_title(change),
+                title=title,
                 detail=". ".join(detail),
                 by=_name(change.by),
                 url=change.referral.get_absolute_url(),
@@ -142,29 +172,43 @@ def _status_events(offender: Offender) -> list[TimelineEvent]:
     return events
 
 
+def _session_start(session) -> datetime:
+    """When the session began: its date at its group's start time, in local time."""
+    return timezone.make_aware(datetime.combine(session.date, session.group.start_time))
+
+
 def _attendance_events(offender: Offender) -> list[TimelineEvent]:
     attendances = Attendance.objects.filter(placement__referral__offender=offender).select_related(
-        "session", "recorded_by"
+        "session__group", "recorded_by"
     )
     events = []
     for attendance in attendances:
-        outcome = attendance.get_outcome_display()
-        if attendance.absence_reason:
-            outcome += f": {attendance.get_absence_reason_display().lower()}"
+        number = attendance.session.number
         detail = []
+        if attendance.outcome == AttendanceOutcome.ATTENDED:
+            title, tag = f"Attended group session {number}", ""
+        elif attendance.outcome == AttendanceOutcome.ACCEPTABLE_ABSENCE:
+            title, tag = f"Missed group session {number}", attendance.get_outcome_display()
+            detail.append(f"Reason: {attendance.get_absence_reason_display().lower()}")
+        elif attendance.outcome == AttendanceOutcome.UNACCEPTABLE_ABSENCE:
+            title, tag = f"Missed group session {number}", attendance.get_outcome_display()
+        elif attendance.outcome == AttendanceOutcome.SENT_HOME:
+            title, tag = f"Sent home from group session {number}", "Sent home"
+        else:
+            title, tag = f"Failed to comply at group session {number}", "Failed to comply"
         if attendance.minutes_late:
             detail.append(f"{attendance.minutes_late} minutes late")
         if attendance.change_reason:
             detail.append("Amended since it was first recorded")
-        colour = OUTCOME_COLOURS[attendance.outcome]
         events.append(
             TimelineEvent(
-                at=attendance.session.date,
-                title=f"Group session {attendance.session.number}",
+                at=_session_start(attendance.session),
+                title=title,
                 detail=". ".join(detail),
                 by=_name(attendance.recorded_by),
-                tag=outcome,
-                tag_colour=colour,
+                tag=tag,
+                tag_colour=OUTCOME_COLOURS.get(attendance.outcome, ""),
+                recorded_at=attendance.recorded_at,
             )
         )
     return events
@@ -240,6 +284,8 @@ def _enforcement_events(offender: Offender) -> list[TimelineEvent]:
                     detail=detail,
                     by=_name(enforcement.decided_by),
                     url=enforcement.get_absolute_url(),
+                    tag="Decision",
+                    tag_colour=TAG_PURPLE,
                 )
             )
     return events
@@ -301,6 +347,7 @@ def _handover_events(offender: Offender) -> list[TimelineEvent]:
                 by=_name(meeting.recorded_by),
                 tag="" if meeting.all_attended else "Incomplete",
                 tag_colour="" if meeting.all_attended else TAG_ORANGE,
+                recorded_at=meeting.created_at,
             )
         )
     return events
@@ -319,6 +366,7 @@ def _reassessment_events(offender: Offender) -> list[TimelineEvent]:
                 f"RM2000: {reassessment.get_rm2000_category_display().lower()}"
             ),
             by=_name(reassessment.recorded_by),
+            recorded_at=reassessment.created_at,
         )
         for reassessment in reassessments
     ]
@@ -330,7 +378,9 @@ def _risk_review_events(offender: Offender) -> list[TimelineEvent]:
     for review in reviews:
         after = review.get_risk_of_serious_harm_display().lower()
         change = (
-            f"{review.get_risk_before_display().lower()} → {after}" if review.risk_before else after
+            f"{review.get_risk_before_display().lower()} to {after}"
+            if review.risk_before
+            else after
         )
         events.append(
             TimelineEvent(
@@ -338,6 +388,7 @@ def _risk_review_events(offender: Offender) -> list[TimelineEvent]:
                 title="OASys risk review",
                 detail=f"Risk of serious harm: {change}",
                 by=_name(review.recorded_by),
+                recorded_at=review.created_at,
             )
         )
     return events

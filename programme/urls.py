@@ -31,6 +31,13 @@ urlpatterns = [
     path("placements/<int:pk>/feedback/", register.placement_feedback, name="placement_feedback"),
     # The offender's overview: every phase, and his timeline
     path("offenders/<int:pk>/", overview.offender_overview, name="offender"),
+    path("offenders/<int:pk>/timeline/", overview.offender_timeline, name="offender_timeline"),
+    path(
+        "offenders/<int:pk>/personal-details/",
+        overview.offender_personal_details,
+        name="offender_personal_details",
+    ),
+    path("offenders/<int:pk>/history/", overview.offender_history, name="offender_history"),
     path("offenders/<int:pk>/outside/", overview.case_outside, name="case_outside"),
     # The offender manager's work
     path("actions/", manager.actions, name="actions"),

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.db import DatabaseError, transaction
+from django.urls import reverse
 
 from programme.models import AttendanceAmendment, CatchUp, Enforcement, Notice
 from programme.services import (
@@ -171,7 +172,8 @@ def test_the_attendance_record_pdf_marks_the_amended_entry(login, alice, group, 
 def test_the_timeline_shows_the_amendment(login, alice, group, placement, fern):
     record(session(group, 1), placement, "unacceptable_absence", fern)
     record(session(group, 1), placement, "attended", fern, change_reason="He was there")
-    page = login(alice).get(placement.offender.get_absolute_url()).content.decode()
+    timeline = reverse("programme:offender_timeline", args=[placement.offender.pk])
+    page = login(alice).get(timeline).content.decode()
     assert "Group session 1 record amended" in page
     assert "Amended: was Unacceptable absence, now Attended and complied" in page
 

@@ -1,5 +1,6 @@
 """The offender's overview: each phase's state and next action at each stage of his case, the
-dated timeline, who may open it, and a query count that does not grow with his history."""
+dated timeline (on its own page), who may open it, and a query count that does not grow with
+his history. The other pages under his sub navigation are tested in test_offender_pages.py."""
 
 from datetime import date, datetime
 
@@ -52,8 +53,22 @@ def phases(response) -> dict:
     return {phase.name: phase for phase in response.context["phases"]}
 
 
+def timeline_url(offender) -> str:
+    return reverse("programme:offender_timeline", args=[offender.pk])
+
+
+def open_timeline(client, offender):
+    response = client.get(timeline_url(offender))
+    assert response.status_code == 200
+    return response
+
+
+def events(response) -> list:
+    return list(response.context["page"].object_list)
+
+
 def titles(response) -> list[str]:
-    return [event.title for event in response.context["timeline"]]
+    return [event.title for event in events(response)]
 
 
 def session(group, number: int):
@@ -154,7 +169,14 @@ def test_with_no_assessment_the_next_action_is_to_record_one(login, alice, offen
         assert not shown[later].action
     page = response.content.decode()
     assert page.count("Record an eligibility assessment") == 1
-    assert "Nothing has happened in his case yet." in page
+    assert [phase.task_status for phase in response.context["phases"]] == [
+        "Not yet started",
+        "Cannot start yet",
+        "Cannot start yet",
+        "Cannot start yet",
+    ]
+    timeline = open_timeline(login(alice), offender).content.decode()
+    assert "Nothing has happened in his case yet." in timeline
 
 
 def test_eligible_but_not_referred_is_asked_to_refer_to_the_waiting_list(login, alice, offender):
@@ -179,7 +201,8 @@ def test_not_eligible_is_asked_for_a_new_assessment(login, alice, offender):
 
 def test_an_incomplete_assessment_shows_what_is_missing_not_an_outcome(login, alice, offender):
     assessment = make_assessment(offender, alice, oasys_completed_on=None, risk_of_serious_harm="")
-    response = open_overview(login(alice), offender)
+    client = login(alice)
+    response = open_overview(client, offender)
     shown = phases(response)
     assert shown["Assessment"].status == "Incomplete: missing OASys"
     assert shown["Assessment"].action == "Complete the assessment: record OASys"
@@ -187,7 +210,8 @@ def test_an_incomplete_assessment_shows_what_is_missing_not_an_outcome(login, al
         "referrals:assessment_edit", args=[assessment.pk]
     )
     assert shown["Pre-programme"].status == "Cannot start yet"
-    event = next(e for e in response.context["timeline"] if "assessment" in e.title)
+    assert shown["Assessment"].task_status == "In progress"
+    event = next(e for e in events(open_timeline(client, offender)) if "assessment" in e.title)
     assert (event.tag, event.detail) == ("Incomplete: missing OASys", "")
     page = response.content.decode()
     assert "Incomplete: missing OASys" in page
@@ -216,7 +240,7 @@ def test_a_ready_referral_is_ready_for_allocation_and_the_manager_is_sent_to_the
     for_alice = phases(open_overview(login(alice), offender))
     assert for_alice["Pre-programme"].status == "Ready for allocation"
     assert for_alice["Pre-programme"].action == (
-        "Ready for allocation: waiting for a place in a group"
+        "A programme manager allocates him a place in a group from the waiting list"
     )
     assert for_alice["Pre-programme"].action_url == ""
     assert for_alice["Programme"].status == "Not started"
@@ -240,18 +264,24 @@ def test_in_a_group_with_an_absence_the_next_action_is_the_enforcement_decision(
     assert facts["Catch-ups"] == "1 of 4 used (1 still to do)"
     assert facts["Enforcement decisions waiting"] == "1"
     assert "Projected finish" in facts
-    assert programme.action.startswith("Make the enforcement decision")
+    assert programme.action.startswith("Record the enforcement decision")
     assert programme.action_url == enforcement.get_absolute_url()
     assert shown["Post-programme"].status == "Cannot start yet"
     page = response.content.decode()
-    assert "Make the enforcement decision" in page and enforcement.get_absolute_url() in page
+    assert f'href="{enforcement.get_absolute_url()}">Record the enforcement decision' in page
 
 
 def test_the_programme_manager_sees_whose_enforcement_decision_is_waiting(
     login, pat, absent_placement
 ):
-    shown = phases(open_overview(login(pat), absent_placement.offender))
-    assert shown["Programme"].action == "Enforcement decision waiting for Alice Testington"
+    response = open_overview(login(pat), absent_placement.offender)
+    programme = phases(response)["Programme"]
+    assert programme.action.startswith(
+        "His offender manager, Alice Testington, records the enforcement decision (due by "
+    )
+    assert programme.action_url == ""
+    enforcement = Enforcement.objects.get(offender=absent_placement.offender)
+    assert enforcement.get_absolute_url() not in response.content.decode()
 
 
 def test_a_finish_after_his_order_ends_is_warned_about(login, alice, absent_placement):
@@ -273,17 +303,20 @@ def test_after_a_fifth_miss_the_ended_attempt_is_shown_and_he_waits_again(
         )
         do_catch_up(placement, number, fern)
     record(session(group, 5), placement, "unacceptable_absence", fern)
-    response = open_overview(login(alice), placement.offender)
+    client = login(alice)
+    response = open_overview(client, placement.offender)
     shown = phases(response)
     assert shown["Pre-programme"].status == "Ready for allocation"
-    assert shown["Pre-programme"].action == "Ready for allocation: waiting for a place in a group"
+    assert shown["Pre-programme"].action.startswith("A programme manager allocates him")
     programme = shown["Programme"]
     assert programme.status == "Restart required" and programme.colour == "red"
     assert dict(programme.facts)["Catch-ups"] == "5 of 4 used (1 still to do)"
     assert dict(programme.facts)["Ended"].startswith("2 March 2026: Restart required")
-    assert "i-SOTP referral: On programme → Restart required" in titles(response)
-    assert "Back on the i-SOTP waiting list to restart" in titles(response)
-    assert "Referred to the i-SOTP waiting list" in titles(response)
+    assert programme.task_status == "Restart required" and programme.task_tag == "red"
+    timeline = titles(open_timeline(client, placement.offender))
+    assert "i-SOTP referral: status changed from On programme to Restart required" in timeline
+    assert "Back on the i-SOTP waiting list to restart" in timeline
+    assert "Referred to the i-SOTP waiting list" in timeline
 
 
 def test_after_completion_the_post_programme_phase_asks_for_the_report(
@@ -301,8 +334,11 @@ def test_after_completion_the_post_programme_phase_asks_for_the_report(
         "Risk re-assessed": "Not yet",
         "Recommendations outstanding": "None",
     }
-    assert post.action == "The end-of-programme report has not been submitted"
-    assert post.action_url == reverse("programme:post_programme", args=[referral.pk])
+    assert post.task_status == "In progress"
+    assert shown["Programme"].task_status == "Completed"
+    assert post.action == "The group's facilitators write and submit the end-of-programme report"
+    assert post.action_url == ""
+    assert referral.pk
 
 
 def test_a_closed_referral_shows_the_programme_complete(login, alice, fern, completed_placement):
@@ -345,31 +381,38 @@ def test_the_timeline_lists_his_case_newest_first(login, alice, fern, absent_pla
         )
     do_catch_up(placement, 2, fern)
 
-    response = open_overview(login(alice), offender)
+    response = open_timeline(login(alice), offender)
     assert titles(response) == [
         "Catch-up of session 2 held",
         "Enforcement decision needed",
-        "Group session 2",
-        "i-SOTP referral: Scheduled → On programme",
-        "Group session 1",
-        "i-SOTP referral: Ready for allocation → Scheduled",
-        "i-SOTP referral: Awaiting assessment interview → Ready for allocation",
+        "Missed group session 2",
+        "i-SOTP referral: status changed from Scheduled to On programme",
+        "Attended group session 1",
+        "i-SOTP referral: status changed from Ready for allocation to Scheduled",
+        "i-SOTP referral: status changed from Awaiting assessment interview to Ready for "
+        "allocation",
         "Referred to the i-SOTP waiting list",
         "Pre-sentence eligibility assessment",
     ]
-    events = response.context["timeline"]
-    assert [event.day for event in events] == sorted((e.day for e in events), reverse=True)
-    absence = events[2]
-    assert absence.at == date(2026, 2, 9)
+    shown = events(response)
+    assert [event.sort_key for event in shown] == sorted((e.sort_key for e in shown), reverse=True)
+    absence = shown[2]
+    # Dated by the session, at its start time, not by when the register was kept.
+    assert absence.at == timezone.make_aware(datetime(2026, 2, 9, 18, 0))
     assert absence.tag == "Unacceptable absence" and absence.tag_colour == "red"
     assert absence.by == str(fern)
-    needed = events[1]
+    assert absence.recorded_on == timezone.localdate()
+    needed = shown[1]
     assert "Unacceptable absence at session 2 on 9 February 2026" in needed.detail
     assert "Proposed: formal warning" in needed.detail
-    assert events[-1].tag == "Eligible for i-SOTP"
+    assert shown[-1].tag == "Eligible for i-SOTP"
+    # Attended and complied is what is expected: no tag.
+    assert shown[4].tag == ""
     page = response.content.decode()
-    assert '<time datetime="2026-02-09">9 Feb 2026</time>' in page
-    assert page.index("Enforcement decision needed") < page.index("Group session 1")
+    assert 'class="moj-timeline"' in page
+    assert "9 February 2026 at 6pm</time>" in page
+    assert f"Recorded {timezone.localdate():%-d %B %Y}" in page
+    assert page.index("Enforcement decision needed") < page.index("Attended group session 1")
 
 
 def test_the_timeline_shows_the_decision_once_made(login, alice, absent_placement):
@@ -380,30 +423,32 @@ def test_the_timeline_shows_the_decision_once_made(login, alice, absent_placemen
         reason="",
         by=alice,
     )
-    response = open_overview(login(alice), absent_placement.offender)
+    client = login(alice)
+    response = open_timeline(client, absent_placement.offender)
     assert "Enforcement decision needed" not in titles(response)
-    decision = next(e for e in response.context["timeline"] if e.title.startswith("Enforcement"))
+    decision = next(e for e in events(response) if e.title.startswith("Enforcement"))
     assert decision.title == "Enforcement decision: formal warning given"
     assert decision.at == timezone.localdate()
     assert decision.by == str(alice)
-    assert phases(response)["Programme"].action == ""
+    assert decision.tag == "Decision"
+    assert phases(open_overview(client, absent_placement.offender))["Programme"].action == ""
 
 
 def test_the_timeline_shows_the_post_programme_work_and_the_closure(
     login, alice, fern, completed_placement
 ):
     close_as_complete(completed_placement, alice, fern)
-    response = open_overview(login(alice), completed_placement.offender)
-    events = {event.title: event for event in response.context["timeline"]}
-    closure = events["Closed: i-SOTP programme complete"]
+    response = open_timeline(login(alice), completed_placement.offender)
+    by_title = {event.title: event for event in events(response)}
+    closure = by_title["Closed: i-SOTP programme complete"]
     assert closure.tag == "Closed" and closure.tag_colour == "green"
-    report = events["End-of-programme report submitted"]
+    report = by_title["End-of-programme report submitted"]
     assert report.url == reverse(
         "programme:report", args=[completed_placement.referral.end_reports.get().pk]
     )
-    assert events["Three-way handover meeting"].at == date(2026, 3, 16)
-    assert events["Three-way handover meeting"].detail.startswith("He, a facilitator and his")
-    assert events["Risk re-assessed after the programme"].detail == (
+    assert by_title["Three-way handover meeting"].at == date(2026, 3, 16)
+    assert by_title["Three-way handover meeting"].detail.startswith("He, a facilitator and his")
+    assert by_title["Risk re-assessed after the programme"].detail == (
         "Risk of serious harm: medium; RM2000: low"
     )
     assert titles(response).index("Closed: i-SOTP programme complete") == 0
@@ -417,8 +462,10 @@ def test_a_handover_someone_missed_is_marked_incomplete(login, alice, completed_
         place="Riverside",
         facilitator_attended=False,
     )
-    response = open_overview(login(alice), completed_placement.offender)
-    meeting = next(e for e in response.context["timeline"] if e.title.startswith("Three-way"))
+    client = login(alice)
+    response = open_overview(client, completed_placement.offender)
+    timeline = open_timeline(client, completed_placement.offender)
+    meeting = next(e for e in events(timeline) if e.title.startswith("Three-way"))
     assert meeting.tag == "Incomplete"
     assert meeting.detail.startswith("Not attended by a facilitator")
     assert dict(phases(response)["Post-programme"].facts)["Three-way handover"] == "Not held"
@@ -469,19 +516,13 @@ def test_each_view_of_the_overview_is_logged(login, pat, offender):
     )
 
 
-def test_the_overview_keeps_the_record_and_its_edit_links(login, alice, offender):
+def test_the_overview_is_short_and_links_to_his_other_pages(login, alice, offender):
     page = open_overview(login(alice), offender).content.decode()
-    for text in (
-        "Personal details",
-        "Order or licence",
-        "Possession of indecent images (online)",
-        "Language and format needs",
-        "Change history",
-        reverse("referrals:offender_edit", args=[offender.pk]),
-        reverse("referrals:offence_create", args=[offender.pk]),
-        reverse("programme:offender_programme", args=[offender.pk]),
-    ):
-        assert text in page
+    for name in ("offender_timeline", "offender_programme", "offender_personal_details"):
+        assert reverse(f"programme:{name}", args=[offender.pk]) in page
+    assert reverse("programme:offender_history", args=[offender.pk]) in page
+    # His record and its history are on their own pages now.
+    assert "Order or licence" not in page and "Change history" not in page
 
 
 # --- Queries --------------------------------------------------------------------------------
@@ -540,12 +581,12 @@ def test_the_overview_runs_the_same_queries_whatever_his_history(
     else:
         record(session(placement.group, 1), placement, "attended", fern)
     client = login(alice)
-    # Session, user and her second-factor device; the offender; the access log entry; assessments, referrals; the phases:
-    # placements, pending enforcement, his attendance counts, the projection (sessions,
-    # recorded sessions, catch-ups outstanding), catch-ups used; the timeline (nine); the
-    # change history (one: no signed-in user wrote these events, so no names to look up);
-    # offences; then the session's idle timer is renewed (an update in a savepoint: three).
-    with django_assert_num_queries(29):
+    # Session, user and her second-factor device; the offender; the access log entry;
+    # assessments, referrals; the phases: placements, pending enforcement, his attendance
+    # counts, the projection (sessions, recorded sessions, catch-ups outstanding), catch-ups
+    # used; then the session's idle timer is renewed (an update in a savepoint: three). The
+    # timeline, his record and its change history are on pages of their own.
+    with django_assert_num_queries(16):
         response = client.get(overview_url(placement.offender))
     assert response.status_code == 200
 

@@ -346,6 +346,7 @@ def offender_programme(request, pk: int):
     current = next((p for p in placements if p.ended_on is None), None)
     context = {
         "offender": offender,
+        "section": "programme",
         "placement": current,
         "earlier": [p for p in placements if p.ended_on is not None],
         "enforcements": offender.enforcements.select_related(

@@ -8,6 +8,7 @@ referrals app, never the other way round.
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import render
 from django.template.defaultfilters import pluralize
@@ -15,12 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from isotp.consultation import consulted, reason_given
+from isotp.consultation import reason_given
 from isotp.history import history_for
 from isotp.models import Staff
 from programme.models import ATTENDED_OUTCOMES, Enforcement, Placement, ReportStatus
 from programme.services import (
-    closing_missing,
     handover_due_on,
     handover_held,
     latest_submitted_report,
@@ -42,6 +42,7 @@ GREY, BLUE, GREEN, RED = "grey", "", "green", "red"
 NOT_STARTED = "Not started"
 CANNOT_START_YET = "Cannot start yet"
 DONE = "Completed"
+IN_PROGRESS = "In progress"
 
 POST_PROGRAMME_STATUSES = {ReferralStatus.POST_PROGRAMME, ReferralStatus.PROGRAMME_COMPLETE}
 
@@ -57,10 +58,40 @@ class Phase:
     action: str = ""
     action_url: str = ""
     warning: str = ""
+    completed: bool = False
 
     @property
     def slug(self) -> str:
         return self.name.lower().replace(" ", "-")
+
+    # The GOV.UK task list's statuses: "Completed" and "Cannot start yet" as plain text, the
+    # others as tags; an exception (not eligible, withdrawn, in breach) as a red tag naming it.
+    @property
+    def task_status(self) -> str:
+        if self.completed:
+            return DONE
+        if self.status in (NOT_STARTED, CANNOT_START_YET):
+            return "Not yet started" if self.status == NOT_STARTED else CANNOT_START_YET
+        if self.colour == RED:
+            return self.status
+        return IN_PROGRESS
+
+    @property
+    def task_tag(self) -> str:
+        """The tag colour of the task's status, or "" for a status shown as plain text."""
+        status = self.task_status
+        if status in (DONE, CANNOT_START_YET):
+            return ""
+        if status == IN_PROGRESS:
+            return "light-blue"
+        return "blue" if status == "Not yet started" else "red"
+
+    @property
+    def hint(self) -> str:
+        """Where he is within the phase, where the status does not already say it."""
+        if self.status in (NOT_STARTED, CANNOT_START_YET, DONE, IN_PROGRESS, self.task_status):
+            return ""
+        return self.status
 
 
 # An assessment is offered only to those who may record one (the server refuses the others).
@@ -92,6 +123,7 @@ def _assessment_phase(
             f"{current.get_stage_display()}, {current.assessed_on:%-d %B %Y}, by {current.assessor}",
         )
     )
+    phase.completed = current.is_complete and current.outcome != Outcome.NOT_ELIGIBLE
     if not current.is_complete:
         phase.colour = GREY
         assess(
@@ -128,7 +160,7 @@ def _pre_programme_phase(
         )
     )
     if placed:
-        phase.status, phase.colour = DONE, GREEN
+        phase.status, phase.colour, phase.completed = DONE, GREEN, True
         return phase
     phase.status = referral.get_status_display()
     if not referral.is_open:
@@ -142,7 +174,7 @@ def _pre_programme_phase(
         phase.action = "Allocate him to a group from the waiting list"
         phase.action_url = reverse("referrals:waiting_list")
     elif referral.status == ReferralStatus.AWAITING_ALLOCATION:
-        phase.action = "Ready for allocation: waiting for a place in a group"
+        phase.action = "A programme manager allocates him a place in a group from the waiting list"
     elif referral.status == ReferralStatus.SUITABLE_NOT_READY:
         phase.action = "Suitable but not ready: change the status when he is ready"
         phase.action_url = reverse("programme:referral_move", args=[referral.pk])
@@ -190,7 +222,7 @@ def _programme_phase(
 
     phase.status = attempt.get_status_display()
     if attempt.status in POST_PROGRAMME_STATUSES:
-        phase.status, phase.colour = DONE, GREEN
+        phase.status, phase.colour, phase.completed = DONE, GREEN, True
     elif placement.ended_on:
         phase.colour = RED
         phase.facts.append(("Ended", f"{placement.ended_on:%-d %B %Y}: {placement.end_reason}"))
@@ -205,15 +237,20 @@ def _programme_phase(
     if pending:
         first = pending[0]
         offender_manager = attempt.offender.offender_manager
+        due = f"due by {first.due_by:%-d %B %Y}"
         if offender_manager.pk == user.pk:
-            phase.action = f"Make the enforcement decision (due by {first.due_by:%-d %B %Y})"
+            # Only his offender manager may decide: the link is offered to no one else.
+            phase.action = f"Record the enforcement decision ({due})"
+            phase.action_url = first.get_absolute_url()
         else:
-            phase.action = f"Enforcement decision waiting for {offender_manager}"
-        phase.action_url = first.get_absolute_url()
+            phase.action = (
+                f"His offender manager, {offender_manager}, records the enforcement decision "
+                f"({due})"
+            )
     return phase
 
 
-def _post_programme_phase(referral: Referral | None) -> Phase:
+def _post_programme_phase(referral: Referral | None, offender: Offender, user: Staff) -> Phase:
     if referral is None or referral.status not in POST_PROGRAMME_STATUSES:
         return Phase(
             "Post-programme",
@@ -221,17 +258,19 @@ def _post_programme_phase(referral: Referral | None) -> Phase:
             facts=[("Starts", "When he has completed every session and catch-up")],
         )
     report = latest_submitted_report(referral)
+    drafting = referral.end_reports.filter(status=ReportStatus.DRAFT).exists()
     if report:
         report_state = (
             f"Version {report.version} submitted on "
             f"{timezone.localtime(report.submitted_at):%-d %B %Y}"
         )
-    elif referral.end_reports.filter(status=ReportStatus.DRAFT).exists():
+    elif drafting:
         report_state = "Being written"
     else:
         report_state = "Not started"
     due = handover_due_on(referral)
-    if handover_held(referral):
+    held = handover_held(referral)
+    if held:
         handover = "Held"
     else:
         handover = f"Not held (due by {due:%-d %B %Y})" if due else "Not held"
@@ -240,7 +279,7 @@ def _post_programme_phase(referral: Referral | None) -> Phase:
     outstanding = [r for r in recommendations if not r.is_closed]
     phase = Phase(
         "Post-programme",
-        "In progress",
+        IN_PROGRESS,
         BLUE,
         facts=[
             ("End-of-programme report", report_state),
@@ -255,14 +294,34 @@ def _post_programme_phase(referral: Referral | None) -> Phase:
             ),
         ],
     )
-    url = reverse("programme:post_programme", args=[referral.pk])
     if referral.status == ReferralStatus.PROGRAMME_COMPLETE:
-        phase.status = "Closed: programme complete"
-        phase.colour = GREEN
+        phase.status, phase.colour, phase.completed = "Closed: programme complete", GREEN, True
         return phase
-    missing = closing_missing(referral)
-    phase.action = missing[0] if missing else "Close the referral as programme complete"
-    phase.action_url = url
+    if drafting or not report:
+        # The report is the group's facilitators' to write, never the reader's here.
+        phase.action = "The group's facilitators write and submit the end-of-programme report"
+        return phase
+    # The rest is his offender manager's (docs/roles.md), in the order the closure needs it.
+    if not held:
+        step = ("Record the three-way handover meeting", "records the three-way handover meeting")
+        url = reverse("programme:handover_create", args=[referral.pk])
+    elif reassessment is None:
+        step = ("Record the risk re-assessment", "records the risk re-assessment")
+        url = reverse("programme:reassessment_create", args=[referral.pk])
+    elif outstanding:
+        number = outstanding[0].number
+        step = (f"Update recommendation {number}", f"updates recommendation {number}")
+        url = reverse("programme:recommendation", args=[outstanding[0].pk])
+    else:
+        step = (
+            "Close the referral as programme complete",
+            "closes the referral as programme complete",
+        )
+        url = reverse("programme:post_programme", args=[referral.pk])
+    if offender.offender_manager_id == user.pk:
+        phase.action, phase.action_url = step[0], url
+    else:
+        phase.action = f"His offender manager, {offender.offender_manager}, {step[1]}"
     return phase
 
 
@@ -303,40 +362,88 @@ def phases_for(
         _assessment_phase(offender, current_assessment, referrals, user),
         _pre_programme_phase(referral, placed, can_refer, user),
         _programme_phase(placement, referral, pending, user, today),
-        _post_programme_phase(referral),
+        _post_programme_phase(referral, offender, user),
     ]
+
+
+def next_action(phases: list[Phase]) -> Phase | None:
+    """The phase whose action comes next: the first one, in order, that has one."""
+    return next((phase for phase in phases if phase.action), None)
+
+
+# The timeline's page size: a man on the programme has 35 sessions and more besides.
+TIMELINE_PAGE_SIZE = 25
 
 
 @require_safe
 def offender_overview(request, pk: int):
+    """Where he is: the four phases as a task list, and the next thing to do."""
     offender = get_offender_for_user(request.user, pk)
-    consulted(offender)
     today = timezone.localdate()
     assessments = list(offender.assessments.select_related("assessor", "outcome_programme"))
     referrals = list(
         offender.referrals.select_related("programme", "checklist").order_by("-created_at", "-pk")
+    )
+    phases = phases_for(
+        offender=offender,
+        assessments=assessments,
+        referrals=referrals,
+        user=request.user,
+        today=today,
     )
     return render(
         request,
         "programme/offender_overview.html",
         {
             "offender": offender,
-            "age": offender.age_on(today),
-            "phases": phases_for(
-                offender=offender,
-                assessments=assessments,
-                referrals=referrals,
-                user=request.user,
-                today=today,
-            ),
-            "timeline": timeline_for(offender),
-            "offences": offender.offences.all(),
+            "section": "overview",
+            "phases": phases,
+            "next_action": next_action(phases),
+            "current_phase": next((p for p in phases if p.task_status == IN_PROGRESS), None),
             "assessments": assessments,
             "open_referral": next((r for r in referrals if r.is_open), None),
             "closed_referrals": [r for r in referrals if not r.is_open],
-            "history": history_for(offender),
             "can_assess": request.user.is_accredited_assessor,
         },
+    )
+
+
+@require_safe
+def offender_timeline(request, pk: int):
+    """What happened in his case, newest first, a page at a time."""
+    offender = get_offender_for_user(request.user, pk)
+    page = Paginator(timeline_for(offender), TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "programme/offender_timeline.html",
+        {"offender": offender, "section": "timeline", "page": page},
+    )
+
+
+@require_safe
+def offender_personal_details(request, pk: int):
+    """His record: personal details, order, offences, and the format of what he is sent."""
+    offender = get_offender_for_user(request.user, pk)
+    return render(
+        request,
+        "programme/offender_personal_details.html",
+        {
+            "offender": offender,
+            "section": "personal-details",
+            "age": offender.age_on(timezone.localdate()),
+            "offences": offender.offences.all(),
+        },
+    )
+
+
+@require_safe
+def offender_history(request, pk: int):
+    """Every change to his record and the records about him, as the history triggers kept it."""
+    offender = get_offender_for_user(request.user, pk)
+    return render(
+        request,
+        "programme/offender_history.html",
+        {"offender": offender, "section": "history", "history": history_for(offender)},
     )
 
 

@@ -58,8 +58,12 @@ def test_offender_manager_adds_an_offender_after_fixing_a_mistake(page, alice, o
 
     expect(page.get_by_role("heading", name="Newman Inventedsurname")).to_be_visible()
     expect(page.get_by_text("Newman Inventedsurname was added to the caseload")).to_be_visible()
-    expect(page.locator("#history ~ .app-table-scroll table")).to_contain_text("Offender created")
     assert_accessible(page)
+    # His change history is a page of its own, under his sub navigation.
+    page.get_by_role("navigation", name="Pages about Newman Inventedsurname").get_by_role(
+        "link", name="History"
+    ).click()
+    expect(page.locator("#history ~ .app-table-scroll table")).to_contain_text("Offender created")
     offender = Offender.objects.get(crn="X654321")
     assert offender.offender_manager == alice
 

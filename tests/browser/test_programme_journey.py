@@ -100,7 +100,9 @@ def test_form_a_group_record_a_register_and_give_a_formal_warning(page, alice, p
     # And prints his attendance record for court.
     page.goto("/offenders/")
     page.get_by_role("link", name="Absentee, Albert").click()
-    page.get_by_role("link", name="His programme").click()
+    page.get_by_role("navigation", name="Pages about Albert Absentee").get_by_role(
+        "link", name="Programme"
+    ).click()
     assert_accessible(page)
     record_link = page.get_by_role("link", name="attendance record").first
     attendance = page.request.get(record_link.get_attribute("href"))
@@ -161,7 +163,7 @@ def test_the_fifth_missed_session_ends_the_attempt_with_a_restart(page, alice, p
     page.get_by_role("link", name="Actions").click()
     expect(page.get_by_role("main")).to_contain_text("must start the programme again")
     expect(page.get_by_role("main")).to_contain_text("the restart may no longer be needed")
-    page.goto(f"/offenders/{man.pk}/")
+    page.goto(f"/offenders/{man.pk}/timeline/")
     expect(page.get_by_role("main")).to_contain_text("Group session 2 record amended")
     expect(page.get_by_role("main")).to_contain_text(amendment)
     record_pdf = page.request.get(f"/placements/{placement.pk}/attendance.pdf")
