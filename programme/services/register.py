@@ -101,11 +101,8 @@ def register_save(
         .select_related("group", "group__programme")
         .get(pk=session.pk)
     )
-    if session.date > timezone.localdate():
-        raise ProgrammeError(
-            f"Session {session.number} is on {session.date:%-d %B %Y}: its register can be "
-            "recorded once it has been held"
-        )
+    if not session.can_be_recorded(timezone.localdate()):
+        raise ProgrammeError(session.not_yet_recordable)
     programme = session.group.programme
     members = {p.pk: p for p in members_at(session).select_for_update(of=("self",))}
     existing = {a.placement_id: a for a in session.attendances.all()}
