@@ -189,7 +189,7 @@ def _context(session, rows, chosen=(), *, change=None, future=False) -> dict:
         "change": change,
         "to_record": to_record,
         "recorded": [row for row in rows if row["attendance"] and row not in to_record],
-        "error_links": [link for row in errors for link in _error_links(row, change)],
+        "error_links": [link for row in errors for link in _error_links(row)],
     }
 
 
@@ -219,14 +219,14 @@ def _radios(form) -> list[dict]:
     return radios
 
 
-def _error_links(row, change) -> list[tuple[str, str]]:
+def _error_links(row) -> list[tuple[str, str]]:
     """The error summary's links: each to the first field of its error."""
     form = row["form"]
     name = row["placement"].referral.offender.full_name
     first_radio = f"#{form['outcome'].auto_id}_0"
     links = []
     if row["error"]:
-        target = f"#{form['change_reason'].auto_id}" if change else first_radio
+        target = f"#{form['change_reason'].auto_id}" if row["attendance"] else first_radio
         links.append((target, f"{name}: {row['error']}"))
     outcome = form["outcome"].value()
     for field in form:

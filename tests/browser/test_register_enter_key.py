@@ -3,6 +3,8 @@ what was typed ("Save register" is the form's default action), and "Mark all att
 in the outcomes left blank without replacing anything typed. Each state of the register
 passes axe: blank, partly recorded, complete (a summary), changing one man, in error."""
 
+from datetime import date
+
 import pytest
 from playwright.sync_api import expect
 
@@ -146,4 +148,16 @@ def test_a_register_saved_in_part_says_who_is_still_to_record(page, alice, pat, 
     expect(page.get_by_role("heading", name="Still to record: 2 of 3")).to_be_visible()
     expect(page.locator(".govuk-error-summary")).to_have_count(0)
     expect(page.locator(".app-register-summary")).to_contain_text("Acceptable absence (medical)")
+    assert_accessible(page)
+
+    # A session not yet held: when it can be recorded, and no form.
+    later = make_group(pat, [fern], start_date=date(2030, 1, 7))
+    make_placement(
+        later, make_offender(alice, first_name="Fred", order_end=date(2033, 1, 1)), alice, by=pat
+    )
+    page.goto(f"/sessions/{later.sessions.get(number=1).pk}/register/")
+    expect(page.locator("#not-yet")).to_contain_text(
+        "You can record this register from Monday 7 January 2030"
+    )
+    expect(page.locator("main form")).to_have_count(0)
     assert_accessible(page)
