@@ -181,7 +181,7 @@ def test_the_register_says_why_a_man_cannot_be_recorded_attending(login, fern, g
     client = login(fern)
     url = reverse("programme:register", args=[session_of(group, 2).pk])
     page = client.get(url).content.decode()
-    assert "Catch-up for session 1 outstanding" in page
+    assert "Catch-up of session 1 still to do" in page
     response = client.post(url, register_data(placement, "attended", note="Kept note"))
     content = response.content.decode()
     assert "There is a problem: nothing was saved" in content
@@ -530,3 +530,12 @@ def test_pages_write_the_group_time_the_gov_uk_way(login, pat, fern, group):
         content = client.get(url).content.decode()
         assert "Mondays at 6:30pm" in content
         assert "18:30" not in content
+
+
+def test_outstanding_catch_ups_are_named_in_plain_english():
+    from programme.services import catch_up_outstanding
+
+    assert catch_up_outstanding([4]).startswith("Catch-up of session 4 still to do: he must do it")
+    assert catch_up_outstanding([3, 4, 5]).startswith(
+        "Catch-ups of sessions 3, 4 and 5 still to do: he must do them"
+    )
