@@ -57,7 +57,9 @@ def runs_group(user: Staff, group: Group) -> bool:
 def get_session_for_register(user: Staff, pk: int) -> GroupSession:
     """A session's register is kept by the facilitators of its group."""
     try:
-        session = GroupSession.objects.select_related("group", "group__programme").get(pk=pk)
+        session = GroupSession.objects.select_related(
+            "group", "group__programme", "register_completed_by"
+        ).get(pk=pk)
     except GroupSession.DoesNotExist:
         raise Http404("No such session") from None
     if not runs_group(user, session.group):

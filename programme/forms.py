@@ -84,8 +84,23 @@ class SessionMoveForm(GovPlainForm):
 HOMEWORK_CHOICES = [("", "Not set"), ("yes", "Done"), ("no", "Not done")]
 
 
+# The outcomes at which he was there: minutes late and homework are asked under each of them
+# (GOV.UK conditional reveals), and only the answers under the chosen one count.
+PRESENT_OUTCOMES = [
+    AttendanceOutcome.ATTENDED,
+    AttendanceOutcome.FAILED_TO_COMPLY,
+    AttendanceOutcome.SENT_HOME,
+]
+DETAILS_WHEN_PRESENT = ("minutes_late", "homework")
+
+
 class RegisterEntryForm(forms.Form):
-    """One member's line in the register (the page lays these out by hand)."""
+    """One member's line in the register (the page lays these out by hand).
+
+    Minutes late and homework appear under each outcome at which he was there: under
+    "Attended and complied" as `minutes_late` and `homework`, under the others with the
+    outcome appended (`minutes_late_sent_home`). The answers under the chosen outcome are the
+    ones kept; an absence has none."""
 
     outcome = forms.ChoiceField(
         choices=AttendanceOutcome.choices,
@@ -122,6 +137,29 @@ class RegisterEntryForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         bound_text_fields(self)
+        if self.is_bound:
+            self.data = self._details_of_chosen_outcome(self.data)
+
+    def _details_of_chosen_outcome(self, data):
+        outcome = data.get(self.add_prefix("outcome"))
+        if not outcome or outcome == AttendanceOutcome.ATTENDED:
+            return data
+        data = data.copy()
+        for name in DETAILS_WHEN_PRESENT:
+            key = self.add_prefix(name)
+            if outcome in PRESENT_OUTCOMES:
+                under_outcome = self.add_prefix(f"{name}_{outcome}")
+                if under_outcome in data:
+                    data[key] = data[under_outcome]
+            elif key in data:
+                # Asked only when he was there: an answer left under another outcome is moot.
+                data[key] = ""
+        return data
+
+    @staticmethod
+    def detail_name(name: str, outcome: str) -> str:
+        """The field name of a detail asked under an outcome."""
+        return name if outcome == AttendanceOutcome.ATTENDED else f"{name}_{outcome}"
 
     def clean(self):
         cleaned = super().clean()

@@ -135,6 +135,21 @@ class GroupSession(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("programme:register", args=[self.pk])
 
+    @property
+    def recordable_from(self) -> date:
+        """The first day its register can be recorded: the day it is held."""
+        return self.date
+
+    def can_be_recorded(self, today: date) -> bool:
+        return today >= self.recordable_from
+
+    @property
+    def not_yet_recordable(self) -> str:
+        return (
+            f"Session {self.number} is on {self.date:%-d %B %Y}: its register can be "
+            "recorded once it has been held"
+        )
+
 
 # Closing a referral by hand (withdrawn, deselected, recalled) gives up his place too.
 PLACE_GIVEN_UP_STATUSES = ["withdrawn", "deselected", "recall"]

@@ -181,7 +181,7 @@ def test_the_register_says_why_a_man_cannot_be_recorded_attending(login, fern, g
     client = login(fern)
     url = reverse("programme:register", args=[session_of(group, 2).pk])
     page = client.get(url).content.decode()
-    assert "Catch-up for session 1 outstanding" in page
+    assert "Catch-up of session 1 still to do" in page
     response = client.post(url, register_data(placement, "attended", note="Kept note"))
     content = response.content.decode()
     assert "There is a problem: nothing was saved" in content
@@ -205,6 +205,145 @@ def test_a_risk_relevant_mark_needs_the_note(login, fern, group, placement):
         register_data(placement, "attended", risk_relevant="on"),
     )
     assert "Write the risk-relevant information to share" in response.content.decode()
+
+
+def test_a_man_left_blank_is_not_an_error_and_stays_to_record(
+    login, fern, group, placement, alice, pat
+):
+    other = make_placement(group, make_offender(alice, last_name="Otherman"), alice, by=pat)
+    client = login(fern)
+    url = reverse("programme:register", args=[session_of(group, 1).pk])
+    response = client.post(url, register_data(placement, "attended"))
+    assert response.status_code == 302
+    assert list(Attendance.objects.values_list("placement_id", flat=True)) == [placement.pk]
+    page = client.get(url).content.decode()
+    assert "Still to record: 1 of 2" in page
+    assert f'name="m{other.pk}-outcome"' in page
+    assert f'name="m{placement.pk}-outcome"' not in page  # recorded: in the summary
+    assert "govuk-error" not in page
+    assert session_of(group, 1).register_completed_at is None
+
+
+def test_marking_the_register_complete_asks_for_everyone(login, fern, group, placement, alice, pat):
+    other = make_placement(group, make_offender(alice, last_name="Otherman"), alice, by=pat)
+    url = reverse("programme:register", args=[session_of(group, 1).pk])
+    client = login(fern)
+    response = client.post(url, {**register_data(placement, "attended"), "complete": "1"})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        f'href="#id_m{other.pk}-outcome_0">{other.referral.offender.full_name}: Choose what happened'
+        in content
+    )
+    assert "<title>Error: " in content
+    assert not Attendance.objects.exists()
+    response = client.post(
+        url,
+        {
+            **register_data(placement, "attended"),
+            **register_data(other, "unacceptable_absence"),
+            "complete": "1",
+        },
+    )
+    assert response.status_code == 302
+    assert session_of(group, 1).register_completed_at is not None
+
+
+def test_fields_in_error_have_red_borders_and_the_summary_links_to_them(
+    login, fern, group, placement
+):
+    url = reverse("programme:register", args=[session_of(group, 1).pk])
+    response = login(fern).post(
+        url,
+        register_data(
+            placement, "failed_to_comply", minutes_late_failed_to_comply="500", risk_relevant="on"
+        ),
+    )
+    content = response.content.decode()
+    late = f"id_m{placement.pk}-minutes_late_failed_to_comply"
+    assert f'href="#{late}"' in content
+    assert f'class="govuk-input govuk-input--width-3 govuk-input--error" id="{late}"' in content
+    assert 'class="govuk-textarea govuk-textarea--error"' in content
+    response = login(fern).post(url, register_data(placement, "acceptable_absence"))
+    assert 'class="govuk-select govuk-select--error"' in response.content.decode()
+
+
+def test_details_asked_under_an_outcome_count_only_for_that_outcome(
+    login, fern, group, placement, alice, pat
+):
+    other = make_placement(group, make_offender(alice, last_name="Otherman"), alice, by=pat)
+    url = reverse("programme:register", args=[session_of(group, 1).pk])
+    data = {
+        **register_data(
+            placement,
+            "sent_home",
+            minutes_late="5",
+            minutes_late_sent_home="20",
+            homework_sent_home="no",
+        ),
+        # Typed under "Attended and complied", then an absence chosen: not kept.
+        **register_data(other, "unacceptable_absence", minutes_late="10", homework="yes"),
+    }
+    assert login(fern).post(url, data).status_code == 302
+    sent_home = Attendance.objects.get(placement=placement)
+    assert (sent_home.minutes_late, sent_home.homework_done) == (20, False)
+    absent = Attendance.objects.get(placement=other)
+    assert (absent.minutes_late, absent.homework_done) == (0, None)
+
+
+def test_a_complete_register_is_a_summary_with_a_change_link_for_each_man(
+    login, fern, group, placement
+):
+    record(session_of(group, 1), placement, "attended", fern, minutes_late=5)
+    client = login(fern)
+    url = reverse("programme:register", args=[session_of(group, 1).pk])
+    page = client.get(url).content.decode()
+    name = placement.referral.offender.full_name
+    assert "govuk-summary-list" in page and "5 minutes late" in page
+    assert "<textarea" not in page and 'type="radio"' not in page
+    assert (
+        f'href="?change={placement.pk}">Change<span class="govuk-visually-hidden"> the record of {name}</span>'
+        in page
+    )
+    change = client.get(url, {"change": placement.pk}).content.decode()
+    assert f"Change the record of {name}" in change
+    assert "Reason for changing the recorded outcome" in change
+    assert (
+        f'id="id_m{placement.pk}-outcome_0" name="m{placement.pk}-outcome" type="radio" value="attended" checked'
+        in change
+    )
+
+    # The change needs its reason; the old outcome is kept.
+    refused = client.post(
+        url, {"change": placement.pk, **register_data(placement, "unacceptable_absence")}
+    )
+    assert "Give a reason for changing the recorded outcome" in refused.content.decode()
+    assert Attendance.objects.get().outcome == "attended"
+    saved = client.post(
+        url,
+        {
+            "change": placement.pk,
+            **register_data(placement, "unacceptable_absence", change_reason="Left at the break"),
+        },
+    )
+    assert saved.status_code == 302
+    assert Attendance.objects.get().outcome == "unacceptable_absence"
+    assert "Left at the break" in client.get(url).content.decode()
+
+
+def test_a_future_session_says_when_it_can_be_recorded_and_refuses_a_save(login, pat, fern, alice):
+    group = make_group(pat, [fern], start_date=date(2030, 1, 7))
+    placement = make_placement(
+        group, make_offender(alice, order_end=date(2033, 1, 1)), alice, by=pat
+    )
+    client = login(fern)
+    url = reverse("programme:register", args=[session_of(group, 1).pk])
+    page = client.get(url).content.decode()
+    assert "You can record this register from Monday 7 January 2030" in page
+    assert "<form" not in page.split('id="main-content"')[1]
+    response = client.post(url, register_data(placement, "attended"))
+    assert "its register can be recorded once it has been held" in response.content.decode()
+    assert not Attendance.objects.exists()
 
 
 @pytest.mark.parametrize("character", ["alice", "pat", "otto"])
@@ -235,6 +374,25 @@ def test_the_register_runs_the_same_queries_whatever_the_group_size(
     with django_assert_num_queries(13):
         response = client.get(url)
     assert len(response.context["rows"]) == members
+
+
+@pytest.mark.parametrize("members", [2, 8])
+def test_a_complete_register_runs_the_same_queries_whatever_the_group_size(
+    login, fern, pat, alice, group, members, django_assert_num_queries
+):
+    placements = [
+        make_placement(group, make_offender(alice), alice, by=pat) for _ in range(members)
+    ]
+    session = session_of(group, 1)
+    for placement in placements:
+        record(session, placement, "attended", fern)
+    record(session, placements[0], "unacceptable_absence", fern, change_reason="Left early")
+    client = login(fern)
+    url = reverse("programme:register", args=[session.pk])
+    # as a register still to record (its amendments are read either way)
+    with django_assert_num_queries(13):
+        response = client.get(url)
+    assert len(response.context["recorded"]) == members
 
 
 # --- Catch-ups and the member page ------------------------------------------------------------
@@ -424,3 +582,12 @@ def test_when_every_session_is_behind_us_the_page_says_so(login, pat, fern, grou
     assert "All 35 sessions have been held." in content
     assert 'id="next-session"' not in content
     assert "Past sessions not recorded (35)" in content
+
+
+def test_outstanding_catch_ups_are_named_in_plain_english():
+    from programme.services import catch_up_outstanding
+
+    assert catch_up_outstanding([4]).startswith("Catch-up of session 4 still to do: he must do it")
+    assert catch_up_outstanding([3, 4, 5]).startswith(
+        "Catch-ups of sessions 3, 4 and 5 still to do: he must do them"
+    )

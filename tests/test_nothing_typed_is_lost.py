@@ -52,7 +52,7 @@ def test_the_register_saves_first_so_enter_saves(login, fern, group, placement):
         if "Save register" in form
     ]
     buttons = re.findall(r'<button type="submit"[^>]*>([^<]*)', form)
-    assert buttons == ["Save register", "Mark all attended"]
+    assert buttons == ["Save register", "Save and mark register complete", "Mark all attended"]
 
 
 def test_no_template_puts_two_submit_buttons_in_one_form_except_the_register():

@@ -65,10 +65,20 @@ class RegisterRefused(ProgrammeError):
         self.errors = errors
 
 
-CATCH_UP_OUTSTANDING = (
-    "Catch-up for session {numbers} outstanding: he must do it before he can be recorded "
-    "as attending a later session"
-)
+def catch_up_outstanding(numbers: list[int]) -> str:
+    """Why he cannot be recorded as attending: "Catch-ups of sessions 4 and 5 still to do"."""
+    if len(numbers) == 1:
+        return (
+            f"Catch-up of session {numbers[0]} still to do: he must do it before he can be "
+            "recorded as attending a later session"
+        )
+    listed = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+    return (
+        f"Catch-ups of sessions {listed} still to do: he must do them before he can be "
+        "recorded as attending a later session"
+    )
+
+
 CATCH_UP_NOT_NEEDED = (
     "His record shows he attended session {number} (it was amended), so this catch-up cannot "
     "be reopened as still to do"
@@ -101,11 +111,8 @@ def register_save(
         .select_related("group", "group__programme")
         .get(pk=session.pk)
     )
-    if session.date > timezone.localdate():
-        raise ProgrammeError(
-            f"Session {session.number} is on {session.date:%-d %B %Y}: its register can be "
-            "recorded once it has been held"
-        )
+    if not session.can_be_recorded(timezone.localdate()):
+        raise ProgrammeError(session.not_yet_recordable)
     programme = session.group.programme
     members = {p.pk: p for p in members_at(session).select_for_update(of=("self",))}
     existing = {a.placement_id: a for a in session.attendances.all()}
@@ -121,7 +128,7 @@ def register_save(
         # The rule governs recording him at a later session; a correction of a session already
         # recorded states what happened there, so it is never refused for an outstanding one.
         if entry.outcome in ATTENDED_OUTCOMES and earlier and old is None:
-            errors[placement_id] = CATCH_UP_OUTSTANDING.format(numbers=", ".join(map(str, earlier)))
+            errors[placement_id] = catch_up_outstanding(earlier)
         new_reason = _recorded_absence_reason(entry)
         changed = old and (old.outcome, old.absence_reason) != (entry.outcome, new_reason)
         if changed and not entry.change_reason.strip():

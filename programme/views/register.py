@@ -15,7 +15,7 @@ from programme.access import (
     members_open_to,
     runs_group,
 )
-from programme.forms import CatchUpForm, FeedbackForm, RegisterEntryForm
+from programme.forms import PRESENT_OUTCOMES, CatchUpForm, FeedbackForm, RegisterEntryForm
 from programme.models import (
     ATTENDED_OUTCOMES,
     AttendanceAmendment,
@@ -23,9 +23,9 @@ from programme.models import (
     ProgrammeError,
 )
 from programme.services import (
-    CATCH_UP_OUTSTANDING,
     RegisterEntry,
     RegisterRefused,
+    catch_up_outstanding,
     catch_up_record,
     feedback_send,
     members_at,
@@ -85,9 +85,7 @@ def _register_rows(user, session, data=None, mark_all=False):
                 "form": form,
                 "attendance": attendance,
                 "amendments": amendments.get(placement.pk, []),
-                "blocked": CATCH_UP_OUTSTANDING.format(numbers=", ".join(map(str, earlier)))
-                if earlier
-                else "",
+                "blocked": catch_up_outstanding(earlier) if earlier else "",
                 "error": "",
             }
         )
@@ -102,21 +100,30 @@ MARKED_ALL_ATTENDED = (
 
 @require_http_methods(["GET", "POST"])
 def register(request, pk: int):
+    """The register, in the state the session is in: not yet recordable (when it can be),
+    men still to record (a form for them, a summary of those recorded), complete (a summary
+    with a "Change" link per man), or one man's record being changed."""
     session = get_session_for_register(request.user, pk)
-    mark_all = request.method == "POST" and "mark_all" in request.POST
-    if mark_all:
+    post = request.POST if request.method == "POST" else None
+    if not session.can_be_recorded(timezone.localdate()):
+        if post is not None:
+            messages.error(request, session.not_yet_recordable)
+        rows = _register_rows(request.user, session)
+        return render(request, "programme/register.html", _context(session, rows, future=True))
+    if post is not None and "mark_all" in post:
         # Fills in, never replaces: what was typed is kept, and nothing is saved yet.
-        rows = _register_rows(request.user, session, request.POST, mark_all=True)
+        rows = _register_rows(request.user, session, post, mark_all=True)
         messages.info(request, MARKED_ALL_ATTENDED)
-        return render(request, "programme/register.html", {"session": session, "rows": rows})
-    rows = _register_rows(request.user, session, request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        # A member left blank is not recorded yet; the register stays open for him.
-        filled = [row for row in rows if row["form"].has_changed() or row["attendance"]]
-        if all(row["form"].is_valid() for row in filled):
+        return render(request, "programme/register.html", _context(session, rows))
+    rows = _register_rows(request.user, session, post)
+    change = _row_to_change(rows, (post or request.GET).get("change"))
+    chosen = []
+    if post is not None:
+        chosen = _rows_to_save(rows, post, change=change, complete="complete" in post)
+        if all(row["form"].is_valid() for row in chosen):
             try:
                 result = register_save(
-                    session=session, entries=[_entry(row) for row in filled], by=request.user
+                    session=session, entries=[_entry(row) for row in chosen], by=request.user
                 )
             except RegisterRefused as refusal:
                 for row in rows:
@@ -124,12 +131,113 @@ def register(request, pk: int):
             except (ProgrammeError, ReferralError) as error:
                 messages.error(request, str(error))
             else:
-                _report(request, session, result, len(filled))
+                _report(request, session, result, len(chosen))
                 return redirect("programme:register", pk=session.pk)
-    errors = [row for row in rows if row["error"] or (row["form"].is_bound and row["form"].errors)]
     return render(
-        request, "programme/register.html", {"session": session, "rows": rows, "errors": errors}
+        request, "programme/register.html", _context(session, rows, chosen, change=change)
     )
+
+
+def _row_to_change(rows, value):
+    """The recorded man whose record is being changed (?change=<his place>), if any."""
+    for row in rows:
+        if row["attendance"] and str(row["placement"].pk) == str(value):
+            return row
+    return None
+
+
+def _rows_to_save(rows, post, *, change, complete: bool) -> list:
+    """The men this save records. Changing one man's record saves his alone. Otherwise each
+    man not yet recorded who was given anything, and a recorded man whose outcome was sent;
+    a man left blank stays to be recorded later, unless the register is being completed."""
+    if change:
+        return [change]
+    chosen = []
+    for row in rows:
+        form = row["form"]
+        if row["attendance"]:
+            if form.add_prefix("outcome") in post:
+                chosen.append(row)
+        elif form.has_changed():
+            chosen.append(row)
+        elif complete:
+            chosen.append(row)  # and refused: "Choose what happened"
+    return chosen
+
+
+def _context(session, rows, chosen=(), *, change=None, future=False) -> dict:
+    """Only the men being saved are checked: a man left blank is not an error."""
+    chosen_ids = {id(row) for row in chosen}
+    for row in rows:
+        form = row["form"]
+        if form.is_bound and id(row) not in chosen_ids:
+            # Not being saved (left blank, or recorded and not sent): shown, never checked.
+            row["form"] = RegisterEntryForm(prefix=form.prefix, initial=form.initial)
+        row["radios"] = _radios(row["form"])
+    errors = [row for row in rows if row["error"] or row["form"].errors]
+    to_record = [row for row in rows if not row["attendance"]]
+    if errors and not change:
+        # A recorded man in error (a correction sent from an older page) is shown as a form.
+        to_record = [row for row in rows if not row["attendance"] or row in errors]
+    return {
+        "session": session,
+        "rows": rows,
+        "errors": errors,
+        "future": future,
+        "change": change,
+        "to_record": to_record,
+        "recorded": [row for row in rows if row["attendance"] and row not in to_record],
+        "error_links": [link for row in errors for link in _error_links(row)],
+    }
+
+
+def _radios(form) -> list[dict]:
+    """The outcome radios, each with what is asked under it: minutes late and homework under
+    those at which he was there (the answers shown under the chosen one, or under "Attended
+    and complied" while none is chosen)."""
+    chosen = form["outcome"].value()
+    radios = []
+    for radio in form["outcome"]:
+        value = radio.data["value"]
+        choice = {"radio": radio, "value": value, "present": value in PRESENT_OUTCOMES}
+        if choice["present"]:
+            shown = value == chosen or (not chosen and value == AttendanceOutcome.ATTENDED)
+            late = form.add_prefix(RegisterEntryForm.detail_name("minutes_late", value))
+            homework = form.add_prefix(RegisterEntryForm.detail_name("homework", value))
+            choice.update(
+                late_name=late,
+                late_id=f"id_{late}",
+                homework_name=homework,
+                homework_id=f"id_{homework}",
+                late=form["minutes_late"].value() if shown else "",
+                homework=form["homework"].value() if shown else "",
+                late_errors=form["minutes_late"].errors if shown else [],
+            )
+        radios.append(choice)
+    return radios
+
+
+def _error_links(row) -> list[tuple[str, str]]:
+    """The error summary's links: each to the first field of its error."""
+    form = row["form"]
+    name = row["placement"].referral.offender.full_name
+    first_radio = f"#{form['outcome'].auto_id}_0"
+    links = []
+    if row["error"]:
+        target = f"#{form['change_reason'].auto_id}" if row["attendance"] else first_radio
+        links.append((target, f"{name}: {row['error']}"))
+    outcome = form["outcome"].value()
+    for field in form:
+        for error in field.errors:
+            if field.name == "outcome":
+                target = first_radio
+            elif field.name == "minutes_late":
+                late = RegisterEntryForm.detail_name("minutes_late", outcome or "attended")
+                target = f"#id_{form.add_prefix(late)}"
+            else:
+                target = f"#{field.auto_id}"
+            links.append((target, f"{name}: {error}"))
+    return links
 
 
 def _entry(row) -> RegisterEntry:

@@ -71,7 +71,7 @@ def test_form_a_group_record_a_register_and_give_a_formal_warning(page, alice, p
     page.get_by_role("link", name="Back to the group").click()
     page.get_by_role("link", name="Register for session 2", exact=True).click()
     absentee = page.locator(".app-register-member", has_text="Albert Absentee")
-    expect(absentee).to_contain_text("Catch-up for session 1 outstanding")
+    expect(absentee).to_contain_text("Catch-up of session 1 still to do")
     absentee.get_by_label("Attended and complied").check()
     page.get_by_role("button", name="Save register").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("nothing was saved")
@@ -144,11 +144,12 @@ def test_the_fifth_missed_session_ends_the_attempt_with_a_restart(page, alice, p
     # A week later the register of session 2 turns out to be wrong: he was there. After the
     # restart, the correction still saves; the restart stands and his manager is asked.
     page.goto(f"/sessions/{group.sessions.get(number=2).pk}/register/")
+    page.get_by_role("link", name="Change the record of Frank Fivemisses").click()
     page.get_by_label("Attended and complied").check()
     page.get_by_label("Reason for changing the recorded outcome").fill(
         "Signed in on the paper register: he was there"
     )
-    page.get_by_role("button", name="Save register").click()
+    page.get_by_role("button", name="Save the change").click()
     expect(page.get_by_text("Register for session 2 saved")).to_be_visible()
     expect(page.get_by_text("the restart may no longer be needed").first).to_be_visible()
     amendment = (
