@@ -181,7 +181,7 @@ def test_the_register_says_why_a_man_cannot_be_recorded_attending(login, fern, g
     client = login(fern)
     url = reverse("programme:register", args=[session_of(group, 2).pk])
     page = client.get(url).content.decode()
-    assert "Catch-up for session 1 outstanding" in page
+    assert "The catch-up for session 1 is not done yet" in page
     response = client.post(url, register_data(placement, "attended", note="Kept note"))
     content = response.content.decode()
     assert "There is a problem: nothing was saved" in content

@@ -48,7 +48,6 @@ from programme.services.post_programme import (
 )
 from programme.services.register import (
     CATCH_UP_NOT_NEEDED,
-    CATCH_UP_OUTSTANDING,
     CHANGE_NEEDS_REASON,
     COMPLETION_NO_LONGER_HOLDS,
     DECIDED_FAILURE_AMENDED,
@@ -59,6 +58,7 @@ from programme.services.register import (
     RegisterEntry,
     RegisterOutcome,
     RegisterRefused,
+    catch_up_outstanding,
     catch_up_record,
     completion_missing,
     feedback_send,
@@ -120,7 +120,7 @@ __all__ = [
     "group_has_met",
     "placement_end",
     "referral_move",
-    "CATCH_UP_OUTSTANDING",
+    "catch_up_outstanding",
     "CHANGE_NEEDS_REASON",
     "DECISION_NEEDS_REASON",
     "GROUP_FULL",

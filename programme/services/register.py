@@ -65,10 +65,25 @@ class RegisterRefused(ProgrammeError):
         self.errors = errors
 
 
-CATCH_UP_OUTSTANDING = (
-    "Catch-up for session {numbers} outstanding: he must do it before he can be recorded "
-    "as attending a later session"
-)
+def sessions_text(numbers) -> str:
+    """Session numbers in words: "session 4", "sessions 4 and 5", "sessions 3, 4 and 5"."""
+    listed = [str(n) for n in sorted(numbers)]
+    if len(listed) == 1:
+        return f"session {listed[0]}"
+    return f"sessions {', '.join(listed[:-1])} and {listed[-1]}"
+
+
+def catch_up_outstanding(numbers: list[int]) -> str:
+    """Why a man cannot be recorded attending: "The catch-up for session 4 is not done yet",
+    or "The catch-ups for sessions 4 and 5 are not done yet"."""
+    what = "catch-up" if len(numbers) == 1 else "catch-ups"
+    verb, it = ("is", "it") if len(numbers) == 1 else ("are", "them")
+    return (
+        f"The {what} for {sessions_text(numbers)} {verb} not done yet: he must do {it} before "
+        "he can be recorded as attending a later session"
+    )
+
+
 CATCH_UP_NOT_NEEDED = (
     "His record shows he attended session {number} (it was amended), so this catch-up cannot "
     "be reopened as still to do"
@@ -121,7 +136,7 @@ def register_save(
         # The rule governs recording him at a later session; a correction of a session already
         # recorded states what happened there, so it is never refused for an outstanding one.
         if entry.outcome in ATTENDED_OUTCOMES and earlier and old is None:
-            errors[placement_id] = CATCH_UP_OUTSTANDING.format(numbers=", ".join(map(str, earlier)))
+            errors[placement_id] = catch_up_outstanding(earlier)
         new_reason = _recorded_absence_reason(entry)
         changed = old and (old.outcome, old.absence_reason) != (entry.outcome, new_reason)
         if changed and not entry.change_reason.strip():
@@ -336,16 +351,15 @@ def completion_missing(placement: Placement) -> list[str]:
     recorded = set(placement.attendances.values_list("session__number", flat=True))
     unrecorded = [s.number for s in placement.sessions() if s.number not in recorded]
     if unrecorded:
-        missing.append("session " + ", ".join(map(str, unrecorded)) + " not recorded")
+        missing.append(sessions_text(unrecorded) + " not recorded")
     outstanding = list(
         placement.catch_ups.filter(completed=False, cancelled=False).values_list(
             "session__number", flat=True
         )
     )
     if outstanding:
-        missing.append(
-            "catch-up for session " + ", ".join(map(str, sorted(outstanding))) + " not done"
-        )
+        what = "catch-up" if len(outstanding) == 1 else "catch-ups"
+        missing.append(f"{what} for {sessions_text(outstanding)} not done")
     return missing
 
 

@@ -23,9 +23,9 @@ from programme.models import (
     ProgrammeError,
 )
 from programme.services import (
-    CATCH_UP_OUTSTANDING,
     RegisterEntry,
     RegisterRefused,
+    catch_up_outstanding,
     catch_up_record,
     feedback_send,
     members_at,
@@ -85,7 +85,7 @@ def _register_rows(user, session, data=None, mark_all=False):
                 "form": form,
                 "attendance": attendance,
                 "amendments": amendments.get(placement.pk, []),
-                "blocked": CATCH_UP_OUTSTANDING.format(numbers=", ".join(map(str, earlier)))
+                "blocked": catch_up_outstanding(earlier)
                 if earlier
                 else "",
                 "error": "",

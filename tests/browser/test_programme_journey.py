@@ -71,7 +71,7 @@ def test_form_a_group_record_a_register_and_give_a_formal_warning(page, alice, p
     page.get_by_role("link", name="Back to the group").click()
     page.get_by_role("link", name="Register for session 2", exact=True).click()
     absentee = page.locator(".app-register-member", has_text="Albert Absentee")
-    expect(absentee).to_contain_text("Catch-up for session 1 outstanding")
+    expect(absentee).to_contain_text("The catch-up for session 1 is not done yet")
     absentee.get_by_label("Attended and complied").check()
     page.get_by_role("button", name="Save register").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("nothing was saved")
