@@ -347,7 +347,7 @@ def test_enforcement_page_shows_the_failure_proposal_and_deadline(login, alice, 
     assert "Unacceptable absence" in content
     assert "Session 1, 2 February 2026" in content
     assert "Formal warning" in content
-    assert f"{absence.due_by:%-d %b %Y}" in content and "Overdue" in content
+    assert f"{absence.due_by:%-d %B %Y}" in content and "Overdue" in content
     assert "Community order" in content
     assert "Record the decision" in content
     assert AccessLog.objects.filter(record_type="programme.Enforcement", staff=alice).exists()
