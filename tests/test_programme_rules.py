@@ -199,7 +199,9 @@ def test_a_miss_needs_a_catch_up_before_he_can_attend_a_later_session(group, pla
     record(session(group, 1), placement, "unacceptable_absence", fern)
     with pytest.raises(RegisterRefused) as refusal:
         record(session(group, 2), placement, "attended", fern)
-    assert refusal.value.errors[placement.pk].startswith("The catch-up for session 1 is not done yet")
+    assert refusal.value.errors[placement.pk].startswith(
+        "The catch-up for session 1 is not done yet"
+    )
     assert not Attendance.objects.filter(session__number=2).exists()
     # He can still be recorded as absent from the later session.
     record(session(group, 2), placement, "acceptable_absence", fern, absence_reason="medical")

@@ -85,9 +85,7 @@ def _register_rows(user, session, data=None, mark_all=False):
                 "form": form,
                 "attendance": attendance,
                 "amendments": amendments.get(placement.pk, []),
-                "blocked": catch_up_outstanding(earlier)
-                if earlier
-                else "",
+                "blocked": catch_up_outstanding(earlier) if earlier else "",
                 "error": "",
             }
         )
