@@ -15,13 +15,16 @@ def test_a_referral_page_has_its_buttons_beside_its_heading(login, alice, placem
     header = content.split('<div class="moj-page-header-actions">', 1)[1]
     title, actions = header.split('<div class="moj-page-header-actions__actions">', 1)
     assert f"{referral.programme} referral</h1>" in title
-    assert "Print the referral pack for facilitators (PDF)" in actions.split("</div>", 1)[0]
+    buttons = actions.split("</div>", 1)[0]
+    assert 'class="govuk-button govuk-button--secondary"' in buttons
+    assert "Print the referral pack for facilitators (PDF)</a>" in buttons
 
 
 def test_the_page_header_tag_leaves_out_the_actions_area_when_there_are_none():
     html = Template(
         '{% load page_header %}{% page_header "Groups" caption="Leeds" %}{% end_page_header %}'
     ).render(Context())
+    assert "moj-page-header-actions__title" in html
     assert '<h1 class="govuk-heading-l">Groups</h1>' in html
     assert '<span class="govuk-caption-l">Leeds</span>' in html
     assert "moj-page-header-actions__actions" not in html
@@ -91,3 +94,24 @@ def test_a_referral_page_shows_its_dates_the_govuk_way(login, alice, placement):
     assert f"{referred.day} {referred:%B %Y}</dd>" in content
     # Each change of status is dated with its time: "5 October 2026 at 6:30pm".
     assert re.search(r"\d{1,2} [A-Z][a-z]+ \d{4} at \d{1,2}(:\d\d)?[ap]m</td>", content)
+
+
+def test_the_register_says_which_catch_ups_are_not_done_in_plain_english():
+    from programme.services import catch_up_outstanding
+
+    assert catch_up_outstanding([4]).startswith(
+        "The catch-up for session 4 is not done yet: he must do it before"
+    )
+    assert catch_up_outstanding([5, 4]).startswith(
+        "The catch-ups for sessions 4 and 5 are not done yet: he must do them before"
+    )
+    assert catch_up_outstanding([3, 4, 5]).startswith("The catch-ups for sessions 3, 4 and 5 are")
+
+
+def test_the_page_header_tag_places_its_buttons_as_html_and_escapes_the_heading():
+    html = Template(
+        "{% load page_header %}{% page_header heading %}"
+        '<a class="govuk-button" href="/new/">Add {{ what }}</a>{% end_page_header %}'
+    ).render(Context({"heading": "Smith & <Sons>", "what": "<b>"}))
+    assert '<h1 class="govuk-heading-l">Smith &amp; &lt;Sons&gt;</h1>' in html
+    assert '<a class="govuk-button" href="/new/">Add &lt;b&gt;</a>' in html

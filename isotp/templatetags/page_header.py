@@ -13,6 +13,7 @@ links styled as buttons. With nothing between the tags only the heading is shown
 
 from django import template
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -33,7 +34,8 @@ class PageHeaderNode(template.Node):
                 "level": values.get("level", 1),
                 "size": values.get("size", "l"),
                 "heading_id": values.get("id", ""),
-                "actions": self.nodelist.render(context).strip(),
+                # Template output, escaped as it was rendered: safe to place as it is.
+                "actions": mark_safe(self.nodelist.render(context).strip()),  # noqa: S308
             },
         )
 
