@@ -252,9 +252,12 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
+# GOV.UK style dates ("5 October 2026"): the locale's formats win over these settings, so
+# isotp/formats sets them for en-GB too.
+FORMAT_MODULE_PATH = ["isotp.formats"]
 DATE_FORMAT = "j F Y"
-SHORT_DATE_FORMAT = "j M Y"
-DATETIME_FORMAT = "j F Y, H:i"
+SHORT_DATE_FORMAT = "j F Y"
+DATETIME_FORMAT = r"j F Y \a\t H:i"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))

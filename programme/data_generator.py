@@ -798,7 +798,7 @@ class Generator:
             )
             group_label = (
                 f"{programme.name} {dict(_BANDS)[band]} group, {group['venue']}, "
-                f"from {start:%-d %b %Y}"
+                f"from {start:%-d %B %Y}"
             )
             self.move(
                 referral.row,
@@ -834,7 +834,7 @@ class Generator:
                             "on_programme",
                             by=by,
                             at=at,
-                            note=f"First session: Session 1 on {day:%-d %b %Y}",
+                            note=f"First session: Session 1 on {day:%-d %B %Y}",
                         )
             for m in active:
                 outcome, reason = m.outcome(rng)

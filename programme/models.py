@@ -94,7 +94,7 @@ class Group(models.Model):
         ordering = ["-start_date", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.programme} {self.get_age_band_display()} group, {self.venue}, from {self.start_date:%-d %b %Y}"
+        return f"{self.programme} {self.get_age_band_display()} group, {self.venue}, from {self.start_date:%-d %B %Y}"
 
     def get_absolute_url(self) -> str:
         return reverse("programme:group", args=[self.pk])
@@ -130,7 +130,7 @@ class GroupSession(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Session {self.number} on {self.date:%-d %b %Y}"
+        return f"Session {self.number} on {self.date:%-d %B %Y}"
 
     def get_absolute_url(self) -> str:
         return reverse("programme:register", args=[self.pk])

@@ -345,9 +345,9 @@ def test_actions_page_runs_the_same_queries_whatever_its_length(
 def test_enforcement_page_shows_the_failure_proposal_and_deadline(login, alice, absence):
     content = login(alice).get(absence.get_absolute_url()).content.decode()
     assert "Unacceptable absence" in content
-    assert "Session 1, 2 Feb 2026" in content
+    assert "Session 1, 2 February 2026" in content
     assert "Formal warning" in content
-    assert f"{absence.due_by:%-d %b %Y}" in content and "Overdue" in content
+    assert f"{absence.due_by:%-d %B %Y}" in content and "Overdue" in content
     assert "Community order" in content
     assert "Record the decision" in content
     assert AccessLog.objects.filter(record_type="programme.Enforcement", staff=alice).exists()

@@ -81,8 +81,8 @@ def test_counts_and_projection_use_only_his_sessions(late_member, group, fern):
 
 def test_his_attendance_page_lists_only_his_sessions(login, alice, late_member, group):
     page = login(alice).get(late_member.get_absolute_url()).content.decode()
-    assert f"{session(group, 3).date:%-d %b %Y}" in page or "Session 3" in page
-    assert f">{session(group, 2).date:%-d %b %Y}<" not in page
+    assert f"{session(group, 3).date:%-d %B %Y}" in page or "Session 3" in page
+    assert f">{session(group, 2).date:%-d %B %Y}<" not in page
 
 
 def test_withdrawing_ends_the_place_at_the_last_session_held_that_day(

@@ -35,7 +35,7 @@ def long_date(day: date) -> str:
 
 
 def short_date(day: date) -> str:
-    return f"{day:%-d %b %Y}"
+    return f"{day:%-d %B %Y}"
 
 
 def complete_catch_up(placement, number: int, by):

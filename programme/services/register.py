@@ -65,16 +65,19 @@ class RegisterRefused(ProgrammeError):
         self.errors = errors
 
 
+def sessions_text(numbers) -> str:
+    """Session numbers in words: "session 4", "sessions 4 and 5", "sessions 3, 4 and 5"."""
+    listed = [str(n) for n in sorted(numbers)]
+    if len(listed) == 1:
+        return f"session {listed[0]}"
+    return f"sessions {', '.join(listed[:-1])} and {listed[-1]}"
+
+
 def catch_up_outstanding(numbers: list[int]) -> str:
     """Why he cannot be recorded as attending: "Catch-ups of sessions 4 and 5 still to do"."""
-    if len(numbers) == 1:
-        return (
-            f"Catch-up of session {numbers[0]} still to do: he must do it before he can be "
-            "recorded as attending a later session"
-        )
-    listed = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+    what, it = ("Catch-up", "it") if len(numbers) == 1 else ("Catch-ups", "them")
     return (
-        f"Catch-ups of sessions {listed} still to do: he must do them before he can be "
+        f"{what} of {sessions_text(numbers)} still to do: he must do {it} before he can be "
         "recorded as attending a later session"
     )
 
@@ -343,16 +346,15 @@ def completion_missing(placement: Placement) -> list[str]:
     recorded = set(placement.attendances.values_list("session__number", flat=True))
     unrecorded = [s.number for s in placement.sessions() if s.number not in recorded]
     if unrecorded:
-        missing.append("session " + ", ".join(map(str, unrecorded)) + " not recorded")
+        missing.append(sessions_text(unrecorded) + " not recorded")
     outstanding = list(
         placement.catch_ups.filter(completed=False, cancelled=False).values_list(
             "session__number", flat=True
         )
     )
     if outstanding:
-        missing.append(
-            "catch-up for session " + ", ".join(map(str, sorted(outstanding))) + " not done"
-        )
+        what = "catch-up" if len(outstanding) == 1 else "catch-ups"
+        missing.append(f"{what} for {sessions_text(outstanding)} not done")
     return missing
 
 
