@@ -15,7 +15,8 @@ class PreferencesForm(GovPlainForm):
                 choices=Delivery.choices,
                 initial=choice.delivery,
                 widget=forms.RadioSelect,
-                help_text=f"Unless you choose: {Delivery(choice.default).label.lower()}",
+                help_text=f"If you do not choose: {Delivery(choice.default).label.lower()}",
                 error_messages={"required": f"Choose how to hear: {choice.label.lower()}"},
             )
-        self.helper.legend_size = "s"
+        # The class itself: crispy-forms-gds writes legend_size into the legend's class as is.
+        self.helper.legend_size = "govuk-fieldset__legend--s"

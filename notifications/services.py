@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -373,10 +374,13 @@ def emails_send_due(*, limit: int = 500) -> int:
 
 def emails_waiting(*, now: datetime | None = None, grace_seconds: int = 30) -> bool:
     """Whether an email is due and has been for a little while (the task written when it was
-    may have been lost: a process stopped between the commit and the enqueue)."""
+    may have been lost: a process stopped between the commit and the enqueue), or was being
+    sent by a worker that stopped (its lease is over)."""
     now = now or timezone.now()
     return (
         Email.objects.due(now=now, lease_seconds=settings.NOTIFICATION_SEND_LEASE_SECONDS)
-        .filter(not_before__lte=now - timedelta(seconds=grace_seconds))
+        .filter(
+            Q(state=EmailState.SENDING) | Q(not_before__lte=now - timedelta(seconds=grace_seconds))
+        )
         .exists()
     )
