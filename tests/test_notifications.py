@@ -33,6 +33,12 @@ from tests.smtp_inbox import SMTPServer
 SITE = "https://isotp.example.org"
 
 
+@pytest.fixture(autouse=True)
+def site_url(settings):
+    """Emails are written by the process where the event happens, links and all."""
+    settings.SITE_URL = SITE
+
+
 @pytest.fixture
 def smtp():
     with SMTPServer() as server:
