@@ -2,6 +2,9 @@
 (notifications/schedule.py). Each task is idempotent: the outbox rows say what is left to do,
 so a task run twice, or run for an email already sent, does nothing more."""
 
+import io
+
+
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
@@ -35,4 +38,4 @@ def send_digests() -> int:
 @task()
 def prune_task_results() -> None:
     """Finished tasks' results older than 14 days (nothing reads them after minutes)."""
-    call_command("prune_db_task_results", "--min-age-days", "14", verbosity=0)
+    call_command("prune_db_task_results", "--min-age-days", "14", stdout=io.StringIO())

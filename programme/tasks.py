@@ -1,5 +1,8 @@
-"""Tasks for the queue's worker (`manage.py db_worker`; django-tasks with its database
+"""Tasks for the queue's worker (`manage.py run_worker`; django-tasks with its database
 backend). Each is a thin entry point to a service."""
+
+import io
+
 
 from django.core.management import call_command
 from django.utils import timezone
@@ -23,4 +26,4 @@ def daily_reminders() -> dict[str, int]:
 @task()
 def purge_pdf_renderings() -> None:
     """Kept PDF renderings and finished bulk prints older than 7 days."""
-    call_command("purge_pdf_renderings", "--days", "7", verbosity=0)
+    call_command("purge_pdf_renderings", "--days", "7", stdout=io.StringIO())

@@ -273,7 +273,7 @@ def test_notices_are_shown_a_page_at_a_time_oldest_first(login, alice, placement
     assert "Note number 00" in first and f"Note number {size:02d}" not in first
     assert "notices_page=2#notices" in first
     # Each card links to his programme record with words that say where it goes.
-    assert "Programme record<span class=\"govuk-visually-hidden\"> of Adam Placedperson" in first
+    assert 'Programme record<span class="govuk-visually-hidden"> of Adam Placedperson' in first
     second = client.get(reverse("programme:actions"), {"notices_page": 2}).content.decode()
     assert f"Note number {size:02d}" in second and "Note number 00" not in second
 

@@ -89,7 +89,7 @@ def test_make_serve_runs_gunicorn_with_whitenoise_and_the_worker(tmp_path):
 
         running = processes_in_session(server.pid)
         assert any("gunicorn" in command for command in running), running
-        assert any("db_worker" in command for command in running), running
+        assert any("run_worker" in command for command in running), running
 
         manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())
         hashed = manifest["paths"]["reports/report.css"]

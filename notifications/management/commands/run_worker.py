@@ -44,7 +44,8 @@ class Command(DbWorkerCommand):
         self.configure_logging(options["verbosity"])
         if not logger.handlers:
             logger.addHandler(logging.StreamHandler(self.stdout))
-            logger.setLevel(logging.INFO)
+            logger.setLevel(logging.INFO if options["verbosity"] else logging.WARNING)
+            logger.propagate = False
         if batch:
             schedule_tick()
             connection.close()
