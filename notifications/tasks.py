@@ -4,7 +4,6 @@ so a task run twice, or run for an email already sent, does nothing more."""
 
 import io
 
-
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task

@@ -3,7 +3,6 @@ backend). Each is a thin entry point to a service."""
 
 import io
 
-
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
