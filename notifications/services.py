@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -237,8 +237,12 @@ def digests_write(*, on: date) -> list[Email]:
         by_person.setdefault(notification.recipient_id, []).append(notification)
     written = []
     for notifications in by_person.values():
-        with transaction.atomic():
-            email = _digest_write(notifications, on=on)
+        try:
+            with transaction.atomic():
+                email = _digest_write(notifications, on=on)
+        except IntegrityError:
+            # Written at the same moment by another run: that one carries them.
+            continue
         if email:
             written.append(email)
     return written
