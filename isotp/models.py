@@ -200,3 +200,40 @@ class PdfRendering(models.Model):
 
     def __str__(self) -> str:
         return f"PDF {self.digest[:12]} rendered at {self.rendered_at}"
+
+
+class CalendarFeedQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True, staff__is_active=True)
+
+
+class CalendarFeed(models.Model):
+    """A member of staff's private calendar link (isotp/calendar_feed.py).
+
+    The link's secret is shown once, when it is made; only its SHA-256 digest is kept, so a
+    copy of the database gives no one a working link. Revoking keeps the row (who had a link,
+    and when it stopped working); a person has at most one working link.
+    """
+
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="calendar_feeds")
+    secret_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # When a calendar last fetched it (written at most once an hour): a link nobody uses shows.
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CalendarFeedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="calendar_feed_one_working_link_each",
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "revoked" if self.revoked_at else "working"
+        return f"Calendar link of {self.staff} ({state})"

@@ -2,6 +2,7 @@ from django.urls import path
 
 from programme.views import (
     bulk_print,
+    calendar,
     groups,
     letters,
     manager,
@@ -15,6 +16,8 @@ from programme.views import (
 app_name = "programme"
 
 urlpatterns = [
+    path("account/calendar/", calendar.calendar_settings, name="calendar_settings"),
+    path("calendar/<str:secret>.ics", calendar.calendar_feed, name="calendar_feed"),
     # Groups, their schedule and allocation (programme managers; facilitators read)
     path("groups/", groups.group_list, name="group_list"),
     path("groups/new/", groups.group_create, name="group_create"),

@@ -342,6 +342,10 @@ def urls_to_visit():
         if not converters:
             yield reverse(name) if name else "/" + route, name, {}
             continue
+        if converters == ["secret"]:
+            # A secret link (a calendar feed): a guessed one must open nothing.
+            yield reverse(name, kwargs={"secret": "a-guessed-secret"}), name, {}
+            continue
         model = PK_MODELS[name]  # a KeyError here: declare the new URL's model above
         for obj in objects_of(model):
             if "offence_pk" in converters:
@@ -513,6 +517,7 @@ SHOWS_NO_CASE_RECORD = {
     "password_change": "one's own account",
     "recovery_codes": "one's own account",
     "notifications:preferences": "one's own account",
+    "programme:calendar_settings": "one's own calendar link",
     "two_factor_verify": "signing in",
     "two_factor_setup": "signing in",
 }

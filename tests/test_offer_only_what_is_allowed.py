@@ -287,14 +287,17 @@ def test_an_unfinished_draft_offers_no_submit_button_and_says_what_is_missing(
 def test_closing_is_not_offered_while_anything_is_missing(login, alice, finished):
     page = login(alice).get(reverse("programme:post_programme", args=[finished.pk]))
     content = page.content.decode()
-    assert "Close as programme complete" not in content
-    assert "Before the referral can be closed" in content
+    # The closing step is listed, but as "Cannot start yet" with what it needs, and no button.
+    assert "Close as programme complete</button>" not in content
+    assert (
+        "Cannot start yet" in content and "Needs the end-of-programme report submitted" in content
+    )
 
 
 def test_closing_is_offered_once_everything_is_done(login, alice, fern, finished):
     close_all(finished, fern, alice)
     page = login(alice).get(reverse("programme:post_programme", args=[finished.pk]))
-    assert "Close as programme complete" in page.content.decode()
+    assert "Close as programme complete</button>" in page.content.decode()
 
 
 def test_an_unaccredited_manager_is_not_offered_an_assessment(login, uma):

@@ -316,8 +316,8 @@ def test_the_reassessment_shows_beside_the_pre_programme_assessment(login, compl
         },
     )
     page = client.get(reverse("programme:post_programme", args=[completed.pk])).content.decode()
-    assert "Before the programme" in page and "After the programme" in page
-    assert "Medium" in page and "Low (2 Mar 2026)" in page
+    assert ">Before</th>" in page and ">After</th>" in page
+    assert "Medium" in page and "Low (2 March 2026)" in page
 
 
 def test_closing_from_the_page_lists_what_is_missing(login, completed, alice):
@@ -424,3 +424,218 @@ def test_opening_the_report_page_creates_no_draft(login, completed, fern):
     assert response.status_code == 200
     assert "Attended 2 of 2 sessions" in response.content.decode()
     assert not EndOfProgrammeReport.objects.exists()
+
+
+# --- The task list ---------------------------------------------------------------------------
+
+
+def task_list(client, referral):
+    """The post-programme page: its tasks by key, and the page's text."""
+    response = client.get(reverse("programme:post_programme", args=[referral.pk]))
+    assert response.status_code == 200
+    return {task.key: task for task in response.context["tasks"]}, response.content.decode()
+
+
+def task_html(content: str, key: str) -> str:
+    """The list item of one task, as the page has it."""
+    start = content.index(f'id="task-{key}"')
+    return content[start : content.index("</li>", start)]
+
+
+def test_nothing_done_his_offender_manager_can_only_re_assess(login, completed):
+    tasks, content = task_list(login(completed.offender.offender_manager), completed)
+    assert [(t.title, t.status) for t in tasks.values()] == [
+        ("Write the end-of-programme report", "Not yet started"),
+        ("Hold the three-way handover meeting", "Cannot start yet"),
+        ("Re-assess his risk", "Not yet started"),
+        ("Act on the report's recommendations", "Cannot start yet"),
+        ("Close as programme complete", "Cannot start yet"),
+    ]
+    # Only the re-assessment is his to do now; the report is the facilitators'.
+    assert [key for key, task in tasks.items() if task.href] == ["reassessment"]
+    assert tasks["handover"].hint == "Needs the end-of-programme report submitted"
+    assert tasks["close"].hint == (
+        "Needs the end-of-programme report submitted, the three-way handover meeting held "
+        "and his risk re-assessed"
+    )
+    close = task_html(content, "close")
+    assert "govuk-task-list__status--cannot-start-yet" in close and "<a " not in close
+    assert "Cannot start yet" in close and "Needs the end-of-programme report submitted" in close
+    assert "Close as programme complete</button>" not in content
+
+
+def test_nothing_done_the_facilitator_is_sent_to_write_the_report(login, completed, fern):
+    tasks, content = task_list(login(fern), completed)
+    assert tasks["report"].status == "Not yet started"
+    assert tasks["report"].href == reverse("programme:report_edit", args=[completed.pk])
+    assert 'href="{}"'.format(tasks["report"].href) in task_html(content, "report")
+    assert not tasks["reassessment"].href and not tasks["handover"].href
+    assert tasks["close"].status == "Cannot start yet"
+    assert "Close as programme complete</button>" not in content
+
+
+def test_a_draft_is_in_progress_and_the_facilitator_continues_it(login, completed, fern):
+    write_report(completed, fern)
+    tasks, _ = task_list(login(fern), completed)
+    assert tasks["report"].status == "In progress"
+    assert tasks["report"].hint == "Version 1 is a draft, written by the facilitators"
+    assert tasks["report"].href == reverse("programme:report_edit", args=[completed.pk])
+
+
+def test_report_submitted_the_offender_manager_holds_the_handover_and_works_the_recommendations(
+    login, completed, fern, alice
+):
+    report = write_report(completed, fern, recommendations=["Join a support group", "Review"])
+    report_submit(report=report, by=fern)
+    tasks, content = task_list(login(alice), completed)
+    assert tasks["report"].status == "Completed"
+    assert tasks["report"].href == report.get_absolute_url()  # he can read it from here
+    assert tasks["handover"].status == "Not yet started"
+    assert tasks["handover"].href == reverse("programme:handover_create", args=[completed.pk])
+    assert tasks["handover"].hint.startswith("Due by ")
+    assert tasks["recommendation-1"].status == "Not yet started"
+    assert tasks["recommendation-1"].hint == "Join a support group"
+    assert (
+        tasks["recommendation-2"].href == completed.recommendations.get(number=2).get_absolute_url()
+    )
+    assert tasks["close"].hint == (
+        "Needs the three-way handover meeting held, his risk re-assessed "
+        "and recommendations 1 and 2 done or not pursued"
+    )
+    assert "Close as programme complete</button>" not in content
+    # The completed step shows as plain text, the ones to do as tags.
+    assert '<strong class="govuk-tag' not in task_html(content, "report")
+    assert '<strong class="govuk-tag govuk-tag--blue">Not yet started</strong>' in task_html(
+        content, "handover"
+    )
+
+
+def test_report_submitted_the_facilitator_reads_it_but_records_nothing_else(login, completed, fern):
+    report = write_report(completed, fern)
+    report_submit(report=report, by=fern)
+    tasks, _ = task_list(login(fern), completed)
+    assert tasks["report"].status == "Completed" and tasks["report"].href == (
+        report.get_absolute_url()
+    )
+    assert [key for key, task in tasks.items() if task.href] == ["report"]
+    assert tasks["recommendation-1"].status == "Not yet started"
+
+
+def test_a_handover_one_of_the_three_missed_is_in_progress(login, completed, fern, alice):
+    report_submit(report=write_report(completed, fern), by=fern)
+    make_handover(
+        completed, alice, held_on=date(2026, 3, 1), place="Office", facilitator_attended=False
+    )
+    tasks, _ = task_list(login(alice), completed)
+    assert tasks["handover"].status == "In progress"
+    assert "The meeting on 1 March 2026 was missed by a facilitator" in tasks["handover"].hint
+    assert tasks["handover"].href
+
+
+def test_all_done_the_offender_manager_is_offered_the_close_button(login, completed, fern, alice):
+    close_all(completed, fern, alice)
+    tasks, content = task_list(login(alice), completed)
+    assert {t.status for key, t in tasks.items() if key != "close"} == {"Completed"}
+    assert tasks["handover"].hint == (
+        "Held on 1 March 2026 with him, a facilitator and his offender manager"
+    )
+    assert tasks["close"].status == "Not yet started" and tasks["close"].can_act
+    assert "Close as programme complete</button>" in content
+
+
+def test_all_done_the_facilitator_sees_it_ready_but_has_no_button(login, completed, fern, alice):
+    close_all(completed, fern, alice)
+    tasks, content = task_list(login(fern), completed)
+    assert tasks["close"].status == "Not yet started"
+    assert tasks["close"].hint == "Everything is done: his offender manager closes the referral"
+    assert not tasks["close"].can_act
+    assert "Close as programme complete</button>" not in content
+
+
+def test_a_recommendation_not_pursued_counts_as_done(login, completed, fern, alice):
+    close_all(completed, fern, alice)
+    Recommendation.objects.update(status="not_pursued", not_pursued_reason="He moved away")
+    tasks, content = task_list(login(alice), completed)
+    assert tasks["recommendation-1"].status == "Completed"
+    assert "Not pursued" in task_html(content, "recommendation-1")
+    assert tasks["close"].status == "Not yet started"
+
+
+def test_closed_the_last_step_is_completed(login, completed, fern, alice):
+    close_all(completed, fern, alice)
+    referral_close(referral=completed, by=alice)
+    completed.refresh_from_db()
+    tasks, content = task_list(login(alice), completed)
+    assert tasks["close"].status == "Completed"
+    assert "Programme complete" in content
+    assert "Close as programme complete</button>" not in content
+
+
+def test_a_correction_still_in_draft_keeps_the_referral_open(login, completed, fern, alice):
+    close_all(completed, fern, alice)
+    report_correct(report=completed.end_reports.get(), reason="Wrong date", by=fern)
+    tasks, content = task_list(login(alice), completed)
+    assert tasks["report"].status == "In progress"
+    assert tasks["close"].hint == ("Needs the correction of the end-of-programme report submitted")
+    assert "Close as programme complete</button>" not in content
+
+
+def test_the_page_and_the_refusal_agree_on_when_closing_is_ready(completed, fern, alice):
+    from programme.services.post_programme import PostProgramme
+
+    def ready():
+        work = PostProgramme.load(completed)
+        closing = work.tasks(writes_report=False, runs_post_programme=True)[-1]
+        assert (closing.status == "Not yet started") == (closing_missing(completed) == [])
+        return closing.status == "Not yet started"
+
+    assert not ready()
+    report_submit(report=write_report(completed, fern), by=fern)
+    assert not ready()
+    close_all_after_report(completed, alice)
+    assert ready()
+
+
+def close_all_after_report(referral, alice):
+    make_handover(referral, alice, held_on=date(2026, 3, 1), place="Riverside office")
+    make_reassessment(
+        referral,
+        alice,
+        oasys_on=date(2026, 3, 2),
+        risk_of_serious_harm="low",
+        rm2000_on=date(2026, 3, 2),
+        rm2000_category="low",
+        what_changed="Lower",
+    )
+    Recommendation.objects.filter(referral=referral).update(status="done")
+
+
+def test_a_premature_close_is_refused_with_what_is_missing(login, completed, fern, alice):
+    report_submit(report=write_report(completed, fern), by=fern)
+    response = login(alice).post(
+        reverse("programme:referral_close", args=[completed.pk]), follow=True
+    )
+    content = response.content.decode()
+    assert "The referral cannot be closed yet. Still to do:" in content
+    assert "The three-way handover meeting has not been held" in content
+    assert "Recommendation 1 is not started" in content
+    completed.refresh_from_db()
+    assert completed.status == ReferralStatus.POST_PROGRAMME
+
+
+@pytest.mark.parametrize("recommendations", [["One"], ["One", "Two", "Three", "Four"]])
+def test_the_task_list_takes_the_same_queries_however_many_recommendations(
+    login, completed, fern, alice, django_assert_num_queries, recommendations
+):
+    report_submit(report=write_report(completed, fern, recommendations), by=fern)
+    make_handover(completed, alice, held_on=date(2026, 3, 1), place="Office")
+    Recommendation.objects.update(owner=alice, due_on=date(2026, 4, 1))
+    client = login(alice)
+    url = reverse("programme:post_programme", args=[completed.pk])
+    # Signed in: session, staff, second factor (3); the referral (1); its reports, handover
+    # meetings, re-assessments and recommendations (4); whether the viewer writes the report
+    # (1); the access log in a savepoint (3); the session saved (1).
+    with django_assert_num_queries(13):
+        response = client.get(url)
+    tasks = [t for t in response.context["tasks"] if t.key.startswith("recommendation-")]
+    assert len(tasks) == len(recommendations)

@@ -403,3 +403,18 @@ def test_a_case_closed_to_the_auditor_is_a_404_until_an_admin_allows_them(adam, 
 
     CaseAccess.objects.create(offender=offender, staff=audrey, kind="allowed", note="SAR-1")
     assert client.get(url).status_code == 200
+
+
+def test_a_download_too_slow_to_produce_says_so_and_keeps_what_was_typed(
+    adam, audrey, login, settings
+):
+    settings.PDF_RENDER_TIMEOUT_SECONDS = 0.001  # no PDF renders that fast
+    response = login(audrey).post(url(adam), {"reference": "SAR-2026-117", **RECEIVED})
+
+    page = response.content.decode()
+    assert response.status_code == 503
+    assert "govuk-error-summary" in page
+    assert "took too long to produce and was stopped, so nothing was sent" in page
+    assert 'value="SAR-2026-117"' in page and 'value="2026"' in page
+    # Nothing was sent, so no subject access is on the log.
+    assert not AccessLog.objects.filter(action="subject_access").exists()

@@ -1,6 +1,7 @@
 """After the programme: the end-of-programme report and its versions, recommendations,
 the handover, the re-assessment and closing the referral."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -263,25 +264,342 @@ def recommendation_update(
 
 def closing_missing(referral: Referral) -> list[str]:
     """What must be done before the referral can be closed as programme complete."""
-    missing = []
-    if referral.status != ReferralStatus.POST_PROGRAMME:
-        missing.append("He has not completed the programme's sessions and catch-ups")
-    if latest_submitted_report(referral) is None:
-        missing.append("The end-of-programme report has not been submitted")
-    if referral.end_reports.filter(status="draft").exists():
-        missing.append("A correction of the end-of-programme report is still a draft")
-    if not handover_held(referral):
-        missing.append(
-            "The three-way handover meeting has not been held with him, a facilitator and "
-            "his offender manager"
+    return PostProgramme.load(referral).closing_missing()
+
+
+# --- The post-programme task list -----------------------------------------------------------
+
+
+class TaskStatus:
+    """The GOV.UK task list's statuses."""
+
+    COMPLETED = "Completed"
+    IN_PROGRESS = "In progress"
+    NOT_YET_STARTED = "Not yet started"
+    CANNOT_START_YET = "Cannot start yet"
+
+
+# How each status is shown: a tag's colour, or plain (grey for "Cannot start yet").
+_STATUS_CLASSES = {
+    TaskStatus.COMPLETED: "",
+    TaskStatus.IN_PROGRESS: "govuk-tag govuk-tag--light-blue",
+    TaskStatus.NOT_YET_STARTED: "govuk-tag govuk-tag--blue",
+    TaskStatus.CANNOT_START_YET: "",
+}
+
+
+@dataclass(frozen=True)
+class Task:
+    """One row of the post-programme task list: where it is done (`href`, only when the viewer
+    may do it and it can start), its status and a hint saying what it waits for."""
+
+    key: str
+    title: str
+    status: str
+    hint: str = ""
+    href: str = ""
+    status_text: str = ""  # a status worded for this task ("Not pursued"), else `status`
+    can_act: bool = False  # a step done by a button on the page (closing): the viewer may now
+
+    @property
+    def tag_class(self) -> str:
+        return _STATUS_CLASSES[self.status]
+
+    @property
+    def cannot_start_yet(self) -> bool:
+        return self.status == TaskStatus.CANNOT_START_YET
+
+    @property
+    def label(self) -> str:
+        return self.status_text or self.status
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+@dataclass
+class PostProgramme:
+    """Everything after the programme for one referral, loaded in a fixed number of queries,
+    and the one place that decides each step's status and whether it can be closed."""
+
+    referral: Referral
+    reports: list  # newest version first
+    meetings: list  # latest first
+    reassessments: list  # latest first
+    recommendations: list  # by number
+
+    @classmethod
+    def load(cls, referral: Referral) -> "PostProgramme":
+        return cls(
+            referral=referral,
+            reports=list(referral.end_reports.select_related("submitted_by").order_by("-version")),
+            meetings=list(referral.handover_meetings.all()),
+            reassessments=list(referral.reassessments.select_related("recorded_by")),
+            recommendations=list(referral.recommendations.select_related("owner")),
         )
-    if not referral.reassessments.exists():
-        missing.append("His risk has not been re-assessed after the programme")
-    for recommendation in referral.recommendations.outstanding():
-        missing.append(
-            f"Recommendation {recommendation.number} is {recommendation.get_status_display().lower()}"
+
+    # -- facts --
+
+    @property
+    def has_completed_programme(self) -> bool:
+        return self.referral.status in (
+            ReferralStatus.POST_PROGRAMME,
+            ReferralStatus.PROGRAMME_COMPLETE,
         )
-    return missing
+
+    @property
+    def is_closed(self) -> bool:
+        return self.referral.status == ReferralStatus.PROGRAMME_COMPLETE
+
+    @property
+    def draft(self):
+        return next((r for r in self.reports if r.status == ReportStatus.DRAFT), None)
+
+    @property
+    def submitted(self):
+        return next((r for r in self.reports if r.status == ReportStatus.SUBMITTED), None)
+
+    @property
+    def handover_held(self) -> bool:
+        return any(m.all_attended for m in self.meetings)
+
+    @property
+    def handover_due(self) -> date | None:
+        first = min(
+            (r.submitted_at for r in self.reports if r.status == ReportStatus.SUBMITTED),
+            default=None,
+        )
+        if first is None:
+            return None
+        return timezone.localdate(first) + timedelta(days=self.referral.programme.handover_due_days)
+
+    @property
+    def handover_overdue(self) -> bool:
+        due = self.handover_due
+        return bool(due and not self.handover_held and due < timezone.localdate())
+
+    @property
+    def reassessment(self):
+        return self.reassessments[0] if self.reassessments else None
+
+    @property
+    def outstanding(self) -> list:
+        return [r for r in self.recommendations if not r.is_closed]
+
+    def closing_missing(self) -> list[str]:
+        """What must be done before the referral can be closed, as sentences."""
+        missing = []
+        if self.referral.status != ReferralStatus.POST_PROGRAMME:
+            missing.append("He has not completed the programme's sessions and catch-ups")
+        if self.submitted is None:
+            missing.append("The end-of-programme report has not been submitted")
+        if self.draft is not None and self.submitted is not None:
+            missing.append("A correction of the end-of-programme report is still a draft")
+        if not self.handover_held:
+            missing.append(
+                "The three-way handover meeting has not been held with him, a facilitator and "
+                "his offender manager"
+            )
+        if not self.reassessments:
+            missing.append("His risk has not been re-assessed after the programme")
+        for recommendation in self.outstanding:
+            missing.append(
+                f"Recommendation {recommendation.number} is "
+                f"{recommendation.get_status_display().lower()}"
+            )
+        return missing
+
+    def closing_needs(self) -> str:
+        """What closing waits for, in one sentence ("" when it can be done)."""
+        needs = []
+        if not self.has_completed_programme:
+            needs.append("him to complete the programme's sessions and catch-ups")
+        if self.submitted is None:
+            needs.append("the end-of-programme report submitted")
+        elif self.draft is not None:
+            needs.append("the correction of the end-of-programme report submitted")
+        if not self.handover_held:
+            needs.append("the three-way handover meeting held")
+        if not self.reassessments:
+            needs.append("his risk re-assessed")
+        outstanding = [str(r.number) for r in self.outstanding]
+        if outstanding:
+            which = "recommendation" if len(outstanding) == 1 else "recommendations"
+            needs.append(f"{which} {_and(outstanding)} done or not pursued")
+        return "Needs " + _and(needs) if needs else ""
+
+    # -- the task list --
+
+    def tasks(self, *, writes_report: bool, runs_post_programme: bool) -> list[Task]:
+        """The steps in order, with each one's status and link for this viewer: the report
+        (the group's facilitators), the handover, the re-assessment, each recommendation and
+        closing (his offender manager)."""
+        return [
+            self._report_task(writes_report),
+            self._handover_task(runs_post_programme),
+            self._reassessment_task(runs_post_programme),
+            *self._recommendation_tasks(runs_post_programme),
+            self._closing_task(runs_post_programme),
+        ]
+
+    def _report_task(self, may: bool) -> Task:
+        title = "Write the end-of-programme report"
+        edit = reverse("programme:report_edit", args=[self.referral.pk])
+        if self.draft is not None:
+            return Task(
+                "report",
+                title,
+                TaskStatus.IN_PROGRESS,
+                hint=f"Version {self.draft.version} is a draft, written by the facilitators",
+                href=edit if may else "",
+            )
+        if self.submitted is not None:
+            when = timezone.localtime(self.submitted.submitted_at)
+            return Task(
+                "report",
+                title,
+                TaskStatus.COMPLETED,
+                hint=f"Version {self.submitted.version} submitted on {when:%-d %B %Y}",
+                href=self.submitted.get_absolute_url(),
+            )
+        if self.referral.status != ReferralStatus.POST_PROGRAMME:
+            return Task(
+                "report",
+                title,
+                TaskStatus.CANNOT_START_YET,
+                hint="Needs him to complete the programme's sessions and catch-ups",
+            )
+        return Task(
+            "report",
+            title,
+            TaskStatus.NOT_YET_STARTED,
+            hint="Written by the facilitators of his group",
+            href=edit if may else "",
+        )
+
+    def _handover_task(self, may: bool) -> Task:
+        title = "Hold the three-way handover meeting"
+        if self.handover_held:
+            held = next(m for m in self.meetings if m.all_attended)
+            return Task(
+                "handover",
+                title,
+                TaskStatus.COMPLETED,
+                hint=f"Held on {held.held_on:%-d %B %Y} with him, a facilitator and his "
+                "offender manager",
+            )
+        if self.submitted is None:
+            return Task(
+                "handover",
+                title,
+                TaskStatus.CANNOT_START_YET,
+                hint="Needs the end-of-programme report submitted",
+            )
+        due = self.handover_due
+        due_text = f"Due by {due:%-d %B %Y}" + (" (overdue)" if self.handover_overdue else "")
+        href = (
+            reverse("programme:handover_create", args=[self.referral.pk])
+            if may and not self.is_closed
+            else ""
+        )
+        if self.meetings:
+            missed = _and(self.meetings[0].missing_people)
+            return Task(
+                "handover",
+                title,
+                TaskStatus.IN_PROGRESS,
+                hint=f"The meeting on {self.meetings[0].held_on:%-d %B %Y} was missed by "
+                f"{missed}: another must be held. {due_text}",
+                href=href,
+            )
+        return Task("handover", title, TaskStatus.NOT_YET_STARTED, hint=due_text, href=href)
+
+    def _reassessment_task(self, may: bool) -> Task:
+        title = "Re-assess his risk"
+        if not self.has_completed_programme:
+            return Task(
+                "reassessment",
+                title,
+                TaskStatus.CANNOT_START_YET,
+                hint="Needs him to complete the programme's sessions and catch-ups",
+            )
+        href = (
+            reverse("programme:reassessment_create", args=[self.referral.pk])
+            if may and self.referral.status == ReferralStatus.POST_PROGRAMME
+            else ""
+        )
+        if self.reassessment is not None:
+            return Task(
+                "reassessment",
+                title,
+                TaskStatus.COMPLETED,
+                hint=f"OASys and RM2000 re-assessed on {self.reassessment.oasys_on:%-d %B %Y}",
+                href=href,
+            )
+        return Task(
+            "reassessment",
+            title,
+            TaskStatus.NOT_YET_STARTED,
+            hint="OASys and RM2000, done again after the programme",
+            href=href,
+        )
+
+    def _recommendation_tasks(self, may: bool) -> list[Task]:
+        if not self.recommendations:
+            return [
+                Task(
+                    "recommendations",
+                    "Act on the report's recommendations",
+                    TaskStatus.CANNOT_START_YET,
+                    hint="Needs the end-of-programme report submitted",
+                )
+            ]
+        statuses = {
+            RecommendationStatus.NOT_STARTED: TaskStatus.NOT_YET_STARTED,
+            RecommendationStatus.IN_PROGRESS: TaskStatus.IN_PROGRESS,
+            RecommendationStatus.DONE: TaskStatus.COMPLETED,
+            RecommendationStatus.NOT_PURSUED: TaskStatus.COMPLETED,
+        }
+        tasks = []
+        for r in self.recommendations:
+            hint = [r.text]
+            if r.owner:
+                hint.append(f"Owner: {r.owner}")
+            if r.due_on and not r.is_closed:
+                hint.append(f"Due by {r.due_on:%-d %B %Y}")
+            if r.not_pursued_reason:
+                hint.append(f"Not pursued: {r.not_pursued_reason}")
+            tasks.append(
+                Task(
+                    f"recommendation-{r.number}",
+                    f"Recommendation {r.number}",
+                    statuses[r.status],
+                    hint=". ".join(hint),
+                    href=r.get_absolute_url() if may else "",
+                    status_text="Not pursued"
+                    if r.status == RecommendationStatus.NOT_PURSUED
+                    else "",
+                )
+            )
+        return tasks
+
+    def _closing_task(self, may: bool) -> Task:
+        title = "Close as programme complete"
+        if self.is_closed:
+            return Task("close", title, TaskStatus.COMPLETED, hint="The referral is closed")
+        needs = self.closing_needs()
+        if needs:
+            return Task("close", title, TaskStatus.CANNOT_START_YET, hint=needs)
+        return Task(
+            "close",
+            title,
+            TaskStatus.NOT_YET_STARTED,
+            can_act=may,
+            hint="Everything is done"
+            if may
+            else "Everything is done: his offender manager closes the referral",
+        )
 
 
 @transaction.atomic

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from isotp.consultation import consulted
@@ -32,9 +31,6 @@ from programme.models import (
 from programme.services import (
     HANDOVER_BEFORE_REPORT,
     attendance_summary,
-    closing_missing,
-    handover_due_on,
-    handover_held,
     handover_record,
     latest_submitted_report,
     reassessment_record,
@@ -49,35 +45,28 @@ from programme.services import (
     report_correct as correct_report,
 )
 from programme.services import report_submit as submit_report
+from programme.services.post_programme import PostProgramme
 
 
 @require_safe
 def overview(request, pk: int):
     referral = get_referral_after_programme(request.user, pk)
     consulted(referral)
-    reports = list(referral.end_reports.order_by("-version"))
-    reassessments = list(referral.reassessments.select_related("recorded_by"))
-    due = handover_due_on(referral)
-    held = handover_held(referral)
+    work = PostProgramme.load(referral)
+    runs = runs_post_programme(request.user, referral)
+    tasks = work.tasks(
+        writes_report=writes_report(request.user, referral), runs_post_programme=runs
+    )
     return render(
         request,
         "programme/post_programme.html",
         {
             "referral": referral,
             "offender": referral.offender,
-            "reports": reports,
-            "draft": next((r for r in reports if r.status == ReportStatus.DRAFT), None),
-            "submitted": latest_submitted_report(referral),
-            "meetings": referral.handover_meetings.all(),
-            "handover_held": held,
-            "handover_due": due,
-            "handover_overdue": bool(due and not held and due < timezone.localdate()),
-            "reassessment": reassessments[0] if reassessments else None,
+            "work": work,
+            "tasks": tasks,
+            "can_close": tasks[-1].can_act,
             "assessment": referral.assessment,
-            "recommendations": referral.recommendations.select_related("owner"),
-            "missing": closing_missing(referral),
-            "writes_report": writes_report(request.user, referral),
-            "runs_post_programme": runs_post_programme(request.user, referral),
         },
     )
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from isotp.consultation import consulted
 from isotp.forms import GovDateField, GovPlainForm
 from isotp.models import Staff
-from isotp.pdf import pdf_bytes, report_header
+from isotp.pdf import PdfTimeout, pdf_bytes, report_header
 from isotp.security_events import security_event
 from programme.services.subject_access import (
     FIELDS,
@@ -33,6 +33,10 @@ from referrals.models import Offender
 # The Data Protection Act 2018 came into force on 25 May 2018: no request under it is older.
 ACT_IN_FORCE = date(2018, 5, 25)
 REFERENCE_MAX_LENGTH = 100
+PDF_TOO_SLOW = (
+    "The download took too long to produce and was stopped, so nothing was sent. The service "
+    "may be busy: try again in a few minutes"
+)
 
 
 def get_offender_for_subject_access(user: Staff, pk: int) -> Offender:
@@ -97,8 +101,15 @@ def subject_access(request, pk: int):
             received_on=form.cleaned_data["received_on"],
             by=request.user,
         )
-        return _download(result)
-    consulted(offender)
+        try:
+            return _download(result)
+        except PdfTimeout:
+            # Nothing was sent: the form stays as typed, for another try when it is quieter.
+            form.add_error(None, PDF_TOO_SLOW)
+            status = 503
+    else:
+        consulted(offender)
+        status = 200
     return render(
         request,
         "programme/subject_access.html",
@@ -111,6 +122,7 @@ def subject_access(request, pk: int):
                 for model, why in NOT_ABOUT_HIM.items()
             ],
         },
+        status=status,
     )
 
 
