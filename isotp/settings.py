@@ -283,7 +283,9 @@ PDF_RENDER_TIMEOUT_SECONDS = env_int("PDF_RENDER_TIMEOUT_SECONDS", 20)
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Jobs the worker starts once a day (`manage.py run_worker`, notifications/schedule.py), at or
-# after a local time of day: name -> (task, "HH:MM").
+# after a local time of day: name -> (task, "HH:MM"). A worker with SCHEDULE_DAILY_JOBS off
+# starts none (a worker kept for bulk prints, say); one with it on is enough for all.
+SCHEDULE_DAILY_JOBS = env_bool("SCHEDULE_DAILY_JOBS", True)
 DAILY_JOBS = {
     "prune-task-results": ("notifications.tasks.prune_task_results", "02:00"),
     "purge-pdf-renderings": ("programme.tasks.purge_pdf_renderings", "02:15"),

@@ -57,9 +57,14 @@ def no_daily_jobs(reference_data):
     """Today's and tomorrow's daily jobs taken as started, so that a worker's scheduler starts
     none of them whatever the time of day the tests run at."""
     today = timezone.localdate()
-    for day in (today, today + timedelta(days=1)):
-        for job in settings.DAILY_JOBS:
-            DailyRun.objects.create(job=job, day=day)
+    DailyRun.objects.bulk_create(
+        [
+            DailyRun(job=job, day=day)
+            for day in (today, today + timedelta(days=1))
+            for job in settings.DAILY_JOBS
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def worker_environment(smtp, **extra) -> dict:
@@ -271,6 +276,13 @@ def test_a_daily_job_runs_once_even_with_two_schedulers(reference_data):
         assert DBTaskResult.objects.filter(task_path=path).count() == 1
     # Later the same day: nothing more.
     assert schedule_tick(late_evening + timedelta(minutes=30)) == []
+
+
+def test_a_worker_may_be_kept_from_starting_daily_jobs(db, settings):
+    settings.SCHEDULE_DAILY_JOBS = False
+    evening = timezone.make_aware(datetime.combine(timezone.localdate(), datetime.min.time()))
+    assert schedule_tick(evening + timedelta(hours=23)) == []
+    assert not DailyRun.objects.exists()
 
 
 def test_a_daily_job_waits_for_its_time_of_day(db):
