@@ -73,7 +73,8 @@ SEED ?= 1
 generate-data: setup
 	$(RUN_ENV) $(PYTHON) manage.py generate_data --scale $(SCALE) --seed $(SEED) --replace
 
-# The web server and, beside it, the task queue's worker (bulk prints); Ctrl-C stops both.
+# The web server and, beside it, the task queue's worker (bulk prints, emails, daily jobs);
+# Ctrl-C stops both.
 run: demo-data
 	@echo "Open http://127.0.0.1:8000 and sign in with one of the accounts listed above."
 	@echo "For the security code, run 'make demo-code' in another terminal."

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs a web server command with the task queue's worker (`manage.py db_worker`) beside it,
-# for `make run` and `make serve`: both stop together, on Ctrl-C or when either one stops.
+# Runs a web server command with the task queue's worker and its scheduler of daily jobs
+# (`manage.py run_worker`) beside it, for `make run` and `make serve`: both stop together,
+# on Ctrl-C or when either one stops.
 #   .ci/with-worker.sh COMMAND...     (PYTHON: the interpreter for the worker, .venv's by default)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,7 @@ python=${PYTHON:-.venv/bin/python}
 # Each in its own process group, so that stopping one stops its own children too
 # (runserver's autoreloader runs the server in a child; gunicorn has its workers).
 set -m
-"$python" manage.py db_worker &
+"$python" manage.py run_worker &
 worker=$!
 "$@" &
 web=$!

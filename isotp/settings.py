@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -283,6 +284,46 @@ PDF_RENDER_TIMEOUT_SECONDS = env_int("PDF_RENDER_TIMEOUT_SECONDS", 20)
 # adopts, with its database backend. `manage.py db_worker` runs the tasks (`make run` and
 # `make serve` start one beside the web server); docs/deployment.md, "The task queue".
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Jobs the worker starts once a day (`manage.py run_worker`, notifications/schedule.py), at or
+# after a local time of day: name -> (task, "HH:MM"). A worker with SCHEDULE_DAILY_JOBS off
+# starts none (a worker kept for bulk prints, say); one with it on is enough for all.
+SCHEDULE_DAILY_JOBS = env_bool("SCHEDULE_DAILY_JOBS", True)
+DAILY_JOBS = {
+    "prune-task-results": ("notifications.tasks.prune_task_results", "02:00"),
+    "purge-pdf-renderings": ("programme.tasks.purge_pdf_renderings", "02:15"),
+    "reminders": ("programme.tasks.daily_reminders", "06:30"),
+    "digests": ("notifications.tasks.send_digests", "07:00"),
+}
+
+# Email (docs/notifications.md): notifications go through Django's email framework. `make run`
+# prints them on the worker's output (console backend); production sends through SMTP.
+# Links in emails are absolute, from SITE_URL, and need sign-in.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# Seconds an SMTP conversation may hang before the send counts as failed (and is tried again).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "i-SOTP case management <noreply@localhost>")
+# The domain in each email's Message-ID (fixed per outbox row).
+EMAIL_MESSAGE_ID_DOMAIN = env_str(
+    "EMAIL_MESSAGE_ID_DOMAIN", SITE_URL.split("://", 1)[-1].split("/")[0].split(":")[0]
+)
+# An email claimed by a worker that has not marked it sent within this time is taken to be
+# interrupted and is sent again; much longer than EMAIL_TIMEOUT.
+NOTIFICATION_SEND_LEASE_SECONDS = env_int("NOTIFICATION_SEND_LEASE_SECONDS", 300)
+# Tries before an email the server keeps refusing for a while is marked failed.
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
 
 # Recorded history is locked: every pghistory event table gets a trigger refusing UPDATE and
 # DELETE, whoever asks (the Django admin shows events read-only too).

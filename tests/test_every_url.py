@@ -519,6 +519,7 @@ SHOWS_NO_CASE_RECORD = {
     "referrals:case_lookup": "a blank form; a refused look-up is logged as a search",
     "password_change": "one's own account",
     "recovery_codes": "one's own account",
+    "notifications:preferences": "one's own account",
     "programme:calendar_settings": "one's own calendar link",
     "two_factor_verify": "signing in",
     "two_factor_setup": "signing in",

@@ -74,6 +74,8 @@ def test_make_serve_runs_gunicorn_with_whitenoise_and_the_worker(tmp_path):
         "DATABASE_URL": app_url,
         "DATABASE_OWNER_URL": app_url.replace(db["USER"], settings.DATABASE_OWNER["USER"], 1),
         "WEB_CONCURRENCY": "1",
+        # Its worker would start the day's jobs in the test database, for the tests after.
+        "SCHEDULE_DAILY_JOBS": "false",
     }
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen(
@@ -89,7 +91,7 @@ def test_make_serve_runs_gunicorn_with_whitenoise_and_the_worker(tmp_path):
 
         running = processes_in_session(server.pid)
         assert any("gunicorn" in command for command in running), running
-        assert any("db_worker" in command for command in running), running
+        assert any("run_worker" in command for command in running), running
 
         manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())
         hashed = manifest["paths"]["reports/report.css"]

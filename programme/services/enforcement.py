@@ -20,6 +20,7 @@ from programme.models import (
     add_working_days,
     propose_enforcement,
 )
+from programme.services.reminders import absence_notify
 from referrals.eligibility import add_months
 from referrals.models import (
     ClosingReason,
@@ -46,7 +47,7 @@ def enforcement_open(attendance: Attendance, *, holidays, programme) -> Enforcem
     offender = attendance.placement.referral.offender
     failure_on = attendance.session.date
     action, why = proposal_for(offender=offender, failure_on=failure_on, programme=programme)
-    return Enforcement.objects.create(
+    enforcement = Enforcement.objects.create(
         attendance=attendance,
         offender=offender,
         failure_on=failure_on,
@@ -54,6 +55,8 @@ def enforcement_open(attendance: Attendance, *, holidays, programme) -> Enforcem
         proposed_action=action,
         proposal_reason=why,
     )
+    absence_notify(enforcement)
+    return enforcement
 
 
 def enforcement_reopen(*, enforcement: Enforcement) -> Enforcement:

@@ -25,6 +25,7 @@ from programme.models import (
     ReportStatus,
     TargetProgress,
 )
+from programme.services.reminders import notice_notify
 from referrals.models import (
     Referral,
     ReferralStatus,
@@ -171,7 +172,7 @@ def report_submit(*, report, by: Staff):
             recommendation.not_pursued_reason = f"Removed in version {report.version} of the report"
             recommendation.save(update_fields=["status", "not_pursued_reason"])
     due = timezone.localdate() + timedelta(days=report.referral.programme.handover_due_days)
-    Notice.objects.create(
+    notice = Notice.objects.create(
         offender=report.referral.offender,
         kind=NoticeKind.REPORT,
         message=(
@@ -180,6 +181,7 @@ def report_submit(*, report, by: Staff):
         ),
         created_by=by,
     )
+    notice_notify(notice, link=reverse("programme:report", args=[report.pk]))
     return report
 
 

@@ -25,6 +25,7 @@ from programme.models import (
     ProgrammeError,
 )
 from programme.services.enforcement import enforcement_open, enforcement_reopen
+from programme.services.reminders import notice_notify
 from programme.services.scheduling import bank_holidays, members_at, placement_end
 from referrals.models import (
     ClosingReason,
@@ -244,13 +245,14 @@ def _follow_up(attendance, *, amendment, by, holidays, programme, result) -> Non
         attendance.risk_relevant
         and not attendance.notices.filter(kind=NoticeKind.RISK_NOTE).exists()
     ):
-        Notice.objects.create(
+        notice = Notice.objects.create(
             offender=placement.referral.offender,
             kind=NoticeKind.RISK_NOTE,
             message=attendance.note or "Marked risk-relevant at this session (no note written)",
             attendance=attendance,
             created_by=by,
         )
+        notice_notify(notice)
 
 
 DECIDED_FAILURE_AMENDED = (
@@ -416,9 +418,10 @@ def placement_restart(*, placement: Placement, on: date, by: Staff) -> Referral:
         by=by,
         note="Back on the waiting list to restart the programme",
     )
-    Notice.objects.create(
+    notice = Notice.objects.create(
         offender=referral.offender, kind=NoticeKind.RESTART, message=note, created_by=by
     )
+    notice_notify(notice)
     return restart
 
 
@@ -434,13 +437,14 @@ def placement_check_completion(*, placement: Placement, by: Staff) -> bool:
     referral.move_to(
         ReferralStatus.POST_PROGRAMME, by=by, automatic=True, note="Every session and catch-up done"
     )
-    Notice.objects.create(
+    notice = Notice.objects.create(
         offender=referral.offender,
         kind=NoticeKind.COMPLETION,
         message=f"He has completed all {sessions} sessions of {referral.programme}: "
         "arrange the three-way handover once the end-of-programme report is in.",
         created_by=by,
     )
+    notice_notify(notice)
     return True
 
 
@@ -525,9 +529,11 @@ def projected_finish(*, placement: Placement, today: date) -> Projection:
 
 def feedback_send(*, placement: Placement, message: str, by: Staff) -> Notice:
     """A facilitator's feedback, shown to the offender manager until acknowledged."""
-    return Notice.objects.create(
+    notice = Notice.objects.create(
         offender=placement.referral.offender,
         kind=NoticeKind.FEEDBACK,
         message=message,
         created_by=by,
     )
+    notice_notify(notice)
+    return notice

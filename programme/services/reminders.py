@@ -1,0 +1,162 @@
+"""Who is emailed about what happens in the programme (docs/notifications.md), and the daily
+checks for what is coming due. Each function here is one call from where the event happens,
+inside its transaction; `notifications.services.notify` does the rest."""
+
+from datetime import date, timedelta
+
+from django.db.models import Exists, Min, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from isotp.models import Role, Staff
+from notifications.models import Kind
+from notifications.services import notify
+from programme.models import (
+    BankHoliday,
+    Enforcement,
+    HandoverMeeting,
+    Notice,
+    NoticeKind,
+    ReportStatus,
+    add_working_days,
+)
+from referrals.models import Referral, ReferralStatus
+
+# The notices the offender manager is also emailed about (a correction is seen by the person
+# who made it and waits on the actions page).
+NOTICE_KINDS = {
+    NoticeKind.RISK_NOTE: Kind.RISK_NOTE,
+    NoticeKind.FEEDBACK: Kind.FEEDBACK,
+    NoticeKind.RESTART: Kind.RESTART,
+    NoticeKind.COMPLETION: Kind.COMPLETION,
+    NoticeKind.REPORT: Kind.REPORT,
+}
+
+DUE_SOON_WORKING_DAYS = 2
+
+
+def notice_notify(notice: Notice, *, link: str = "") -> None:
+    """A notice for the offender manager: his offender manager is emailed too, as they chose.
+    The link is to where it is acknowledged, unless given."""
+    kind = NOTICE_KINDS.get(notice.kind)
+    if kind is None:
+        return
+    offender = notice.offender
+    notify(
+        kind=kind,
+        event=f"notice:{notice.pk}",
+        recipients=[offender.offender_manager],
+        crn=offender.crn,
+        link=link or reverse("programme:actions"),
+    )
+
+
+def absence_notify(enforcement: Enforcement) -> None:
+    """An unacceptable absence (or failure to comply) opened an enforcement decision."""
+    offender = enforcement.offender
+    notify(
+        kind=Kind.ABSENCE,
+        event=f"enforcement:{enforcement.pk}",
+        recipients=[offender.offender_manager],
+        crn=offender.crn,
+        link=reverse("programme:enforcement", args=[enforcement.pk]),
+    )
+
+
+# --- The daily checks -------------------------------------------------------------------------
+
+
+def decisions_due_soon_notify(*, today: date) -> int:
+    """Decisions not yet taken that fall due within the next 2 working days: his offender
+    manager, once per decision."""
+    until = add_working_days(
+        today, DUE_SOON_WORKING_DAYS, set(BankHoliday.objects.values_list("date", flat=True))
+    )
+    count = 0
+    for enforcement in (
+        Enforcement.objects.pending()
+        .filter(due_by__gt=today, due_by__lte=until)
+        .select_related("offender__offender_manager")
+    ):
+        count += len(
+            notify(
+                kind=Kind.DECISION_DUE_SOON,
+                event=f"enforcement:{enforcement.pk}",
+                recipients=[enforcement.offender.offender_manager],
+                crn=enforcement.offender.crn,
+                link=reverse("programme:enforcement", args=[enforcement.pk]),
+            )
+        )
+    return count
+
+
+def decisions_overdue_notify(*, today: date) -> int:
+    """Decisions past their deadline: the programme managers of his office, once per
+    decision (their oversight; the offender manager's actions page shows it as overdue)."""
+    managers: dict[int, list[Staff]] = {}
+    for manager in Staff.objects.filter(role=Role.PROGRAMME_MANAGER, is_active=True):
+        managers.setdefault(manager.office_id, []).append(manager)
+    count = 0
+    for enforcement in (
+        Enforcement.objects.pending().filter(due_by__lt=today).select_related("offender")
+    ):
+        count += len(
+            notify(
+                kind=Kind.DECISION_OVERDUE,
+                event=f"enforcement:{enforcement.pk}",
+                recipients=managers.get(enforcement.offender.office_id, []),
+                crn=enforcement.offender.crn,
+                link=reverse("programme:enforcement", args=[enforcement.pk]),
+            )
+        )
+    return count
+
+
+def handovers_overdue_notify(*, today: date) -> int:
+    """Handovers not held by their due day (the programme's period after the first report
+    was submitted): his offender manager and his group's facilitators, once per referral."""
+    referrals = (
+        Referral.objects.filter(status=ReferralStatus.POST_PROGRAMME)
+        .annotate(
+            first_report_at=Min(
+                "end_reports__submitted_at", filter=Q(end_reports__status=ReportStatus.SUBMITTED)
+            ),
+            handover_held=Exists(
+                HandoverMeeting.objects.filter(
+                    referral=OuterRef("pk"),
+                    offender_attended=True,
+                    facilitator_attended=True,
+                    offender_manager_attended=True,
+                )
+            ),
+        )
+        .filter(first_report_at__isnull=False, handover_held=False)
+        .select_related("offender__offender_manager", "programme", "placement__group")
+        .prefetch_related("placement__group__facilitators")
+    )
+    count = 0
+    for referral in referrals:
+        due = timezone.localdate(referral.first_report_at) + timedelta(
+            days=referral.programme.handover_due_days
+        )
+        if due >= today:
+            continue
+        facilitators = list(referral.placement.group.facilitators.all())
+        count += len(
+            notify(
+                kind=Kind.HANDOVER_OVERDUE,
+                event=f"referral:{referral.pk}",
+                recipients=[referral.offender.offender_manager, *facilitators],
+                crn=referral.offender.crn,
+                link=reverse("programme:post_programme", args=[referral.pk]),
+            )
+        )
+    return count
+
+
+def daily_reminders(*, today: date) -> dict[str, int]:
+    return {
+        "decisions due soon": decisions_due_soon_notify(today=today),
+        "decisions overdue": decisions_overdue_notify(today=today),
+        "handovers overdue": handovers_overdue_notify(today=today),
+    }
