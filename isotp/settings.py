@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
-    "notifications",
+    "isotp.notifications",
 ]
 
 MIDDLEWARE = [
@@ -285,15 +285,15 @@ PDF_RENDER_TIMEOUT_SECONDS = env_int("PDF_RENDER_TIMEOUT_SECONDS", 20)
 # `make serve` start one beside the web server); docs/deployment.md, "The task queue".
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# Jobs the worker starts once a day (`manage.py run_worker`, notifications/schedule.py), at or
+# Jobs the worker starts once a day (`manage.py run_worker`, isotp/notifications/schedule.py), at or
 # after a local time of day: name -> (task, "HH:MM"). A worker with SCHEDULE_DAILY_JOBS off
 # starts none (a worker kept for bulk prints, say); one with it on is enough for all.
 SCHEDULE_DAILY_JOBS = env_bool("SCHEDULE_DAILY_JOBS", True)
 DAILY_JOBS = {
-    "prune-task-results": ("notifications.tasks.prune_task_results", "02:00"),
+    "prune-task-results": ("isotp.notifications.tasks.prune_task_results", "02:00"),
     "purge-pdf-renderings": ("programme.tasks.purge_pdf_renderings", "02:15"),
     "reminders": ("programme.tasks.daily_reminders", "06:30"),
-    "digests": ("notifications.tasks.send_digests", "07:00"),
+    "digests": ("isotp.notifications.tasks.send_digests", "07:00"),
 }
 
 # Email (docs/notifications.md): notifications go through Django's email framework. `make run`

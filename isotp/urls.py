@@ -25,7 +25,7 @@ urlpatterns = [
     path(settings.ADMIN_PATH + "login/", views.admin_login),
     path(settings.ADMIN_PATH, admin.site.urls),
     path("audit/", include("referrals.audit_urls")),
-    path("", include("notifications.urls")),
+    path("", include("isotp.notifications.urls")),
     path("", include("referrals.urls")),
     path("", include("programme.urls")),
 ]

@@ -20,10 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from notifications.models import DailyRun, Delivery, Email, Kind, Notification, Preference
-from notifications.schedule import schedule_tick
-from notifications.services import digests_write, emails_send_due
-from notifications.tasks import send_digests, send_email
+from isotp.notifications.models import DailyRun, Delivery, Email, Kind, Notification, Preference
+from isotp.notifications.schedule import schedule_tick
+from isotp.notifications.services import digests_write, emails_send_due
+from isotp.notifications.tasks import send_digests, send_email
 from programme.models import Enforcement, HandoverMeeting, ReportStatus
 from programme.services import feedback_send
 from programme.services.reminders import daily_reminders

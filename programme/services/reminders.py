@@ -1,6 +1,6 @@
 """Who is emailed about what happens in the programme (docs/notifications.md), and the daily
 checks for what is coming due. Each function here is one call from where the event happens,
-inside its transaction; `notifications.services.notify` does the rest."""
+inside its transaction; `isotp.notifications.services.notify` does the rest."""
 
 from datetime import date, timedelta
 
@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from isotp.models import Role, Staff
-from notifications.models import Kind
-from notifications.services import notify
+from isotp.notifications.models import Kind
+from isotp.notifications.services import notify
 from programme.models import (
     BankHoliday,
     Enforcement,

@@ -4,7 +4,7 @@ and after saving."""
 import pytest
 from playwright.sync_api import expect
 
-from notifications.models import Preference
+from isotp.notifications.models import Preference
 from tests.browser.conftest import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from notifications.models import DailyRun, Email
+from isotp.notifications.models import DailyRun, Email
 
 
 @admin.register(Email)

@@ -2,8 +2,8 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from notifications.forms import PreferencesForm
-from notifications.services import preferences_for, preferences_save
+from isotp.notifications.forms import PreferencesForm
+from isotp.notifications.services import preferences_for, preferences_save
 
 SAVED = "Your email notification settings are saved"
 

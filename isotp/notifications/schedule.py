@@ -18,12 +18,12 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
 
-from notifications.models import DailyRun
-from notifications.services import emails_waiting
+from isotp.notifications.models import DailyRun
+from isotp.notifications.services import emails_waiting
 
 logger = logging.getLogger(__name__)
 
-SEND_DUE = "notifications.tasks.send_due_emails"
+SEND_DUE = "isotp.notifications.tasks.send_due_emails"
 
 
 def jobs_due(now: datetime) -> list[str]:

@@ -1,5 +1,5 @@
 """The worker's side of notifications, and the daily jobs the scheduler starts
-(notifications/schedule.py). Each task is idempotent: the outbox rows say what is left to do,
+(isotp/notifications/schedule.py). Each task is idempotent: the outbox rows say what is left to do,
 so a task run twice, or run for an email already sent, does nothing more."""
 
 import io
@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
 
-from notifications.services import digests_write, email_claim, email_send, emails_send_due
+from isotp.notifications.services import digests_write, email_claim, email_send, emails_send_due
 
 
 @task()

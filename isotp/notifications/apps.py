@@ -2,5 +2,6 @@ from django.apps import AppConfig
 
 
 class NotificationsConfig(AppConfig):
-    name = "notifications"
+    name = "isotp.notifications"
+    label = "notifications"
     verbose_name = "Email notifications"

@@ -1,7 +1,7 @@
 from django import forms
 
 from isotp.forms import GovPlainForm
-from notifications.models import Delivery
+from isotp.notifications.models import Delivery
 
 
 class PreferencesForm(GovPlainForm):

@@ -2,7 +2,7 @@
 each person hears of them, and sending the outbox exactly once.
 
 `notify` is called by the services where an event happens, inside their transaction; the rest
-runs in the task queue's worker (notifications/tasks.py).
+runs in the task queue's worker (isotp/notifications/tasks.py).
 """
 
 import logging
@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from isotp.models import Role, Staff
-from notifications.models import Delivery, Email, EmailState, Kind, Notification, Preference
+from isotp.notifications.models import Delivery, Email, EmailState, Kind, Notification, Preference
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +189,7 @@ def notify(
 
 
 def _wake_worker(email_pk: int) -> None:
-    from notifications.tasks import send_email
+    from isotp.notifications.tasks import send_email
 
     send_email.enqueue(email_pk)
 

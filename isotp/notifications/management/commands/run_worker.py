@@ -1,5 +1,5 @@
 """The task queue's worker with its scheduler: `manage.py db_worker` (django-tasks-db), and
-beside it a thread that starts the daily jobs (notifications/schedule.py). Takes db_worker's
+beside it a thread that starts the daily jobs (isotp/notifications/schedule.py). Takes db_worker's
 options; with --batch, the scheduler looks once, then the queue is worked until empty."""
 
 import logging
@@ -10,9 +10,9 @@ from django.db import close_old_connections, connection
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
-from notifications.schedule import schedule_tick
+from isotp.notifications.schedule import schedule_tick
 
-logger = logging.getLogger("notifications.schedule")
+logger = logging.getLogger("isotp.notifications.schedule")
 
 
 def _scheduler(stop: threading.Event, interval: float) -> None:
