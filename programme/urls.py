@@ -41,6 +41,7 @@ urlpatterns = [
     path("offenders/<int:pk>/outside/", overview.case_outside, name="case_outside"),
     # The offender manager's work
     path("actions/", manager.actions, name="actions"),
+    path("notices/acknowledge/", manager.notices_acknowledge, name="notices_acknowledge"),
     path("notices/<int:pk>/acknowledge/", manager.notice_acknowledge, name="notice_acknowledge"),
     path("enforcement/<int:pk>/", manager.enforcement, name="enforcement"),
     path("enforcement/<int:pk>/correct/", manager.enforcement_correct, name="enforcement_correct"),

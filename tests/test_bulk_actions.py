@@ -3,6 +3,7 @@ acknowledging several notices with one note, printing the week's registers in on
 
 from datetime import date, timedelta
 
+import pytest
 from django.urls import reverse
 
 from programme.models import Placement
@@ -125,3 +126,119 @@ def test_one_nonsense_value_among_several_allocates_nobody(login, pat, alice, fe
     )
     assert "Choose someone from the waiting list to allocate" in response.content.decode()
     assert not group.placements.exists()
+
+
+# --- Acknowledging several notices with one note -----------------------------------------------
+
+
+def notices_for(placement, by, count):
+    from programme.models import Notice
+
+    return Notice.objects.bulk_create(
+        Notice(
+            offender=placement.offender,
+            kind="risk_note",
+            message=f"Note number {number:02d}",
+            created_by=by,
+        )
+        for number in range(count)
+    )
+
+
+def test_several_notices_are_acknowledged_with_one_note(login, alice, placement, fern):
+    first, second, third = notices_for(placement, fern, 3)
+    client = login(alice)
+    page = client.get(reverse("programme:actions")).content.decode()
+    assert "Acknowledge several with one note" in page
+    assert page.count('name="bulk-notice" type="checkbox"') == 3
+    response = client.post(
+        reverse("programme:notices_acknowledge"),
+        {"bulk-notice": [first.pk, second.pk], "bulk-action_taken": "Rang him about both"},
+        follow=True,
+    )
+    assert "2 notices acknowledged: Adam Placedperson, Adam Placedperson" in (
+        response.content.decode()
+    )
+    for notice in (first, second):
+        notice.refresh_from_db()
+        assert notice.acknowledged_by == alice
+        assert notice.action_taken == "Rang him about both"
+        assert notice.acknowledged_at is not None
+    third.refresh_from_db()
+    assert third.acknowledged_at is None
+
+
+def test_someone_elses_notice_is_refused_and_nothing_is_acknowledged(
+    login, alice, otto, placement, pat, fern
+):
+    from tests.factories import make_placement
+
+    own = notices_for(placement, fern, 1)[0]
+    others = make_placement(placement.group, make_offender(otto, last_name="Othersman"), otto)
+    theirs = notices_for(others, fern, 1)[0]
+    response = login(alice).post(
+        reverse("programme:notices_acknowledge"),
+        {"bulk-notice": [own.pk, theirs.pk], "bulk-action_taken": "Rang them"},
+    )
+    assert response.status_code == 404
+    for notice in (own, theirs):
+        notice.refresh_from_db()
+        assert notice.acknowledged_at is None
+
+
+def test_a_note_is_needed_and_the_ticks_are_kept(login, alice, placement, fern):
+    first, second = notices_for(placement, fern, 2)
+    response = login(alice).post(
+        reverse("programme:notices_acknowledge"),
+        {"bulk-notice": [second.pk], "bulk-action_taken": "  "},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "There is a problem" in page
+    assert "Say what you did about it" in page
+    assert f'value="{second.pk}" checked>' in page
+    assert f'value="{first.pk}">' in page
+    second.refresh_from_db()
+    assert second.acknowledged_at is None
+
+
+def test_acknowledging_with_nothing_ticked_says_so(login, alice, placement, fern):
+    notices_for(placement, fern, 2)
+    response = login(alice).post(
+        reverse("programme:notices_acknowledge"), {"bulk-action_taken": "Rang him"}
+    )
+    assert response.status_code == 200
+    assert "Select the notices to acknowledge" in response.content.decode()
+
+
+def test_a_notice_acknowledged_meanwhile_is_listed_and_the_others_acknowledged(
+    login, alice, placement, fern
+):
+    from programme.services import notice_acknowledge
+
+    first, second = notices_for(placement, fern, 2)
+    notice_acknowledge(notice=first, action_taken="Rang him", by=alice)
+    response = login(alice).post(
+        reverse("programme:notices_acknowledge"),
+        {"bulk-notice": [first.pk, second.pk], "bulk-action_taken": "Wrote to him"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "1 notice acknowledged: Adam Placedperson" in page
+    assert "not acknowledged: This has already been acknowledged" in page
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.action_taken == "Rang him"
+    assert second.action_taken == "Wrote to him"
+
+
+@pytest.mark.parametrize("character", ["pat", "fern"])
+def test_only_offender_managers_acknowledge_notices(request, login, placement, fern, character):
+    notice = notices_for(placement, fern, 1)[0]
+    response = login(request.getfixturevalue(character)).post(
+        reverse("programme:notices_acknowledge"),
+        {"bulk-notice": [notice.pk], "bulk-action_taken": "Rang him"},
+    )
+    assert response.status_code == 404
+    notice.refresh_from_db()
+    assert notice.acknowledged_at is None
