@@ -92,6 +92,7 @@ urlpatterns = [
         reports.attendance_record_pdf,
         name="attendance_record_pdf",
     ),
+    path("my-groups/registers.pdf", reports.week_registers_pdf, name="week_registers_pdf"),
     path("groups/<int:pk>/register.pdf", reports.group_register_pdf, name="group_register_pdf"),
     path("enforcement/<int:pk>/letter.pdf", reports.warning_letter_pdf, name="warning_letter_pdf"),
     # Every member's attendance record at once, printed in the background

@@ -242,3 +242,86 @@ def test_only_offender_managers_acknowledge_notices(request, login, placement, f
     assert response.status_code == 404
     notice.refresh_from_db()
     assert notice.acknowledged_at is None
+
+
+# --- Printing the week's registers in one PDF --------------------------------------------------
+
+
+def this_monday():
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return today - timedelta(days=today.weekday())
+
+
+def group_meeting_this_week(pat, facilitators, weekday, members, alice):
+    """A group that first met two weeks before this week's session on `weekday` (its third),
+    with men of these last names."""
+    from tests.factories import make_placement
+
+    start = this_monday() + timedelta(days=weekday) - timedelta(weeks=2)
+    group = make_group(pat, facilitators, start_date=start, weekday=weekday)
+    for last_name in members:
+        make_placement(group, make_offender(alice, last_name=last_name), alice, by=pat)
+    return group
+
+
+def test_the_weeks_registers_are_printed_in_one_pdf(login, pat, fern, alice):
+    from isotp.models import AccessLog
+    from tests.factories import Role, make_staff
+    from tests.pdf_text import pdf_text
+
+    monday = group_meeting_this_week(pat, [fern], 0, ["Mondayman", "Secondmondayman"], alice)
+    group_meeting_this_week(pat, [fern], 2, ["Wednesdayman"], alice)
+    other = make_staff("fred.facilitator", Role.FACILITATOR, fern.office)
+    group_meeting_this_week(pat, [other], 1, ["Hiddenman"], alice)
+
+    client = login(fern)
+    home = client.get(reverse("programme:facilitator_home")).content.decode()
+    assert reverse("programme:week_registers_pdf") in home
+    assert "Print this week’s registers" in home
+    response = client.get(reverse("programme:week_registers_pdf"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = " ".join(pdf_text(response.content).split())
+    first = this_monday()
+    wednesday = first + timedelta(days=2)
+    assert f"Session 3 of 35, {first:%A} {first.day} {first:%B %Y}" in text
+    assert f"Session 3 of 35, {wednesday:%A} {wednesday.day} {wednesday:%B %Y}" in text
+    for name in ("Mondayman", "Secondmondayman", "Wednesdayman"):
+        assert name in text
+    assert "Hiddenman" not in text
+    log = AccessLog.objects.filter(staff=fern, view="programme:week_registers_pdf").get()
+    assert log.action == "print"
+    assert f"programme.group:{monday.pk}" in log.records or any(
+        str(monday.pk) in record for record in log.records
+    )
+
+
+def test_a_week_with_no_session_has_nothing_to_print(login, fern):
+    response = login(fern).get(reverse("programme:week_registers_pdf"), follow=True)
+    assert "None of your groups has a session this week" in response.content.decode()
+
+
+def test_only_facilitators_print_the_weeks_registers(login, pat, alice):
+    for user in (pat, alice):
+        assert login(user).get(reverse("programme:week_registers_pdf")).status_code == 404
+
+
+def test_the_weeks_registers_take_the_same_queries_however_many_groups(
+    login, pat, fern, alice, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    group_meeting_this_week(pat, [fern], 0, ["Oneman"], alice)
+    client = login(fern)
+    client.get(reverse("programme:facilitator_home"))  # the session renewed
+    # Both prints rendered afresh (a print asked again is served from the store of PDFs).
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("programme:week_registers_pdf"))
+    for weekday, names in ((1, ["Twoman", "Threeman"]), (3, ["Fourman", "Fiveman"])):
+        group_meeting_this_week(pat, [fern], weekday, names, alice)
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = client.get(reverse("programme:week_registers_pdf"))
+    assert response.status_code == 200
