@@ -325,3 +325,45 @@ def test_the_weeks_registers_take_the_same_queries_however_many_groups(
     with django_assert_num_queries(len(one.captured_queries)):
         response = client.get(reverse("programme:week_registers_pdf"))
     assert response.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_allocating_several_at_once_never_overfill_the_group(office, alice, pat, fern):
+    import threading
+
+    from django.db import connection
+
+    from programme.models import BankHoliday
+    from programme.reference_data import ensure_bank_holidays
+    from programme.services import placements_allocate
+    from referrals.models import ClosingReason, Programme, StatusTransition
+    from referrals.reference_data import ensure_reference_data
+    from tests.factories import allocation_day
+
+    ensure_reference_data(Programme, StatusTransition, ClosingReason)
+    ensure_bank_holidays(BankHoliday)
+    Programme.objects.filter(code="isotp").update(max_group_size=3)
+    group = make_group(pat, [fern])
+    referrals = [make_ready_referral(make_offender(alice), alice) for _ in range(4)]
+    barrier = threading.Barrier(2)
+    refusals = []
+
+    def allocate(batch):
+        try:
+            barrier.wait()
+            _, refused = placements_allocate(
+                group=group, referrals=batch, by=pat, on=allocation_day(group)
+            )
+            refusals.extend(reason for _, reason in refused)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=allocate, args=(batch,)) for batch in (referrals[:2], referrals[2:])
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert group.placements.count() == 3
+    assert refusals == ["The group is full: it has 3 of 3 places taken"]
