@@ -21,7 +21,7 @@ RUN_ENV = DJANGO_DEBUG=true SECRET_KEY=development-only-not-secret $(DATABASE_EN
 TEST_ENV = DJANGO_DEBUG=false SECRET_KEY=test-only-not-secret HTTPS_ONLY=false STATIC_MANIFEST=false \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(DATABASE_ENV)
 
-.PHONY: help setup run serve test test-model lint format assets database chromium demo-data demo-code generate-data check-deploy bandit benchmark \
+.PHONY: help setup run serve test test-model lint format assets database chromium demo-data demo-code generate-data check-deploy bandit benchmark screenshots \
 	backup restore-check
 
 help:
@@ -129,6 +129,10 @@ benchmark: setup
 		else echo "wrk is needed for the throughput run: sudo apt-get install wrk" \
 			"(or BENCHMARK_THROUGHPUT_SECONDS=0 make benchmark to skip it)"; exit 1; fi; fi
 	$(BENCHMARK_ENV) $(PYTHON) benchmarks/run.py
+
+# The pictures docs/design.md describes, taken by a browser test of the redesigned pages.
+screenshots: $(VENV)/.installed assets database chromium
+	$(TEST_ENV) SCREENSHOT_DIR=docs/design $(VENV)/bin/pytest -p no:xdist tests/browser/test_design_screenshots.py
 
 # Backups that are tested (docs/deployment.md, "Backups"): a pg_dump with each table's row count
 # and checksum, and a check that the newest restores into a scratch database with the same.

@@ -4,7 +4,7 @@ from datetime import date
 
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Submit
+from crispy_forms_gds.layout import Size, Submit
 from django import forms
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import MaxLengthValidator
@@ -80,16 +80,31 @@ def bound_text_fields(form: forms.BaseForm) -> None:
         field.widget.attrs.pop("maxlength", None)
 
 
+class GovFormHelper(FormHelper):
+    """crispy-forms-gds's helper, with its label and legend sizes made classes on every form:
+    it translates them ("s" to "govuk-label--s") only for a form with a layout, and a form
+    without one got a stray class "s"."""
+
+    def get_attributes(self, template_pack=None):
+        items = super().get_attributes(template_pack=template_pack or "gds")
+        if self.label_size:
+            items["label_size"] = Size.for_label(self.label_size)
+        if self.legend_size:
+            items["legend_size"] = Size.for_legend(self.legend_size)
+        return items
+
+
 class GovForm:
     """Mixin giving a form the GOV.UK crispy helper and one submit button."""
 
     submit_label = "Save"
 
     def _setup_helper(self) -> None:
-        self.helper = FormHelper()
+        self.helper = GovFormHelper()
         self.helper.form_tag = False
-        self.helper.label_size = "s"
-        self.helper.legend_size = "s"
+        # Small bold labels and legends, as on GOV.UK question pages.
+        self.helper.label_size = Size.SMALL
+        self.helper.legend_size = Size.SMALL
         bound_text_fields(self)
 
 

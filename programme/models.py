@@ -293,6 +293,12 @@ class Attendance(models.Model):
             models.UniqueConstraint(
                 fields=["session", "placement"], name="attendance_one_per_member_per_session"
             ),
+            # The register is evidence: an outcome outside the vocabulary is refused by the
+            # database too, whoever writes it (a wrong code would count as a miss).
+            models.CheckConstraint(
+                condition=Q(outcome__in=AttendanceOutcome.values),
+                name="attendance_outcome_known",
+            ),
             models.CheckConstraint(
                 condition=Q(outcome=AttendanceOutcome.ACCEPTABLE_ABSENCE) | Q(absence_reason=""),
                 name="attendance_reason_only_for_acceptable_absence",

@@ -544,7 +544,7 @@ def test_the_group_page_shows_the_next_session_first_and_folds_the_rest(login, a
     group = make_group(pat, [fern], start_date=next_week, weekday=next_week.weekday())
     placement = make_placement(group, make_offender(alice, last_name="Memberman"), alice, by=pat)
     let_time_pass(group, weeks=3)  # sessions 1 and 2 are behind us, session 3 is today
-    record(session_of(group, 1), placement, "attended_complied", fern)
+    record(session_of(group, 1), placement, "attended", fern)
 
     def register(number):
         return reverse("programme:register", args=[session_of(group, number).pk])

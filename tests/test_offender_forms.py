@@ -269,7 +269,9 @@ def test_editing_keeps_the_record_and_shows_the_change_in_history(login, alice):
     client.post(reverse("referrals:offender_edit", args=[offender.pk]), data)
     offender.refresh_from_db()
     assert offender.first_name == "After"
-    page = client.get(offender.get_absolute_url()).content.decode()
+    # The change is on his History page: what it was, what it is, and who changed it.
+    history = reverse("programme:offender_history", args=[offender.pk])
+    page = client.get(history).content.decode()
     assert "Before" in page and "After" in page
     assert str(alice) in page
 

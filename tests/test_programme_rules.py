@@ -589,3 +589,20 @@ def test_projection_warns_when_too_little_time_is_left_for_post_programme_work(p
     projection = projected_finish(placement=placement, today=date(2026, 1, 20))
     assert "leaving less than 28 days" in projection.warning
     assert "for the post-programme work" in projection.warning
+
+
+def test_an_outcome_outside_the_list_is_refused_by_the_service_and_the_database(
+    group, placement, fern
+):
+    from programme.services.register import UNKNOWN_OUTCOME
+
+    first = session(group, 1)
+    with pytest.raises(RegisterRefused) as refusal:
+        record(first, placement, "attended_complied", fern)
+    assert refusal.value.errors[placement.pk] == UNKNOWN_OUTCOME
+    assert not Attendance.objects.filter(session=first).exists()
+    # Written past the service, the database refuses it too: a wrong code would count as a miss.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Attendance.objects.create(
+            session=first, placement=placement, outcome="attended_complied", recorded_by=fern
+        )

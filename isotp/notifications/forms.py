@@ -18,5 +18,3 @@ class PreferencesForm(GovPlainForm):
                 help_text=f"If you do not choose: {Delivery(choice.default).label.lower()}",
                 error_messages={"required": f"Choose how to hear: {choice.label.lower()}"},
             )
-        # The class itself: crispy-forms-gds writes legend_size into the legend's class as is.
-        self.helper.legend_size = "govuk-fieldset__legend--s"

@@ -13,7 +13,6 @@ links styled as buttons. With nothing between the tags only the heading is shown
 
 from django import template
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -26,6 +25,9 @@ class PageHeaderNode(template.Node):
 
     def render(self, context):
         values = {name: value.resolve(context) for name, value in self.options.items()}
+        # Template output is already escaped and marked safe (a SafeString); stripping it
+        # would make it a plain string again, so only whitespace alone counts as no actions.
+        actions = self.nodelist.render(context)
         return render_to_string(
             "includes/page_header.html",
             {
@@ -34,8 +36,7 @@ class PageHeaderNode(template.Node):
                 "level": values.get("level", 1),
                 "size": values.get("size", "l"),
                 "heading_id": values.get("id", ""),
-                # Template output, escaped as it was rendered: safe to place as it is.
-                "actions": mark_safe(self.nodelist.render(context).strip()),  # noqa: S308
+                "actions": actions if actions.strip() else "",
             },
         )
 

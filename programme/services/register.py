@@ -87,6 +87,7 @@ CATCH_UP_NOT_NEEDED = (
     "His record shows he attended session {number} (it was amended), so this catch-up cannot "
     "be reopened as still to do"
 )
+UNKNOWN_OUTCOME = "Choose what happened from the outcomes listed"
 CHANGE_NEEDS_REASON = "Give a reason for changing the recorded outcome ({old} to {new})"
 
 
@@ -126,6 +127,9 @@ def register_save(
         placement_id = entry.placement.pk
         if placement_id not in members:
             errors[placement_id] = "He is not a member of this group at this session"
+            continue
+        if entry.outcome not in AttendanceOutcome.values:
+            errors[placement_id] = UNKNOWN_OUTCOME
             continue
         earlier = [n for n in outstanding.get(placement_id, []) if n < session.number]
         old = existing.get(placement_id)

@@ -32,7 +32,7 @@ def test_the_group_page_has_few_tab_stops_and_the_next_session_first(page, alice
     # Ten sessions are behind us (five recorded, five not); the eleventh is today.
     let_time_pass(group, weeks=11)
     for number in range(1, 6):
-        record(group.sessions.get(number=number), placement, "attended_complied", fern)
+        record(group.sessions.get(number=number), placement, "attended", fern)
     url = reverse("programme:group", args=[group.pk])
     counts = {}
     for person in (fern, pat):
