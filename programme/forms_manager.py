@@ -38,6 +38,31 @@ class NoticeAcknowledgeForm(GovPlainForm):
     )
 
 
+NOTICES_REQUIRED = "Select the notices to acknowledge"
+
+
+class NoticesAcknowledgeForm(GovPlainForm):
+    """Several notices acknowledged with one note. The choices are the user's own notices
+    (the view refuses any other before the form sees it)."""
+
+    notice = forms.TypedMultipleChoiceField(
+        label="Notices to acknowledge",
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": NOTICES_REQUIRED},
+    )
+    action_taken = forms.CharField(
+        label="What did you do about them?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_MAX,
+        error_messages={"required": ACTION_TAKEN_REQUIRED},
+    )
+
+    def __init__(self, *args, notices=(), **kwargs):
+        super().__init__(*args, prefix="bulk", **kwargs)
+        self.fields["notice"].choices = [(notice.pk, str(notice.pk)) for notice in notices]
+
+
 class EnforcementDecisionForm(GovPlainForm):
     decision = forms.ChoiceField(
         label="Your decision",

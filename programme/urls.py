@@ -41,6 +41,7 @@ urlpatterns = [
     path("offenders/<int:pk>/outside/", overview.case_outside, name="case_outside"),
     # The offender manager's work
     path("actions/", manager.actions, name="actions"),
+    path("notices/acknowledge/", manager.notices_acknowledge, name="notices_acknowledge"),
     path("notices/<int:pk>/acknowledge/", manager.notice_acknowledge, name="notice_acknowledge"),
     path("enforcement/<int:pk>/", manager.enforcement, name="enforcement"),
     path("enforcement/<int:pk>/correct/", manager.enforcement_correct, name="enforcement_correct"),
@@ -91,6 +92,7 @@ urlpatterns = [
         reports.attendance_record_pdf,
         name="attendance_record_pdf",
     ),
+    path("my-groups/registers.pdf", reports.week_registers_pdf, name="week_registers_pdf"),
     path("groups/<int:pk>/register.pdf", reports.group_register_pdf, name="group_register_pdf"),
     path("enforcement/<int:pk>/letter.pdf", reports.warning_letter_pdf, name="warning_letter_pdf"),
     # Every member's attendance record at once, printed in the background

@@ -28,6 +28,9 @@ from tests.factories import (
 )
 from tests.test_post_programme import close_all
 
+# Each man who can be allocated has a box to tick, labelled "Allocate <his name>".
+ALLOCATE_BOX = '<span class="govuk-visually-hidden">Allocate </span>'
+
 
 def future_group(pat, fern, **fields):
     return make_group(pat, [fern], start_date=date.today() + timedelta(days=14), **fields)
@@ -44,8 +47,8 @@ def test_the_group_page_offers_allocate_only_where_it_would_be_accepted(login, p
 
     page = login(pat).get(group.get_absolute_url()).content.decode()
 
-    assert 'Allocate<span class="govuk-visually-hidden"> Test Rightbandman' in page
-    assert 'Allocate<span class="govuk-visually-hidden"> Test Youngman' not in page
+    assert '<span class="govuk-visually-hidden">Allocate </span>Test Rightbandman' in page
+    assert '<span class="govuk-visually-hidden">Allocate </span>Test Youngman' not in page
     assert "Cannot be allocated: He will be in the 17–21 age band" in page
 
 
@@ -57,7 +60,8 @@ def test_a_full_group_offers_nobody_and_says_it_is_full(login, pat, alice, fern)
 
     page = login(pat).get(group.get_absolute_url()).content.decode()
 
-    assert "Allocate<span" not in page
+    assert ALLOCATE_BOX not in page
+    assert "Allocate the men ticked" not in page
     assert "Cannot be allocated: The group is full: it has 1 of 1 places taken" in page
 
 
@@ -66,7 +70,7 @@ def test_a_group_that_has_met_offers_nobody_and_says_why(login, pat, alice, grou
 
     page = login(pat).get(group.get_absolute_url()).content.decode()
 
-    assert "Allocate<span" not in page
+    assert ALLOCATE_BOX not in page
     assert "Cannot be allocated: The group has already met" in page
 
 
@@ -84,7 +88,7 @@ def test_the_group_page_runs_the_same_queries_however_many_wait(
     # group (for its link); the session is not written again within the minute.
     with django_assert_num_queries(13):
         response = client.get(group.get_absolute_url())
-    assert response.content.decode().count("Allocate<span") == waiting
+    assert response.content.decode().count(ALLOCATE_BOX) == waiting
 
 
 def test_the_batched_rule_answers_as_the_single_one(pat, alice, fern, group):

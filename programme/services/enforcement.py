@@ -224,6 +224,23 @@ def notice_acknowledge(*, notice: Notice, action_taken: str, by: Staff) -> Notic
     return notice
 
 
+def notices_acknowledge(
+    *, notices: list[Notice], action_taken: str, by: Staff
+) -> tuple[list[Notice], list[tuple[Notice, str]]]:
+    """Several notices acknowledged with the same note, each through `notice_acknowledge`
+    (its lock, its checks, its history) in its own transaction: one acknowledged by someone
+    else meanwhile is returned with the reason and the others are acknowledged.
+    Returns (acknowledged, [(refused, reason)])."""
+    acknowledged: list[Notice] = []
+    refused: list[tuple[Notice, str]] = []
+    for notice in notices:
+        try:
+            acknowledged.append(notice_acknowledge(notice=notice, action_taken=action_taken, by=by))
+        except ProgrammeError as error:
+            refused.append((notice, str(error)))
+    return acknowledged, refused
+
+
 # --- Risk during supervision ----------------------------------------------------------------
 
 

@@ -306,6 +306,25 @@ def placement_allocate(
     return placement
 
 
+def placements_allocate(
+    *, group: Group, referrals: list[Referral], by: Staff, on: date | None = None
+) -> tuple[list[Referral], list[tuple[Referral, str]]]:
+    """Several men allocated in one step: each through `placement_allocate`, in his own
+    transaction, so every rule is checked for each man and the group's lock still keeps its
+    capacity when others allocate at once. Those refused are returned with the reason, and
+    the others keep their places. Returns (allocated, [(refused, reason)])."""
+    allocated: list[Referral] = []
+    refused: list[tuple[Referral, str]] = []
+    for referral in referrals:
+        try:
+            placement_allocate(group=group, referral=referral, by=by, on=on)
+        except ProgrammeError as error:
+            refused.append((referral, str(error)))
+        else:
+            allocated.append(referral)
+    return allocated, refused
+
+
 def _band_label(band: str) -> str:
     return AgeBand(band).label
 

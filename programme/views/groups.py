@@ -17,7 +17,7 @@ from programme.access import (
 )
 from programme.forms import GroupForm, SessionMoveForm
 from programme.models import BulkPrint, GroupSession, ProgrammeError
-from programme.services import allocation_refusals, placement_allocate
+from programme.services import allocation_refusals, placements_allocate
 from programme.services import group_create as create_group
 from programme.services import (
     session_move as session_move_service,
@@ -81,6 +81,12 @@ def _create_group(form: GroupForm, user):
 @require_safe
 def group_detail(request, pk: int):
     group = get_group_for_user(request.user, pk)
+    return _render_group(request, group)
+
+
+def _render_group(request, group, *, ticked=(), refused=()):
+    """The group page; after a bulk allocation with refusals, the refused men listed by name
+    with the reason, and the boxes the user ticked still ticked."""
     placements, restricted = members_open_to(
         request.user,
         group.placements.select_related("referral", "referral__offender").order_by(
@@ -129,6 +135,7 @@ def group_detail(request, pk: int):
             "places_left": group.capacity - len(active) - len(restricted_active),
             "restricted_members": len(restricted_active),
             "candidates": candidates,
+            "can_allocate_any": any(not refusal for _, _, refusal in candidates),
             "can_manage": can_manage_groups(request.user),
             "runs_group": runs_group(request.user, group),
             # Every member's record in one download, for someone who may see every man.
@@ -138,27 +145,52 @@ def group_detail(request, pk: int):
             .defer("archive")
             .first(),
             "today": today,
+            "ticked": {str(pk) for pk in ticked},
+            "refused": refused,
         },
     )
 
 
 @require_POST
 def group_allocate(request, pk: int):
+    """Allocate the men ticked (one or several): each rule is checked for each man; those
+    allowed get their place, those refused are listed by name with the reason."""
     group = get_group_for_user(request.user, pk)
     if not can_manage_groups(request.user):
         raise Http404("Only programme managers allocate places")
-    referral_id = request.POST.get("referral", "")
-    if not referral_id.isdigit():
+    ids = request.POST.getlist("referral")
+    if not ids or not all(each.isdigit() for each in ids):
         messages.error(request, "Choose someone from the waiting list to allocate")
         return redirect(group)
-    referral = get_object_or_404(referrals_visible_to(request.user), pk=int(referral_id))
-    try:
-        placement_allocate(group=group, referral=referral, by=request.user)
-    except ProgrammeError as error:
-        messages.error(request, f"{referral.offender.full_name} was not allocated. {error}")
-    else:
-        messages.success(request, f"{referral.offender.full_name} has a place in the group")
-    return redirect(group)
+    wanted = list(dict.fromkeys(int(each) for each in ids))
+    found = {
+        referral.pk: referral
+        for referral in referrals_visible_to(request.user)
+        .filter(pk__in=wanted)
+        .select_related("offender")
+    }
+    if len(found) != len(wanted):
+        raise Http404("Someone ticked is not on a caseload you can see")
+    referrals = [found[pk] for pk in wanted]
+    allocated, refused = placements_allocate(group=group, referrals=referrals, by=request.user)
+    if len(allocated) == 1:
+        messages.success(request, f"{allocated[0].offender.full_name} has a place in the group")
+    elif allocated:
+        names = ", ".join(referral.offender.full_name for referral in allocated)
+        messages.success(request, f"{len(allocated)} men have a place in the group: {names}")
+    if not refused:
+        return redirect(group)
+    # Shown here, not after a redirect: the refused men stay ticked to try again or untick.
+    group.refresh_from_db()
+    return _render_group(
+        request,
+        group,
+        ticked=[referral.pk for referral, _ in refused],
+        refused=[
+            (referral, f"{referral.offender.full_name} was not allocated. {reason}")
+            for referral, reason in refused
+        ],
+    )
 
 
 @require_http_methods(["GET", "POST"])

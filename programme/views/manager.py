@@ -25,6 +25,7 @@ from programme.forms_manager import (
     EnforcementCorrectionForm,
     EnforcementDecisionForm,
     NoticeAcknowledgeForm,
+    NoticesAcknowledgeForm,
     RiskReviewForm,
 )
 from programme.models import (
@@ -51,6 +52,7 @@ from programme.services import (
     risk_review_record,
 )
 from programme.services import notice_acknowledge as notice_acknowledge_service
+from programme.services import notices_acknowledge as notices_acknowledge_service
 from programme.services import (
     referral_move as referral_move_service,
 )
@@ -115,8 +117,9 @@ def _section_page(request, section: str, records, count: int | None = None) -> P
     return page
 
 
-def _actions_page(request, refused: Notice | None = None, refused_form=None):
-    """The actions page; with `refused`, that notice's form is shown bound, with its errors."""
+def _actions_page(request, refused: Notice | None = None, refused_form=None, bulk_form=None):
+    """The actions page; with `refused`, that notice's form is shown bound, with its errors;
+    with `bulk_form`, the form acknowledging several notices, bound, with its errors."""
     user = request.user
     today = timezone.localdate()
     # Due date first puts every overdue decision (due before today) above the rest.
@@ -151,6 +154,8 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None):
             notice.form = refused_form
         else:
             notice.form = NoticeAcknowledgeForm(prefix=f"notice-{notice.pk}")
+    if bulk_form is None:
+        bulk_form = NoticesAcknowledgeForm(notices=notices.object_list)
     catch_ups = _section_page(
         request,
         "catch-ups",
@@ -226,7 +231,9 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None):
             "overdue_count": counts["overdue"],
             "notices": notices,
             "catch_ups": catch_ups,
-            "form": refused_form,
+            "form": refused_form or (bulk_form if bulk_form.is_bound else None),
+            "bulk_form": bulk_form,
+            "ticked": set(bulk_form["notice"].value() or []) if bulk_form.is_bound else set(),
             "today": today,
         },
     )
@@ -256,6 +263,45 @@ def notice_acknowledge(request, pk: int):
             )
             return redirect("programme:actions")
     return _actions_page(request, refused=notice, refused_form=form)
+
+
+@require_POST
+def notices_acknowledge(request):
+    """Several of the user's notices acknowledged with one note. Every notice named must be
+    one of theirs: any other refuses the whole request (404), and nothing is acknowledged."""
+    _require_offender_manager(request.user)
+    ids = request.POST.getlist("bulk-notice")
+    if not all(each.isdigit() for each in ids):
+        raise Http404("No such notice")
+    wanted = {int(each) for each in ids}
+    notices = list(
+        Notice.objects.filter(
+            cases_open_to(request.user, "offender"),
+            offender__offender_manager=request.user,
+            pk__in=wanted,
+        )
+        .select_related("offender")
+        .order_by("created_at", "pk")
+    )
+    if len(notices) != len(wanted):
+        raise Http404("No such notice")
+    consulted(*notices)
+    form = NoticesAcknowledgeForm(request.POST, notices=notices)
+    if not form.is_valid():
+        return _actions_page(request, bulk_form=form)
+    acknowledged, refused = notices_acknowledge_service(
+        notices=notices, action_taken=form.cleaned_data["action_taken"], by=request.user
+    )
+    if acknowledged:
+        names = ", ".join(notice.offender.full_name for notice in acknowledged)
+        count = len(acknowledged)
+        messages.success(request, f"{count} notice{'s' if count > 1 else ''} acknowledged: {names}")
+    for notice, reason in refused:
+        messages.error(
+            request,
+            f"{notice.get_kind_display()} for {notice.offender.full_name} not acknowledged: {reason}",
+        )
+    return redirect("programme:actions")
 
 
 # --- Enforcement ----------------------------------------------------------------------------

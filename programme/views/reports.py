@@ -2,9 +2,11 @@
 formal warning letter that follows a warning decision."""
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 
+from django.contrib import messages
 from django.http import Http404
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -17,6 +19,7 @@ from programme.access import (
     get_enforcement_for_user,
     get_group_for_user,
     get_placement_for_user,
+    groups_visible_to,
     members_open_to,
 )
 from programme.models import (
@@ -189,6 +192,101 @@ def group_register_pdf(request, pk: int):
             "report_date": timezone.localdate(),
         },
         filename=f"group-register-{group.pk}.pdf",
+    )
+
+
+@dataclass
+class SessionRegister:
+    """One session's register in the week's print: its members (with what is recorded so
+    far) and how many restricted cases are left out."""
+
+    session: GroupSession
+    rows: list[tuple[Placement, str]]
+    restricted_members: int
+
+
+@require_safe
+@reads_from_replica
+def week_registers_pdf(request):
+    """Every register of this week (Monday to Sunday) for the groups the facilitator runs, in
+    one PDF: a page per session, its members in name order, with what is recorded so far.
+    A fixed number of queries however many groups and sessions."""
+    user = request.user
+    if not user.is_facilitator:
+        raise Http404("This print is for facilitators")
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    sunday = monday + timedelta(days=6)
+    groups = {
+        group.pk: group for group in groups_visible_to(user).select_related("programme", "office")
+    }
+    sessions = list(
+        GroupSession.objects.filter(group_id__in=groups, date__range=(monday, sunday)).order_by(
+            "date", "group_id", "number"
+        )
+    )
+    if not sessions:
+        messages.info(request, "None of your groups has a session this week: no registers to print")
+        return redirect("programme:facilitator_home")
+    for session in sessions:
+        session.group = groups[session.group_id]
+    placements, restricted = members_open_to(
+        user,
+        Placement.objects.filter(group_id__in={s.group_id for s in sessions})
+        .select_related("referral__offender", "first_session", "last_session")
+        .order_by("referral__offender__last_name", "referral__offender__first_name", "pk"),
+    )
+    session_ids = [session.pk for session in sessions]
+    codes = {
+        (placement_id, session_id): OUTCOME_CODES[outcome]
+        for placement_id, session_id, outcome in Attendance.objects.filter(
+            session_id__in=session_ids
+        ).values_list("placement_id", "session_id", "outcome")
+    }
+    caught_up = set(
+        CatchUp.objects.filter(session_id__in=session_ids, completed=True).values_list(
+            "placement_id", "session_id"
+        )
+    )
+    amended = set(
+        AttendanceAmendment.objects.filter(attendance__session_id__in=session_ids).values_list(
+            "attendance__placement_id", "attendance__session_id"
+        )
+    )
+    registers = [
+        SessionRegister(
+            session=session,
+            rows=[
+                (p, register_code(p, session, codes, caught_up, amended))
+                for p in placements
+                if p.group_id == session.group_id and p.is_member_at(session)
+            ],
+            restricted_members=sum(
+                1 for p in restricted if p.group_id == session.group_id and p.is_member_at(session)
+            ),
+        )
+        for session in sessions
+    ]
+    shown = {p for register in registers for p, _ in register.rows}
+    consulted(
+        *{session.group for session in sessions},
+        *sorted(shown, key=lambda p: p.pk),
+        action="print",
+        result_count=len(sessions),
+    )
+    return render_pdf(
+        "reports/week_registers.html",
+        {
+            "registers": registers,
+            "monday": monday,
+            "sunday": sunday,
+            "report_subject_name": f"Registers for {user}",
+            # The shared layout prints "CRN" before this: a week has none.
+            "report_subject_label": "Week beginning",
+            "report_subject_crn": f"{monday:%-d %B %Y}",
+            "report_date": today,
+        },
+        filename=f"registers-week-of-{monday:%Y-%m-%d}.pdf",
     )
 
 
