@@ -264,3 +264,17 @@ def test_programme_managers_page_runs_the_same_queries_whatever_its_length(
         response = client.get(TODAY)
     assert section(response, "ready").count == size
     assert section(response, "forming").count == size
+
+
+def test_programme_manager_sees_this_weeks_sessions_without_a_register(login, pat, fern, hilary):
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    group = make_group(pat, [fern], start_date=monday)
+    client = login(pat)
+    response = client.get(TODAY)
+    sessions = section(response, "sessions")
+    assert [s.pk for s in sessions.items] == [group.sessions.get(number=1).pk]
+    page = response.content.decode()
+    assert "register not recorded" in page
+    assert group.get_absolute_url() in page
+    assert section(login(hilary).get(TODAY), "sessions").count == 0
