@@ -1,6 +1,7 @@
 from django.urls import reverse
 
 from isotp.models import Role
+from programme.services.today import has_today_page, total_due
 
 
 def navigation(request):
@@ -9,6 +10,13 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = []
+    due = None
+    if has_today_page(user):
+        # One query for every count on the today page (which has counted them already).
+        due = getattr(request, "today_total", None)
+        if due is None:
+            due = total_due(user)
+        items.append(("Today", reverse("programme:today")))
     if user.role == Role.OFFENDER_MANAGER:
         items.append(("Actions", reverse("programme:actions")))
     if user.role in (Role.OFFENDER_MANAGER, Role.PROGRAMME_MANAGER):
@@ -35,7 +43,13 @@ def navigation(request):
         )
     return {
         "nav_items": [
-            {"label": label, "url": url, "active": label == current} for label, url in items
+            {
+                "label": label,
+                "url": url,
+                "active": label == current,
+                "count": due if label == "Today" else None,
+            }
+            for label, url in items
         ]
     }
 

@@ -7,6 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
 from isotp.models import Role
+from programme.services.today import has_today_page
 
 
 @require_safe
@@ -14,8 +15,8 @@ def home(request):
     """Send each role to the page their work starts from."""
     if request.user.role == Role.ADMIN or (request.user.is_staff and not request.user.role):
         return redirect("admin:index")
-    if request.user.role == Role.FACILITATOR:
-        return redirect(reverse("programme:facilitator_home"))
+    if has_today_page(request.user):
+        return redirect(reverse("programme:today"))
     if request.user.role == Role.AUDITOR:
         # The consultation log's pages, once they are wired in; until then the (empty) caseload.
         try:

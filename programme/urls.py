@@ -11,11 +11,13 @@ from programme.views import (
     register,
     reports,
     subject_access,
+    today,
 )
 
 app_name = "programme"
 
 urlpatterns = [
+    path("today/", today.today, name="today"),
     path("account/calendar/", calendar.calendar_settings, name="calendar_settings"),
     path("calendar/<str:secret>.ics", calendar.calendar_feed, name="calendar_feed"),
     # Groups, their schedule and allocation (programme managers; facilitators read)

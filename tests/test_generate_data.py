@@ -281,6 +281,9 @@ def test_refuses_to_run_with_debug_off_unless_told(generated, settings):
         (data_generator.BIG_CASELOAD_OM, "referrals:caseload"),
         (data_generator.BIG_CASELOAD_OM, "programme:actions"),
         (data_generator.HOT_FACILITATOR, "programme:facilitator_home"),
+        (data_generator.BIG_OFFICE_PM, "programme:today"),
+        (data_generator.BIG_CASELOAD_OM, "programme:today"),
+        (data_generator.HOT_FACILITATOR, "programme:today"),
     ],
 )
 def test_the_hot_spot_pages_render_on_generated_data(generated, client, username, url_name):

@@ -197,12 +197,13 @@ def short_and_long(placement, fern, history: str) -> None:
 @pytest.mark.parametrize(
     ("name", "queries"),
     [
-        # Session, user and her device; the offender; the access log; the timeline's eleven.
-        ("programme:offender_timeline", 16),
-        # The same five; his offences.
-        ("programme:offender_personal_details", 6),
-        # The same five; the history's events (no signed-in user wrote them: no names).
-        ("programme:offender_history", 6),
+        # Session, user and her device; the offender; the access log; the header's count of
+        # what is due today; the timeline's eleven.
+        ("programme:offender_timeline", 17),
+        # The same six; his offences.
+        ("programme:offender_personal_details", 7),
+        # The same six; the history's events (no signed-in user wrote them: no names).
+        ("programme:offender_history", 7),
     ],
 )
 @pytest.mark.parametrize("history", ["short", "long"])

@@ -118,7 +118,8 @@ def test_waiting_list_runs_the_same_queries_whatever_its_length(
     # longest waiting of each section with the sections' counts (offender and office
     # joined), their checklists' state, programme choices in the filter form, the session's
     # renewal (three statements), the consultation log's row
-    with django_assert_num_queries(12):
+    # (+1: the header's count of what is due today, programme/services/today.py)
+    with django_assert_num_queries(13):
         response = client.get(reverse("referrals:waiting_list"))
     sections = response.context["sections"]
     assert sum(s.total for s in sections) == size
@@ -169,7 +170,8 @@ def test_one_section_is_shown_a_page_at_a_time_longest_waiting_first(
     # as the whole list, with the section counted in a query of its own, and the chosen
     # programme looked up by the filter form (the session, renewed by the first page, is not
     # written again within the minute)
-    with django_assert_num_queries(11):
+    # (+1: the header's count of what is due today, programme/services/today.py)
+    with django_assert_num_queries(12):
         second = client.get(url, {"programme": isotp.pk, "band": "21_plus", "page": 2})
     second = second.content.decode()
     assert f"{SECTION_PAGE_SIZE + 1} to {total} of {total}" in second
@@ -367,6 +369,7 @@ def test_the_filtered_list_runs_the_same_queries_whatever_its_length(
     # session, user, the second-factor device, the chosen programme, offices for the filter,
     # programmes, the longest waiting with the counts, their checklists' state, programme
     # choices in the filter form, the consultation log's row
-    with django_assert_num_queries(10):
+    # (+1: the header's count of what is due today, programme/services/today.py)
+    with django_assert_num_queries(11):
         response = client.get(reverse("referrals:waiting_list"), {"programme": isotp.pk})
     assert sum(s.total for s in response.context["sections"]) == size

@@ -14,6 +14,11 @@ def test_offender_manager_adds_an_offender_after_fixing_a_mistake(page, alice, o
     make_offender(alice, first_name="Existing", last_name="Caseloadperson")
 
     sign_in(page, alice.username)
+    # She starts on her today page; her caseload is a section of the header away.
+    expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
+    page.get_by_role("navigation", name="Menu").get_by_role(
+        "link", name="Caseload", exact=True
+    ).click()
     expect(page.get_by_role("heading", name="Your caseload")).to_be_visible()
     expect(page.get_by_role("link", name="Caseloadperson, Existing")).to_be_visible()
     assert_accessible(page)

@@ -54,6 +54,8 @@ def test_form_a_group_record_a_register_and_give_a_formal_warning(page, alice, p
 
     # The facilitator records session 1: everyone attended, then one unacceptable absence.
     sign_in(page, fern.username)
+    expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="My groups").click()
     expect(page.get_by_role("heading", name="My groups")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Groups", exact=True).click()

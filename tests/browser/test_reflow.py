@@ -63,6 +63,7 @@ def test_every_page_type_reflows_at_320_px(page, alice, pat, fern, audrey, ada, 
     page.set_viewport_size({"width": WIDTH, "height": 800})
     pages = {
         alice: [
+            reverse("programme:today"),
             reverse("referrals:caseload"),
             reverse("programme:offender", args=[placed.pk]),
             reverse("programme:offender_programme", args=[placed.pk]),
@@ -72,12 +73,14 @@ def test_every_page_type_reflows_at_320_px(page, alice, pat, fern, audrey, ada, 
             reverse("referrals:offender_consultations", args=[placed.pk]),
         ],
         pat: [
+            reverse("programme:today"),
             reverse("referrals:caseload"),  # the office's caseload
             reverse("referrals:waiting_list"),
             reverse("programme:group_list"),
             reverse("programme:group", args=[group.pk]),
         ],
         fern: [
+            reverse("programme:today"),
             reverse("programme:facilitator_home"),
             reverse("programme:register", args=[session.pk]),
             reverse("programme:placement", args=[placement.pk]),

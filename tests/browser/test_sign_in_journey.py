@@ -42,17 +42,17 @@ def test_first_sign_in_sets_up_the_app_then_signs_in_with_a_code(page, browser, 
     codes = page.locator("#recovery-codes code").all_inner_texts()
     assert len(codes) == 10
     page.get_by_role("link", name=re.compile("I have kept my recovery codes")).click()
-    expect(page.get_by_role("heading", name="Your caseload")).to_be_visible()
+    expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
 
     # Another day, another browser: the code from the app.
-    context = browser.new_context(base_url=page.url.split("/offenders")[0], bypass_csp=True)
+    context = browser.new_context(base_url=page.url.split("/today")[0], bypass_csp=True)
     other = context.new_page()
     password_step(other, alice.username)
     expect(other.get_by_role("heading", name="Enter your security code")).to_be_visible()
     assert_accessible(other)
     other.get_by_label("Security code").fill(unused_totp_code(device))
     other.get_by_role("button", name="Continue").click()
-    expect(other.get_by_role("heading", name="Your caseload")).to_be_visible()
+    expect(other.get_by_role("heading", name="Today", exact=True)).to_be_visible()
     context.close()
 
     # And with a recovery code, when the phone is not to hand.

@@ -1,0 +1,34 @@
+"""Each role's start page: what needs doing today, most urgent first."""
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from isotp.consultation import consulted
+from programme.services import today as today_service
+
+
+@require_safe
+def today(request):
+    if not today_service.has_today_page(request.user):
+        raise Http404("This page is for offender managers, facilitators and programme managers")
+    day = timezone.localdate()
+    sections = today_service.load(request.user, day)
+    # The header's count is the page's total: counted once.
+    request.today_total = sum(s.count for s in sections)
+    consulted(
+        *[item for s in sections if s.key != "ready" for item in s.items],
+        action="list",
+        result_count=sum(s.count for s in sections),
+    )
+    return render(
+        request,
+        "programme/today.html",
+        {
+            "sections": sections,
+            "total": request.today_total,
+            "today": day,
+            "role": request.user.role,
+        },
+    )
