@@ -18,7 +18,7 @@ from django_otp.admin import OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from isotp.models import AccessLog, Office, PdfRendering, ProbationArea, Staff
+from isotp.models import AccessLog, CalendarFeed, Office, PdfRendering, ProbationArea, Staff
 from isotp.security_events import security_event
 from isotp.two_factor import second_factor_reset
 
@@ -245,6 +245,28 @@ class PdfRenderingAdmin(AccessibleAdmin):
     list_display = ["digest", "rendered_at"]
     fields = ["digest", "rendered_at"]
     readonly_fields = ["digest", "rendered_at"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(AccessibleAdmin):
+    """Who has had a calendar link, and when each stopped working. Read-only: a person makes
+    and stops their own link (a deactivated account's link opens nothing); the secret itself
+    is never stored, only its digest, which is not shown."""
+
+    list_display = ["staff", "created_at", "revoked_at", "last_fetched_at"]
+    list_select_related = ["staff"]
+    fields = ["staff", "created_at", "revoked_at", "last_fetched_at"]
+    readonly_fields = fields
     show_full_result_count = False
 
     def has_add_permission(self, request):

@@ -406,7 +406,7 @@ class ReferralMoveForm(GovPlainForm):
 class CaseloadFilterForm(FilterForm):
     kept_params = ("sort",)
 
-    q = forms.CharField(label="Name or CRN", required=False, strip=True)
+    q = forms.CharField(label="Name or CRN", required=False, strip=True, max_length=100)
     stage = forms.MultipleChoiceField(label="Status", choices=CaseloadStage.choices, required=False)
 
 
