@@ -6,30 +6,10 @@ import pytest
 from django.urls import reverse
 
 from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.test_reflow import WIDTH, assert_reflows
 from tests.factories import let_time_pass, make_offence, make_offender, make_placement, record
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-WIDTH = 320
-
-
-def assert_reflows(page, url: str) -> None:
-    """No page-level sideways scroll at 320 px, and axe passes (as in test_reflow.py)."""
-    response = page.goto(url)
-    assert response.status == 200, url
-    scroll = page.evaluate("() => document.documentElement.scrollWidth")
-    if scroll > WIDTH:
-        culprits = page.evaluate(
-            """(width) => [...document.body.querySelectorAll('*')]
-                .filter(e => e.getBoundingClientRect().right > width + 1)
-                .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > width + 1))
-                .slice(0, 5)
-                .map(e => e.outerHTML.slice(0, 160))""",
-            WIDTH,
-        )
-        raise AssertionError(f"{url} is {scroll} px wide at {WIDTH} px: {culprits}")
-    assert_accessible(page)
-
 
 PAGES = (
     "programme:offender",
