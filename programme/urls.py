@@ -98,6 +98,10 @@ urlpatterns = [
     ),
     path("my-groups/registers.pdf", reports.week_registers_pdf, name="week_registers_pdf"),
     path("groups/<int:pk>/register.pdf", reports.group_register_pdf, name="group_register_pdf"),
+    path("groups/<int:pk>/reminders.pdf", letters.group_reminders_pdf, name="group_reminders_pdf"),
+    path(
+        "groups/<int:pk>/reminders.txt", letters.group_reminders_text, name="group_reminders_text"
+    ),
     path("enforcement/<int:pk>/letter.pdf", reports.warning_letter_pdf, name="warning_letter_pdf"),
     path("referrals/<int:pk>/court-bundle.pdf", reports.court_bundle_pdf, name="court_bundle_pdf"),
     # Every member's attendance record at once, printed in the background

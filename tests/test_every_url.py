@@ -94,6 +94,8 @@ PK_MODELS = {
     "programme:group": Group,
     "programme:group_allocate": Group,
     "programme:group_register_pdf": Group,
+    "programme:group_reminders_pdf": Group,
+    "programme:group_reminders_text": Group,
     "programme:bulk_print_start": Group,
     "programme:bulk_print": BulkPrint,
     "programme:bulk_print_download": BulkPrint,
