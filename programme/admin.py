@@ -16,6 +16,8 @@ from programme.models import (
     Group,
     GroupSession,
     HandoverMeeting,
+    NonAssociation,
+    NonAssociationOverride,
     Notice,
     Placement,
     Reassessment,
@@ -208,6 +210,31 @@ class RiskReviewAdmin(LimitedAccessAdmin):
     list_filter = ["risk_of_serious_harm"]
     search_fields = ["=offender__crn", "offender__last_name"]
     list_select_related = ["offender", "recorded_by"]
+
+
+@admin.register(NonAssociation)
+class NonAssociationAdmin(LimitedAccessAdmin):
+    list_display = ["offender", "other", "kind", "recorded_by", "recorded_at", "ended_at"]
+    list_filter = ["kind"]
+    search_fields = ["=offender__crn", "=other__crn"]
+    list_select_related = ["offender", "other", "recorded_by"]
+    raw_id_fields = ["offender", "other", "recorded_by", "ended_by"]
+
+
+@admin.register(NonAssociationOverride)
+class NonAssociationOverrideAdmin(LimitedAccessAdmin):
+    """Read-only: the record of a programme manager's decision to allocate regardless."""
+
+    offender_path = "placement__referral__offender"
+    list_display = ["placement", "non_association", "by", "at"]
+    list_select_related = ["placement", "non_association", "by"]
+    readonly_fields = ["placement", "non_association", "reason", "by", "at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Appointment)

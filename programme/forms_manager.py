@@ -13,9 +13,11 @@ from programme.models import (
     Appointment,
     Enforcement,
     EnforcementDecisionType,
+    NonAssociationKind,
     RiskReview,
 )
-from referrals.models import RiskLevel
+from referrals.models import Offender, RiskLevel
+from referrals.validators import normalise_crn
 
 ACTION_TAKEN_REQUIRED = "Say what you did about it"
 
@@ -197,3 +199,55 @@ class AppointmentForm(GovModelForm):
                 "attended", "He cannot have attended or missed an appointment that is still to come"
             )
         return cleaned
+
+
+class NonAssociationForm(GovPlainForm):
+    """Someone he must not be grouped with, by CRN: the other man may be on any caseload."""
+
+    other_crn = forms.CharField(
+        label="CRN of the other man",
+        help_text="One letter and six digits, like X123456. He may be on any caseload.",
+        max_length=10,
+        error_messages={"required": "Enter the CRN of the man he must not be grouped with"},
+    )
+    kind = forms.ChoiceField(
+        label="Why they must be kept apart",
+        choices=NonAssociationKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select why they must be kept apart"},
+    )
+    reason = forms.CharField(
+        label="Details",
+        help_text="Only offender managers read this. A programme manager allocating is told "
+        "only that the two men must not be in the same group.",
+        max_length=NOTE_MAX,
+        widget=forms.Textarea,
+        error_messages={"required": "Give the details"},
+    )
+
+    def __init__(self, *args, offender, **kwargs):
+        self.offender = offender
+        super().__init__(*args, **kwargs)
+        self.helper.layout = Layout(
+            Field.text("other_crn", field_width=10),
+            Field.radios("kind"),
+            Field.textarea("reason", rows=4),
+        )
+
+    def clean_other_crn(self):
+        crn = normalise_crn(self.cleaned_data["other_crn"])
+        other = Offender.objects.filter(crn=crn).first()
+        if other is None:
+            raise forms.ValidationError(f"No offender has the CRN {crn}: check it and try again")
+        if other.pk == self.offender.pk:
+            raise forms.ValidationError("Enter the CRN of another man, not his own")
+        self.cleaned_data["other"] = other
+        return crn
+
+
+class NonAssociationEndForm(GovPlainForm):
+    ended_reason = forms.CharField(
+        label="Why they no longer need to be kept apart",
+        max_length=300,
+        error_messages={"required": "Say why they no longer need to be kept apart"},
+    )

@@ -654,6 +654,100 @@ class RiskReview(models.Model):
         return f"Risk review of {self.offender} on {self.oasys_on}"
 
 
+class NonAssociationKind(models.TextChoices):
+    CO_DEFENDANT = "co_defendant", "Co-defendant"
+    ASSOCIATE = "associate", "Known associate"
+    VICTIM_RELATIVE = "victim_relative", "Relative of a victim"
+    OTHER = "other", "Other"
+
+
+class NonAssociationQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(ended_at__isnull=True)
+
+    def involving(self, offender_ids):
+        """Those naming any of these men, on either side (a non-association is mutual)."""
+        return self.filter(Q(offender_id__in=offender_ids) | Q(other_id__in=offender_ids))
+
+
+@pghistory.track()
+class NonAssociation(models.Model):
+    """Two men who must not be in the same group: co-defendants, known associates, a man and
+    a relative of his victim. Recorded by an offender manager with the reason, which only
+    offender managers read: allocation, and a programme manager, learn only that there is a
+    conflict. Never deleted: ended with a reason."""
+
+    offender = models.ForeignKey(
+        Offender, on_delete=models.PROTECT, related_name="non_associations"
+    )
+    other = models.ForeignKey(Offender, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=NonAssociationKind.choices)
+    reason = models.TextField(max_length=NOTE_MAX)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ended_reason = models.CharField(max_length=300, blank=True)
+
+    objects = NonAssociationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        indexes = [
+            models.Index(fields=["other"], name="nonassociation_other", condition=Q(ended_at=None))
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(offender=F("other")), name="non_association_not_with_himself"
+            ),
+            models.UniqueConstraint(
+                fields=["offender", "other"],
+                condition=Q(ended_at=None),
+                name="non_association_once_while_active",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at=None) | (Q(ended_by__isnull=False) & ~Q(ended_reason="")),
+                name="non_association_ended_with_who_and_why",
+            ),
+            text_bound("nonassociation", "reason", NOTE_MAX),
+        ]
+
+    def __str__(self) -> str:
+        return f"Non-association of {self.offender} with {self.other}"
+
+
+@pghistory.track()
+class NonAssociationOverride(models.Model):
+    """A programme manager placed a man in a group despite a non-association, with a reason."""
+
+    placement = models.ForeignKey(
+        Placement, on_delete=models.PROTECT, related_name="non_association_overrides"
+    )
+    non_association = models.ForeignKey(
+        NonAssociation, on_delete=models.PROTECT, related_name="overrides"
+    )
+    reason = models.TextField(max_length=NOTE_MAX)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [text_bound("nonassociationoverride", "reason", NOTE_MAX)]
+        triggers = [
+            pgtrigger.Protect(
+                name="non_association_override_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Override of {self.non_association} for {self.placement}"
+
+
 @pghistory.track()
 class Appointment(models.Model):
     """An additional appointment the offender manager makes to see him."""

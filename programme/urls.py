@@ -7,6 +7,7 @@ from programme.views import (
     groups,
     letters,
     manager,
+    non_associations,
     overview,
     post_programme,
     register,
@@ -51,6 +52,16 @@ urlpatterns = [
     path("enforcement/<int:pk>/correct/", manager.enforcement_correct, name="enforcement_correct"),
     path("referrals/<int:pk>/move/", manager.referral_move, name="referral_move"),
     path("offenders/<int:pk>/programme/", manager.offender_programme, name="offender_programme"),
+    path(
+        "offenders/<int:pk>/non-associations/",
+        non_associations.non_associations,
+        name="non_associations",
+    ),
+    path(
+        "non-associations/<int:pk>/end/",
+        non_associations.non_association_stop,
+        name="non_association_stop",
+    ),
     path(
         "offenders/<int:pk>/risk-reviews/new/",
         manager.risk_review_create,

@@ -94,7 +94,7 @@ def test_the_ticks_are_kept_when_a_man_is_refused(login, pat, alice, fern, monke
     monkeypatch.setattr(
         groups,
         "placements_allocate",
-        lambda *, group, referrals, by: ([], [(r, "Try again.") for r in referrals]),
+        lambda *, group, referrals, by, **options: ([], [(r, "Try again.") for r in referrals]),
     )
     page = (
         login(pat)

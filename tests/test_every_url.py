@@ -36,6 +36,7 @@ from programme.models import (
     Group,
     GroupSession,
     HandoverMeeting,
+    NonAssociation,
     Notice,
     Placement,
     Recommendation,
@@ -96,6 +97,8 @@ PK_MODELS = {
     "programme:group_register_pdf": Group,
     "programme:group_reminders_pdf": Group,
     "programme:group_reminders_text": Group,
+    "programme:non_associations": Offender,
+    "programme:non_association_stop": NonAssociation,
     "programme:bulk_print_start": Group,
     "programme:bulk_print": BulkPrint,
     "programme:bulk_print_download": BulkPrint,
@@ -158,6 +161,10 @@ def visible(user, model) -> "set[int]":
         Notice: Notice.objects.filter(offender__in=offenders),
         Enforcement: enforcements_visible_to(user),
         Appointment: Appointment.objects.filter(offender__in=offenders),
+        # Read and ended only by his offender manager.
+        NonAssociation: NonAssociation.objects.filter(
+            offender__in=offenders, offender__offender_manager=user
+        ),
         EndOfProgrammeReport: EndOfProgrammeReport.objects.filter(referral__in=referrals),
         HandoverMeeting: HandoverMeeting.objects.filter(referral__in=referrals),
         Recommendation: Recommendation.objects.filter(referral__in=referrals),
@@ -266,6 +273,13 @@ def data_set(alice, uma, otto, fern, pat, hilary, ada, audrey, other_office):
     )
     Appointment.objects.create(
         offender=missing.referral.offender, on=today, purpose="Catch up on work", recorded_by=alice
+    )
+    NonAssociation.objects.create(
+        offender=missing.referral.offender,
+        other=warned.referral.offender,
+        kind="co_defendant",
+        reason="Same case",
+        recorded_by=alice,
     )
 
     # A finished group: a report in draft, a report submitted, a case closed.

@@ -222,6 +222,11 @@ def cases(alice, otto, pat, hilary, fern, frank, tess, ada, audrey):
     appointment = Appointment.objects.create(
         offender=adam, on=today, purpose="Catch up on work", recorded_by=alice
     )
+    from programme.services.non_associations import non_association_record
+
+    kept_apart = non_association_record(
+        offender=adam, other=warned.offender, kind="co_defendant", reason="Same case", by=alice
+    )
 
     # A finished group: his report submitted (version 1) and being corrected (version 2).
     finished = make_group(
@@ -267,6 +272,8 @@ def cases(alice, otto, pat, hilary, fern, frank, tess, ada, audrey):
         "programme:risk_review_create": {"pk": adam.pk},
         "programme:appointment_create": {"pk": adam.pk},
         "programme:appointment_edit": {"pk": appointment.pk},
+        "programme:non_associations": {"pk": adam.pk},
+        "programme:non_association_stop": {"pk": kept_apart.pk},
         "programme:report_edit": {"pk": referral.pk},
         "programme:report_submit": {"pk": draft.pk},
         "programme:report_correct": {"pk": submitted.pk},

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from isotp.models import Office, Staff
@@ -14,6 +15,8 @@ from programme.models import (
     BankHoliday,
     Group,
     GroupSession,
+    NonAssociation,
+    NonAssociationOverride,
     Placement,
     ProgrammeError,
 )
@@ -174,6 +177,12 @@ WRONG_BAND = (
 )
 NOT_READY = "He is not ready for allocation: the referral is “{status}”"
 ALREADY_PLACED = "He already has a place in a group"
+# What a programme manager reads: that there is a conflict, never the reason recorded.
+NON_ASSOCIATION = (
+    "He must not be grouped with a member of this group (a non-association recorded by an "
+    "offender manager). A programme manager may still allocate him, giving a reason"
+)
+OVERRIDE_NEEDS_REASON = "Give a reason to allocate despite a non-association"
 
 
 GROUP_ALREADY_MET = (
@@ -222,6 +231,9 @@ def allocation_refusals(*, group: Group, referrals: list[Referral], on: date) ->
         .filter(referral__offender_id__in=[r.offender_id for r in referrals])
         .values_list("referral__offender_id", flat=True)
     )
+    conflicted = set(
+        conflicts_with_members(group=group, offender_ids=[r.offender_id for r in referrals])
+    )
     not_ready = [r.pk for r in referrals if r.status != ReferralStatus.AWAITING_ALLOCATION]
     checklists = (
         {c.referral_id: c for c in PreProgrammeChecklist.objects.filter(referral_id__in=not_ready)}
@@ -235,9 +247,33 @@ def allocation_refusals(*, group: Group, referrals: list[Referral], on: date) ->
             places=places,
             already_placed=referral.offender_id in placed,
             checklist=checklists.get(referral.pk),
+            conflicted=referral.offender_id in conflicted,
         )
         for referral in referrals
     }
+
+
+def conflicts_with_members(*, group: Group, offender_ids) -> dict[int, list[NonAssociation]]:
+    """The active non-associations between each of these men and a current member of the
+    group (either side may have recorded it), by the man's id. One query."""
+    members = set(
+        Placement.objects.active()
+        .filter(group=group)
+        .values_list("referral__offender_id", flat=True)
+    )
+    conflicts: dict[int, list[NonAssociation]] = {}
+    if not members:
+        return conflicts
+    wanted = set(offender_ids)
+    for pair in (
+        NonAssociation.objects.active()
+        .involving(wanted)
+        .filter(Q(offender_id__in=members) | Q(other_id__in=members))
+    ):
+        for man, other in ((pair.offender_id, pair.other_id), (pair.other_id, pair.offender_id)):
+            if man in wanted and other in members:
+                conflicts.setdefault(man, []).append(pair)
+    return conflicts
 
 
 def allocation_refusal(*, group: Group, referral: Referral, on: date) -> str:
@@ -252,6 +288,7 @@ def _refusal(
     places: GroupPlaces,
     already_placed: bool,
     checklist: PreProgrammeChecklist | None,
+    conflicted: bool = False,
 ) -> str:
     if places.taken >= group.capacity:
         return GROUP_FULL.format(count=places.taken, capacity=group.capacity)
@@ -272,18 +309,28 @@ def _refusal(
         if missing:
             message += ". The pre-programme checklist is missing: " + "; ".join(missing)
         return message
+    # Last: the one refusal a programme manager may override.
+    if conflicted:
+        return NON_ASSOCIATION
     return ""
 
 
 @transaction.atomic
 def placement_allocate(
-    *, group: Group, referral: Referral, by: Staff, on: date | None = None
+    *,
+    group: Group,
+    referral: Referral,
+    by: Staff,
+    on: date | None = None,
+    override_reason: str = "",
 ) -> Placement:
     """Give a waiting referral a place from the group's first session.
 
     `on` is the day of allocation (today; earlier only for demo data and tests that replay
     a past week). The group row is locked while its places are counted, so two managers
-    filling the last place at once leave exactly one allocated.
+    filling the last place at once leave exactly one allocated. A non-association with a
+    member refuses him unless `override_reason` is given (a programme manager's, recorded
+    against each non-association it overrides); no other refusal can be overridden.
     """
     on = on or timezone.localdate()
     group = Group.objects.select_for_update().select_related("programme").get(pk=group.pk)
@@ -293,7 +340,8 @@ def placement_allocate(
         .get(pk=referral.pk)
     )
     refusal = allocation_refusal(group=group, referral=referral, on=on)
-    if refusal:
+    overriding = refusal == NON_ASSOCIATION and bool(override_reason.strip())
+    if refusal and not overriding:
         raise ProgrammeError(refusal)
     placement = Placement.objects.create(
         group=group,
@@ -302,12 +350,28 @@ def placement_allocate(
         allocated_on=on,
         first_session=group.sessions.order_by("number").first(),
     )
+    if overriding:
+        conflicts = conflicts_with_members(group=group, offender_ids=[referral.offender_id])
+        NonAssociationOverride.objects.bulk_create(
+            NonAssociationOverride(
+                placement=placement,
+                non_association=pair,
+                reason=override_reason.strip(),
+                by=by,
+            )
+            for pair in conflicts[referral.offender_id]
+        )
     referral.move_to(ReferralStatus.SCHEDULED, by=by, automatic=True, note=f"Allocated to {group}")
     return placement
 
 
 def placements_allocate(
-    *, group: Group, referrals: list[Referral], by: Staff, on: date | None = None
+    *,
+    group: Group,
+    referrals: list[Referral],
+    by: Staff,
+    on: date | None = None,
+    override_reason: str = "",
 ) -> tuple[list[Referral], list[tuple[Referral, str]]]:
     """Several men allocated in one step: each through `placement_allocate`, in his own
     transaction, so every rule is checked for each man and the group's lock still keeps its
@@ -317,7 +381,9 @@ def placements_allocate(
     refused: list[tuple[Referral, str]] = []
     for referral in referrals:
         try:
-            placement_allocate(group=group, referral=referral, by=by, on=on)
+            placement_allocate(
+                group=group, referral=referral, by=by, on=on, override_reason=override_reason
+            )
         except ProgrammeError as error:
             refused.append((referral, str(error)))
         else:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from isotp.consultation import consulted
+from isotp.limits import NOTE_MAX
 from programme.access import (
     can_manage_groups,
     get_group_for_user,
@@ -22,6 +23,7 @@ from programme.services import group_create as create_group
 from programme.services import (
     session_move as session_move_service,
 )
+from programme.services.scheduling import NON_ASSOCIATION
 from referrals.access import referrals_visible_to
 from referrals.models import ReferralStatus
 
@@ -84,7 +86,7 @@ def group_detail(request, pk: int):
     return _render_group(request, group)
 
 
-def _render_group(request, group, *, ticked=(), refused=()):
+def _render_group(request, group, *, ticked=(), refused=(), override_reason=""):
     """The group page; after a bulk allocation with refusals, the refused men listed by name
     with the reason, and the boxes the user ticked still ticked."""
     placements, restricted = members_open_to(
@@ -135,7 +137,13 @@ def _render_group(request, group, *, ticked=(), refused=()):
             "places_left": group.capacity - len(active) - len(restricted_active),
             "restricted_members": len(restricted_active),
             "candidates": candidates,
-            "can_allocate_any": any(not refusal for _, _, refusal in candidates),
+            "can_allocate_any": any(
+                not refusal or refusal == NON_ASSOCIATION for _, _, refusal in candidates
+            ),
+            # A man kept apart from a member can be allocated anyway, with a reason.
+            "non_association_refusal": NON_ASSOCIATION,
+            "has_conflicts": any(refusal == NON_ASSOCIATION for _, _, refusal in candidates),
+            "override_reason": override_reason,
             "can_manage": can_manage_groups(request.user),
             "runs_group": runs_group(request.user, group),
             # Every member's record in one download, for someone who may see every man.
@@ -172,7 +180,10 @@ def group_allocate(request, pk: int):
     if len(found) != len(wanted):
         raise Http404("Someone ticked is not on a caseload you can see")
     referrals = [found[pk] for pk in wanted]
-    allocated, refused = placements_allocate(group=group, referrals=referrals, by=request.user)
+    override_reason = request.POST.get("override_reason", "").strip()[:NOTE_MAX]
+    allocated, refused = placements_allocate(
+        group=group, referrals=referrals, by=request.user, override_reason=override_reason
+    )
     if len(allocated) == 1:
         messages.success(request, f"{allocated[0].offender.full_name} has a place in the group")
     elif allocated:
@@ -190,6 +201,7 @@ def group_allocate(request, pk: int):
             (referral, f"{referral.offender.full_name} was not allocated. {reason}")
             for referral, reason in refused
         ],
+        override_reason=override_reason,
     )
 
 
