@@ -61,6 +61,16 @@ urlpatterns = [
     ),
     path("appointments/<int:pk>/", manager.appointment_edit, name="appointment_edit"),
     path("my-groups/", manager.facilitator_home, name="facilitator_home"),
+    path(
+        "my-groups/reports-to-write/",
+        post_programme.reports_to_write,
+        name="reports_to_write",
+    ),
+    path(
+        "my-groups/handovers-to-attend/",
+        post_programme.handovers_to_attend,
+        name="handovers_to_attend",
+    ),
     # After the programme
     path("referrals/<int:pk>/post-programme/", post_programme.overview, name="post_programme"),
     path("referrals/<int:pk>/report/", post_programme.report_edit, name="report_edit"),

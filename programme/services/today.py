@@ -28,6 +28,7 @@ from programme.models import (
     Recommendation,
     ReportStatus,
 )
+from programme.services.post_programme import with_post_programme_dates
 from referrals.access import cases_open_to, referrals_visible_to
 from referrals.models import AgeBand, Referral, ReferralStatus
 
@@ -211,20 +212,31 @@ def facilitator_sections(user: Staff, today: date) -> list[Section]:
         Section(
             "reports",
             "End-of-programme reports to write",
-            Referral.objects.filter(pk__in=mine, status=ReferralStatus.POST_PROGRAMME)
-            .filter(~Exists(_submitted_report()))
-            .select_related("offender")
-            .order_by("pk"),
+            with_post_programme_dates(
+                Referral.objects.filter(pk__in=mine, status=ReferralStatus.POST_PROGRAMME)
+                .filter(~Exists(_submitted_report()))
+                .select_related("offender", "programme", "placement__group__programme")
+            ).order_by(F("completed_at").asc(nulls_first=True), "pk"),
+            reverse("programme:reports_to_write"),
         ),
         Section(
             "handovers",
             "Handovers to attend",
-            Referral.objects.filter(pk__in=mine, status=ReferralStatus.POST_PROGRAMME)
-            .filter(Exists(_submitted_report()), ~Exists(_handover_held()))
-            .select_related("offender")
-            .order_by("pk"),
+            with_post_programme_dates(
+                Referral.objects.filter(pk__in=mine, status=ReferralStatus.POST_PROGRAMME)
+                .filter(Exists(_submitted_report()), ~Exists(_handover_held()))
+                .select_related("offender", "programme", "placement__group__programme")
+            ).order_by("first_report_at", "pk"),
+            reverse("programme:handovers_to_attend"),
         ),
     ]
+
+
+def facilitator_section(user: Staff, key: str, today: date | None = None) -> Section:
+    """One section of the facilitator's today page, for the page where it is worked whole:
+    the same QuerySet, so the rule is written once."""
+    sections = facilitator_sections(user, today or timezone.localdate())
+    return next(section for section in sections if section.key == key)
 
 
 # --- The programme manager --------------------------------------------------------------------

@@ -56,6 +56,7 @@ from programme.services import notices_acknowledge as notices_acknowledge_servic
 from programme.services import (
     referral_move as referral_move_service,
 )
+from programme.services import today as today_service
 from referrals.access import (
     can_manage_referral,
     cases_open_to,
@@ -538,10 +539,15 @@ def facilitator_home(request):
     for catch_up in catch_ups:
         catch_up.placement.group = groups_by_id[catch_up.placement.group_id]
     consulted(*groups, *catch_ups, action="list", result_count=len(groups) + len(catch_ups))
+    # The counts of the work after the programme come with the header's count (one query).
+    due = today_service.counts_for(request.user, today)
+    request.today_total = sum(due.values())
     return render(
         request,
         "programme/facilitator_home.html",
         {
+            "reports_due": due["reports"],
+            "handovers_due": due["handovers"],
             "groups": groups,
             "next_sessions": next_sessions,
             "registers_due": registers_due,
