@@ -160,7 +160,7 @@ def pages(spots: dict) -> list[Page]:
             reverse("referrals:caseload") + f"?q={offender.last_name}",
         )
     add(LISTS, "office caseload", pm, reverse("referrals:caseload"), "programme manager")
-    add(LISTS, "waiting list", pm, reverse("referrals:waiting_list"), "most waiting referrals")
+    add(LISTS, "waiting list", pm, reverse("programme:waiting_list"), "most waiting referrals")
     add(LISTS, "actions", om, reverse("programme:actions"))
     add(LISTS, "groups list", pm, reverse("programme:group_list"), "programme manager")
     add(LISTS, "facilitator home", fac, reverse("programme:facilitator_home"), "most groups")

@@ -12,6 +12,7 @@ from programme.views import (
     reports,
     subject_access,
     today,
+    waiting_list,
 )
 
 app_name = "programme"
@@ -26,6 +27,13 @@ urlpatterns = [
     path("groups/<int:pk>/", groups.group_detail, name="group"),
     path("groups/<int:pk>/allocate/", groups.group_allocate, name="group_allocate"),
     path("sessions/<int:pk>/move/", groups.session_move, name="session_move"),
+    # The waiting list, and allocating from it (programme managers)
+    path("waiting-list/", waiting_list.waiting_list, name="waiting_list"),
+    path(
+        "waiting-list/allocate/",
+        waiting_list.waiting_list_allocate,
+        name="waiting_list_allocate",
+    ),
     # Registers, catch-ups and members (facilitators)
     path("sessions/<int:pk>/register/", register.register, name="register"),
     path("catch-ups/<int:pk>/", register.catch_up, name="catch_up"),

@@ -232,11 +232,10 @@ def facilitator_sections(user: Staff, today: date) -> list[Section]:
     ]
 
 
-def facilitator_section(user: Staff, key: str, today: date | None = None) -> Section:
-    """One section of the facilitator's today page, for the page where it is worked whole:
-    the same QuerySet, so the rule is written once."""
-    sections = facilitator_sections(user, today or timezone.localdate())
-    return next(section for section in sections if section.key == key)
+def section_for(user: Staff, key: str, today: date | None = None) -> Section:
+    """One section of the user's today page, for a page where it is worked whole: the same
+    QuerySet, so the rule is written once (the user must have a today page)."""
+    return next(s for s in sections_for(user, today) if s.key == key)
 
 
 # --- The programme manager --------------------------------------------------------------------
@@ -258,7 +257,7 @@ def programme_manager_sections(user: Staff, today: date) -> list[Section]:
             "ready",
             "Ready for allocation with no group",
             ready,
-            reverse("referrals:waiting_list"),
+            reverse("programme:waiting_list"),
         ),
         Section(
             "forming",
@@ -316,7 +315,7 @@ def ready_by_programme_and_band(ready: QuerySet[Referral]) -> list[dict]:
         .annotate(count=Count("pk"))
         .order_by("programme__name", "age_band")
     )
-    waiting_list = reverse("referrals:waiting_list")
+    waiting_list = reverse("programme:waiting_list")
     for row in rows:
         row["band_label"] = AgeBand(row["age_band"]).label
         row["is_young"] = row["age_band"] == AgeBand.YOUNG

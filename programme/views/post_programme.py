@@ -364,7 +364,7 @@ def _after_programme_list(request, key: str):
         raise Http404("This page is for facilitators")
     today = timezone.localdate()
     # The today page's section itself: one rule for the page and the list.
-    section = today_service.facilitator_section(request.user, key, today)
+    section = today_service.section_for(request.user, key, today)
     records = section.records.annotate(
         has_draft=Exists(
             EndOfProgrammeReport.objects.filter(referral=OuterRef("pk"), status=ReportStatus.DRAFT)
