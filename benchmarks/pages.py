@@ -151,15 +151,15 @@ def pages(spots: dict) -> list[Page]:
         found.append(Page(group, name, user, url, note))
 
     # Lists: every list in the URLconfs, as the person with the most rows in it.
-    add(LISTS, "caseload", om, reverse("referrals:caseload"), "offender manager, most notices")
+    add(LISTS, "caseload", om, reverse("programme:caseload"), "offender manager, most notices")
     if offender is not None:
         add(
             LISTS,
             "caseload search (surname)",
             om,
-            reverse("referrals:caseload") + f"?q={offender.last_name}",
+            reverse("programme:caseload") + f"?q={offender.last_name}",
         )
-    add(LISTS, "office caseload", pm, reverse("referrals:caseload"), "programme manager")
+    add(LISTS, "office caseload", pm, reverse("programme:caseload"), "programme manager")
     add(LISTS, "waiting list", pm, reverse("programme:waiting_list"), "most waiting referrals")
     add(LISTS, "actions", om, reverse("programme:actions"))
     add(LISTS, "groups list", pm, reverse("programme:group_list"), "programme manager")

@@ -3,6 +3,7 @@ from django.urls import path
 from programme.views import (
     bulk_print,
     calendar,
+    caseload,
     groups,
     letters,
     manager,
@@ -19,6 +20,7 @@ app_name = "programme"
 
 urlpatterns = [
     path("today/", today.today, name="today"),
+    path("offenders/", caseload.caseload, name="caseload"),
     path("account/calendar/", calendar.calendar_settings, name="calendar_settings"),
     path("calendar/<str:secret>.ics", calendar.calendar_feed, name="calendar_feed"),
     # Groups, their schedule and allocation (programme managers; facilitators read)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from isotp.limits import ANY_DATE, CASEWORK_DATE, DATE_OF_BIRTH, NOTE_MAX, SEARCH_MAX, text_bound
 from isotp.models import Office
-from referrals.validators import validate_crn, validate_pnc
+from referrals.validators import pnc_spellings, validate_crn, validate_pnc
 
 
 class Gender(models.TextChoices):
@@ -43,24 +43,39 @@ class OffenderQuerySet(models.QuerySet):
         if not query:
             return self
         condition = Q(crn__iexact=query)
+        if spellings := pnc_spellings(query):
+            # UPPER(pnc_number), as its index has it.
+            condition |= Q(pnc_upper__in=spellings)
         for word in query.split():
             condition |= Q(first_name__icontains=word) | Q(last_name__icontains=word)
-        return self.filter(condition)
+        return self.alias(pnc_upper=Upper("pnc_number")).filter(condition)
+
+    @staticmethod
+    def _current_referral():
+        """His open referral, else his latest one."""
+        return Referral.objects.filter(offender=OuterRef("pk")).order_by(
+            Case(When(status__in=CLOSED_STATUSES, then=Value(1)), default=Value(0)),
+            "-created_at",
+            "-pk",
+        )
 
     def with_referral_status(self):
         """Each offender annotated `referral_status`: the status of his open referral, else
         of his latest one, else None (never referred). One subquery, so a list keeps its
         query count."""
-        latest = (
-            Referral.objects.filter(offender=OuterRef("pk"))
-            .order_by(
-                Case(When(status__in=CLOSED_STATUSES, then=Value(1)), default=Value(0)),
-                "-created_at",
-                "-pk",
-            )
-            .values("status")[:1]
+        return self.annotate(
+            referral_status=Subquery(self._current_referral().values("status")[:1])
         )
-        return self.annotate(referral_status=Subquery(latest))
+
+    def in_programmes(self, programme_ids):
+        """Offenders whose open (else latest) referral is to one of the programmes."""
+        if not programme_ids:
+            return self
+        current = Subquery(self._current_referral().values("programme_id")[:1])
+        return self.alias(current_programme=current).filter(current_programme__in=programme_ids)
+
+    def with_order_types(self, order_types):
+        return self.filter(order_type__in=order_types) if order_types else self
 
     def in_stages(self, stages):
         """Offenders whose referral status (`with_referral_status`) is in one of the stages."""

@@ -83,23 +83,48 @@ def _submitted_report():
     )
 
 
+# --- What is due, whoever looks: the today pages and the caseload's "Due" use these -----------
+
+
+def catch_ups_to_run() -> QuerySet[CatchUp]:
+    """Catch-ups still to be held for men who still have their place."""
+    return CatchUp.objects.outstanding().filter(placement__ended_on__isnull=True)
+
+
+def reports_to_write() -> QuerySet[Referral]:
+    """Men after the programme whose end-of-programme report is not yet submitted."""
+    return Referral.objects.filter(status=ReferralStatus.POST_PROGRAMME).filter(
+        ~Exists(_submitted_report())
+    )
+
+
+def handovers_to_hold() -> QuerySet[Referral]:
+    """Men whose report is in and whose three-way handover has not been held."""
+    return Referral.objects.filter(status=ReferralStatus.POST_PROGRAMME).filter(
+        Exists(_submitted_report()), ~Exists(_handover_held())
+    )
+
+
+def after_programme_due() -> QuerySet[Referral]:
+    """Men whose report is in and whose handover or re-assessment is still to do."""
+    return (
+        Referral.objects.filter(status=ReferralStatus.POST_PROGRAMME)
+        .filter(Exists(_submitted_report()))
+        .filter(
+            ~Exists(_handover_held())
+            | ~Exists(Reassessment.objects.filter(referral=OuterRef("pk")))
+        )
+    )
+
+
 # --- The offender manager ---------------------------------------------------------------------
 
 
 def offender_manager_sections(user: Staff, today: date) -> list[Section]:
     actions = reverse("programme:actions")
     own = {"offender__offender_manager": user}
-    after = (
-        Referral.objects.filter(
-            cases_open_to(user, "offender"),
-            offender__offender_manager=user,
-            status=ReferralStatus.POST_PROGRAMME,
-        )
-        .filter(Exists(_submitted_report()))
-        .filter(
-            ~Exists(_handover_held())
-            | ~Exists(Reassessment.objects.filter(referral=OuterRef("pk")))
-        )
+    after = after_programme_due().filter(
+        cases_open_to(user, "offender"), offender__offender_manager=user
     )
     return [
         Section(
@@ -123,11 +148,9 @@ def offender_manager_sections(user: Staff, today: date) -> list[Section]:
         Section(
             "catch-ups",
             "Catch-ups outstanding",
-            CatchUp.objects.filter(
+            catch_ups_to_run()
+            .filter(
                 cases_open_to(user, "placement__referral__offender"),
-                completed=False,
-                cancelled=False,
-                placement__ended_on__isnull=True,
                 placement__referral__offender__offender_manager=user,
             )
             .select_related("session", "placement__referral__offender")
@@ -144,7 +167,7 @@ def offender_manager_sections(user: Staff, today: date) -> list[Section]:
             )
             .select_related("offender")
             .order_by("waiting_since", "pk"),
-            reverse("referrals:caseload") + "?stage=waiting",
+            reverse("programme:caseload") + "?due=checklist",
         ),
         Section(
             "after-programme",
@@ -198,12 +221,10 @@ def facilitator_sections(user: Staff, today: date) -> list[Section]:
         Section(
             "catch-ups",
             "Catch-ups to run",
-            CatchUp.objects.filter(
+            catch_ups_to_run()
+            .filter(
                 cases_open_to(user, "placement__referral__offender"),
                 placement__group_id__in=group_ids,
-                placement__ended_on__isnull=True,
-                completed=False,
-                cancelled=False,
             )
             .select_related("session", "placement__referral__offender")
             .order_by("session__date", "pk"),
@@ -213,8 +234,8 @@ def facilitator_sections(user: Staff, today: date) -> list[Section]:
             "reports",
             "End-of-programme reports to write",
             with_post_programme_dates(
-                Referral.objects.filter(pk__in=mine, status=ReferralStatus.POST_PROGRAMME)
-                .filter(~Exists(_submitted_report()))
+                reports_to_write()
+                .filter(pk__in=mine)
                 .select_related("offender", "programme", "placement__group__programme")
             ).order_by(F("completed_at").asc(nulls_first=True), "pk"),
             reverse("programme:reports_to_write"),
@@ -223,8 +244,8 @@ def facilitator_sections(user: Staff, today: date) -> list[Section]:
             "handovers",
             "Handovers to attend",
             with_post_programme_dates(
-                Referral.objects.filter(pk__in=mine, status=ReferralStatus.POST_PROGRAMME)
-                .filter(Exists(_submitted_report()), ~Exists(_handover_held()))
+                handovers_to_hold()
+                .filter(pk__in=mine)
                 .select_related("offender", "programme", "placement__group__programme")
             ).order_by("first_report_at", "pk"),
             reverse("programme:handovers_to_attend"),
@@ -296,7 +317,7 @@ def programme_manager_sections(user: Staff, today: date) -> list[Section]:
             )
             .select_related("offender", "offender__offender_manager")
             .order_by("due_by", "failure_on", "pk"),
-            reverse("referrals:caseload"),
+            reverse("programme:caseload") + "?due=decision",
         ),
     ]
 
