@@ -160,6 +160,26 @@ def pages(spots: dict) -> list[Page]:
             reverse("programme:caseload") + f"?q={offender.last_name}",
         )
     add(LISTS, "office caseload", pm, reverse("programme:caseload"), "programme manager")
+    add(
+        LISTS,
+        "office caseload, what is due",
+        pm,
+        reverse("programme:caseload") + "?due=decision&due=catch_up&due=report",
+        "decisions, catch-ups or reports due across the office",
+    )
+    add(
+        LISTS,
+        "office caseload, status and order",
+        pm,
+        reverse("programme:caseload") + "?stage=waiting&order_type=licence",
+    )
+    if offender is not None and offender.pnc_number:
+        add(
+            LISTS,
+            "caseload search (PNC number)",
+            om,
+            reverse("programme:caseload") + f"?q={offender.pnc_number}",
+        )
     add(LISTS, "waiting list", pm, reverse("programme:waiting_list"), "most waiting referrals")
     add(LISTS, "actions", om, reverse("programme:actions"))
     add(LISTS, "groups list", pm, reverse("programme:group_list"), "programme manager")

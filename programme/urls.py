@@ -117,6 +117,7 @@ urlpatterns = [
     path("my-groups/registers.pdf", reports.week_registers_pdf, name="week_registers_pdf"),
     path("groups/<int:pk>/register.pdf", reports.group_register_pdf, name="group_register_pdf"),
     path("enforcement/<int:pk>/letter.pdf", reports.warning_letter_pdf, name="warning_letter_pdf"),
+    path("referrals/<int:pk>/court-bundle.pdf", reports.court_bundle_pdf, name="court_bundle_pdf"),
     # Every member's attendance record at once, printed in the background
     path(
         "groups/<int:pk>/attendance-records/",

@@ -3,15 +3,15 @@
 What is due is what the today pages count (`programme.services.today`), seen from the man:
 each kind is a QuerySet of the records due and the path from them to him. A row's "Due"
 column is one correlated subquery a kind, evaluated only for the page's rows; the "What is
-due" filter is an EXISTS a kind, ORed within the filter as the MoJ filter's other
-categories are.
+due" filter is a set of offenders a kind (`id IN (...)`), ORed within the filter as
+the MoJ filter's other categories are.
 """
 
 from dataclasses import dataclass
 from datetime import date
 
 from django.db import models
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from programme.models import Enforcement, Notice, Recommendation
@@ -81,12 +81,15 @@ def with_due(offenders: QuerySet[Offender]) -> QuerySet[Offender]:
 
 
 def with_any_due(offenders: QuerySet[Offender], kinds) -> QuerySet[Offender]:
-    """The offenders with at least one of the kinds due."""
+    """The offenders with at least one of the kinds due. Each kind is a set of offenders
+    (`id IN (SELECT ...)`), which PostgreSQL reads once and hashes, where an EXISTS under an
+    OR would be probed again for every man of the office."""
     if not kinds:
         return offenders
     condition = Q()
     for kind in kinds:
-        condition |= Exists(_his(kind))
+        records, path = _due_records(kind)
+        condition |= Q(pk__in=records.order_by().values(path))
     return offenders.filter(condition)
 
 
