@@ -180,10 +180,12 @@ def pages(spots: dict) -> list[Page]:
             om,
             reverse("programme:caseload") + f"?q={offender.pnc_number}",
         )
-    add(LISTS, "waiting list", pm, reverse("referrals:waiting_list"), "most waiting referrals")
+    add(LISTS, "waiting list", pm, reverse("programme:waiting_list"), "most waiting referrals")
     add(LISTS, "actions", om, reverse("programme:actions"))
     add(LISTS, "groups list", pm, reverse("programme:group_list"), "programme manager")
     add(LISTS, "facilitator home", fac, reverse("programme:facilitator_home"), "most groups")
+    add(LISTS, "reports to write", fac, reverse("programme:reports_to_write"), "most groups")
+    add(LISTS, "handovers to attend", fac, reverse("programme:handovers_to_attend"), "most groups")
     add(LISTS, "consultation log", spots["auditor"], reverse("audit:home"), "auditor")
     if offender is not None:
         add(

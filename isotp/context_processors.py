@@ -22,7 +22,7 @@ def navigation(request):
     if user.role in (Role.OFFENDER_MANAGER, Role.PROGRAMME_MANAGER):
         label = "Caseload" if user.role == Role.OFFENDER_MANAGER else "Office caseload"
         items.append((label, reverse("programme:caseload")))
-        items.append(("Waiting list", reverse("referrals:waiting_list")))
+        items.append(("Waiting list", reverse("programme:waiting_list")))
     if user.role == Role.FACILITATOR:
         items.append(("My groups", reverse("programme:facilitator_home")))
     if user.role in (Role.PROGRAMME_MANAGER, Role.FACILITATOR):

@@ -14,6 +14,7 @@ from programme.views import (
     reports,
     subject_access,
     today,
+    waiting_list,
 )
 
 app_name = "programme"
@@ -29,6 +30,13 @@ urlpatterns = [
     path("groups/<int:pk>/", groups.group_detail, name="group"),
     path("groups/<int:pk>/allocate/", groups.group_allocate, name="group_allocate"),
     path("sessions/<int:pk>/move/", groups.session_move, name="session_move"),
+    # The waiting list, and allocating from it (programme managers)
+    path("waiting-list/", waiting_list.waiting_list, name="waiting_list"),
+    path(
+        "waiting-list/allocate/",
+        waiting_list.waiting_list_allocate,
+        name="waiting_list_allocate",
+    ),
     # Registers, catch-ups and members (facilitators)
     path("sessions/<int:pk>/register/", register.register, name="register"),
     path("catch-ups/<int:pk>/", register.catch_up, name="catch_up"),
@@ -74,6 +82,16 @@ urlpatterns = [
     ),
     path("appointments/<int:pk>/", manager.appointment_edit, name="appointment_edit"),
     path("my-groups/", manager.facilitator_home, name="facilitator_home"),
+    path(
+        "my-groups/reports-to-write/",
+        post_programme.reports_to_write,
+        name="reports_to_write",
+    ),
+    path(
+        "my-groups/handovers-to-attend/",
+        post_programme.handovers_to_attend,
+        name="handovers_to_attend",
+    ),
     # After the programme
     path("referrals/<int:pk>/post-programme/", post_programme.overview, name="post_programme"),
     path("referrals/<int:pk>/report/", post_programme.report_edit, name="report_edit"),

@@ -22,7 +22,6 @@ urlpatterns = [
     path("referrals/<int:pk>/", views.referral_detail, name="referral"),
     path("referrals/<int:pk>/checklist/", views.referral_checklist, name="referral_checklist"),
     path("referrals/<int:pk>/pack.pdf", views.referral_pack_pdf, name="referral_pack_pdf"),
-    path("waiting-list/", views.waiting_list, name="waiting_list"),
     path(
         "offenders/<int:pk>/consultations/",
         audit.offender_consultations,

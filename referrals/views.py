@@ -14,7 +14,6 @@ from referrals.access import (
     get_assessment_for_user,
     get_offender_for_user,
     get_referral_for_user,
-    referrals_visible_to,
 )
 from referrals.eligibility import PROPOSAL_WORDING
 from referrals.forms import (
@@ -22,7 +21,6 @@ from referrals.forms import (
     ChecklistForm,
     OffenceForm,
     OffenderForm,
-    WaitingListFilterForm,
 )
 from referrals.models import ReferralError
 from referrals.services import (
@@ -35,7 +33,6 @@ from referrals.services import (
     current_assessment,
 )
 from referrals.services import referral_create as referral_create_service
-from referrals.waiting_list import waiting_list_sections
 
 
 @require_http_methods(["GET", "POST"])
@@ -292,42 +289,6 @@ def referral_checklist(request, pk: int):
         request,
         "referrals/checklist_form.html",
         {"form": form, "referral": referral, "offender": referral.offender},
-    )
-
-
-# --- Waiting list ------------------------------------------------------------------------
-
-
-@require_safe
-def waiting_list(request):
-    filters = WaitingListFilterForm(request.GET, user=request.user)
-    chosen = filters.chosen
-    today = timezone.localdate()
-    sections = waiting_list_sections(
-        referrals=referrals_visible_to(request.user),
-        programmes=filters.fields["programme"].queryset,
-        today=today,
-        programme=chosen.get("programme"),
-        band=chosen.get("band") or None,
-        office=chosen.get("office"),
-        page_number=request.GET.get("page"),
-    )
-    shown = [referral for section in sections for referral in section.entries]
-    consulted(
-        *shown,
-        action="list",
-        query=request.GET.urlencode(),
-        result_count=sum(section.total for section in sections),
-    )
-    return render(
-        request,
-        "referrals/waiting_list.html",
-        {
-            "filters": filters,
-            "sections": sections,
-            "empty_sections": [section for section in sections if not section.total],
-            "today": today,
-        },
     )
 
 

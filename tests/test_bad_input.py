@@ -112,7 +112,7 @@ def test_no_form_answers_nonsense_with_a_server_error(
             reverse("programme:risk_review_create", args=[offender.pk]),
             reverse("programme:appointment_create", args=[offender.pk]),
             reverse("programme:enforcement", args=[Enforcement.objects.get().pk]),
-            reverse("referrals:waiting_list") + "?programme=x&band=y&office=z",
+            reverse("programme:waiting_list") + "?programme=x&band=y&office=z",
             reverse("programme:caseload") + "?page=x&sort=zz&q=%00",
         ],
         fern: [

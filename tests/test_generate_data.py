@@ -276,7 +276,7 @@ def test_refuses_to_run_with_debug_off_unless_told(generated, settings):
 @pytest.mark.parametrize(
     ("username", "url_name"),
     [
-        (data_generator.BIG_OFFICE_PM, "referrals:waiting_list"),
+        (data_generator.BIG_OFFICE_PM, "programme:waiting_list"),
         (data_generator.BIG_OFFICE_PM, "programme:caseload"),
         (data_generator.BIG_CASELOAD_OM, "programme:caseload"),
         (data_generator.BIG_CASELOAD_OM, "programme:actions"),
@@ -291,7 +291,7 @@ def test_the_hot_spot_pages_render_on_generated_data(generated, client, username
     sign_in_verified(client, staff)
     response = client.get(reverse(url_name))
     assert response.status_code == 200
-    if url_name == "referrals:waiting_list":
+    if url_name == "programme:waiting_list":
         waiting = Referral.objects.waiting().filter(offender__office=staff.office).first()
         assert waiting.offender.last_name in response.content.decode()
     if url_name == "programme:actions":

@@ -60,7 +60,7 @@ def test_an_excluded_member_of_staff_never_sees_the_case(alice, pat, login):
     client = login(pat)
     assert client.get(reverse("programme:offender", args=[offender.pk])).status_code == 404
     assert client.get(reverse("referrals:referral", args=[referral.pk])).status_code == 404
-    waiting = client.get(reverse("referrals:waiting_list")).content.decode()
+    waiting = client.get(reverse("programme:waiting_list")).content.decode()
     assert "Excludedfrom" not in waiting
 
 

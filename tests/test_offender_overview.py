@@ -246,7 +246,7 @@ def test_a_ready_referral_is_ready_for_allocation_and_the_manager_is_sent_to_the
     assert for_alice["Programme"].status == "Not started"
     for_pat = phases(open_overview(login(pat), offender))
     assert for_pat["Pre-programme"].action == "Allocate him to a group from the waiting list"
-    assert for_pat["Pre-programme"].action_url == reverse("referrals:waiting_list")
+    assert for_pat["Pre-programme"].action_url == reverse("programme:waiting_list")
 
 
 def test_in_a_group_with_an_absence_the_next_action_is_the_enforcement_decision(

@@ -57,6 +57,6 @@ def test_pages_inside_a_section_mark_it_current_in_the_navigation(
     assert current_section(login(fern).get(register).content.decode()) == "My groups"
     assert current_section(login(pat).get(register).content.decode()) == "Groups"
     assert (
-        current_section(login(pat).get(reverse("referrals:waiting_list")).content.decode())
+        current_section(login(pat).get(reverse("programme:waiting_list")).content.decode())
         == "Waiting list"
     )

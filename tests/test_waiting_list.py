@@ -31,7 +31,7 @@ def test_waiting_list_groups_by_programme_and_band_oldest_first(login, alice, pa
         alice,
         assessed_on=timezone.localdate(),
     )
-    response = login(pat).get(reverse("referrals:waiting_list"))
+    response = login(pat).get(reverse("programme:waiting_list"))
     content = response.content.decode()
     assert content.index("Waitedlongest") < content.index("Waitedless")
     sections = {(s.programme.code, s.band): s for s in response.context["sections"]}
@@ -60,11 +60,11 @@ def test_the_young_band_shows_whether_a_group_can_be_formed(login, alice, pat):
         )
 
     add_young()
-    content = login(pat).get(reverse("referrals:waiting_list")).content.decode()
+    content = login(pat).get(reverse("programme:waiting_list")).content.decode()
     assert "1 waiting (0 ready for allocation) against the 2 needed" in content
     assert "not enough to form a group yet" in content
     add_young()
-    content = login(pat).get(reverse("referrals:waiting_list")).content.decode()
+    content = login(pat).get(reverse("programme:waiting_list")).content.decode()
     assert "2 waiting (0 ready for allocation) against the 2 needed" in content
     assert "a group can be formed" in content
 
@@ -72,7 +72,7 @@ def test_the_young_band_shows_whether_a_group_can_be_formed(login, alice, pat):
 def test_waiting_list_shows_the_checklist_state(login, alice, pat):
     make_ready_referral(make_offender(alice, last_name="Readyperson"), alice)
     make_referral(make_offender(alice, last_name="Notreadyperson"), alice)
-    content = login(pat).get(reverse("referrals:waiting_list")).content.decode()
+    content = login(pat).get(reverse("programme:waiting_list")).content.decode()
     assert "Complete" in content
     assert "7 items missing" in content
 
@@ -84,9 +84,9 @@ def test_waiting_list_filters_by_programme_and_band(login, alice, pat):
     )
     nsogp = Programme.objects.get(code="nsogp")
     client = login(pat)
-    content = client.get(reverse("referrals:waiting_list"), {"programme": nsogp.pk}).content
+    content = client.get(reverse("programme:waiting_list"), {"programme": nsogp.pk}).content
     assert b"Nsogpperson" in content and b"Isotpperson" not in content
-    response = client.get(reverse("referrals:waiting_list"), {"band": "17_21"})
+    response = client.get(reverse("programme:waiting_list"), {"band": "17_21"})
     assert b"Isotpperson" not in response.content
 
 
@@ -97,13 +97,13 @@ def test_closed_referrals_are_not_on_the_waiting_list(login, alice, pat):
     referral.move_to(
         "withdrawn", by=alice, reason=ClosingReason.objects.filter(status="withdrawn").first()
     )
-    assert b"Withdrawnperson" not in login(pat).get(reverse("referrals:waiting_list")).content
+    assert b"Withdrawnperson" not in login(pat).get(reverse("programme:waiting_list")).content
 
 
 def test_offender_manager_sees_only_own_referrals_on_the_waiting_list(login, alice, otto):
     make_referral(make_offender(alice, last_name="Alicesman"), alice)
     make_referral(make_offender(otto, last_name="Ottosman"), otto)
-    content = login(otto).get(reverse("referrals:waiting_list")).content
+    content = login(otto).get(reverse("programme:waiting_list")).content
     assert b"Ottosman" in content and b"Alicesman" not in content
 
 
@@ -119,15 +119,16 @@ def test_waiting_list_runs_the_same_queries_whatever_its_length(
     # joined), their checklists' state, programme choices in the filter form, the session's
     # renewal (three statements), the consultation log's row
     # (+1: the header's count of what is due today, programme/services/today.py)
-    with django_assert_num_queries(13):
-        response = client.get(reverse("referrals:waiting_list"))
+    # (+1: the groups forming in the office, to allocate to, for a programme manager)
+    with django_assert_num_queries(14):
+        response = client.get(reverse("programme:waiting_list"))
     sections = response.context["sections"]
     assert sum(s.total for s in sections) == size
     assert sum(len(s.entries) for s in sections) == min(size, SECTION_PREVIEW)
 
 
 def test_waiting_list_needs_sign_in(client):
-    assert client.get(reverse("referrals:waiting_list")).status_code == 302
+    assert client.get(reverse("programme:waiting_list")).status_code == 302
 
 
 def wait_since(referral, day):
@@ -141,7 +142,7 @@ def test_a_long_section_shows_its_longest_waiting_and_links_to_all(login, alice,
     for number in range(SECTION_PREVIEW + 2):
         offender = make_offender(alice, last_name=f"Waiter{number:02d}")
         wait_since(make_referral(offender, alice), start + timedelta(days=number))
-    response = login(pat).get(reverse("referrals:waiting_list"))
+    response = login(pat).get(reverse("programme:waiting_list"))
     content = response.content.decode()
     assert f"{SECTION_PREVIEW + 2} waiting, 0 ready for allocation" in content
     assert f"The {SECTION_PREVIEW} longest waiting of {SECTION_PREVIEW + 2}" in content
@@ -162,7 +163,7 @@ def test_one_section_is_shown_a_page_at_a_time_longest_waiting_first(
         wait_since(make_referral(offender, alice), start + timedelta(days=number))
     isotp = Programme.objects.get(code="isotp")
     client = login(pat)
-    url = reverse("referrals:waiting_list")
+    url = reverse("programme:waiting_list")
     first = client.get(url, {"programme": isotp.pk, "band": "21_plus"}).content.decode()
     assert f"1 to {SECTION_PAGE_SIZE} of {total}, longest waiting first" in first
     assert "Pager000" in first and f"Pager{SECTION_PAGE_SIZE:03d}" not in first
@@ -171,7 +172,8 @@ def test_one_section_is_shown_a_page_at_a_time_longest_waiting_first(
     # programme looked up by the filter form (the session, renewed by the first page, is not
     # written again within the minute)
     # (+1: the header's count of what is due today, programme/services/today.py)
-    with django_assert_num_queries(12):
+    # (+1: the groups forming in the office, to allocate to, for a programme manager)
+    with django_assert_num_queries(13):
         second = client.get(url, {"programme": isotp.pk, "band": "21_plus", "page": 2})
     second = second.content.decode()
     assert f"{SECTION_PAGE_SIZE + 1} to {total} of {total}" in second
@@ -194,7 +196,7 @@ def test_the_young_band_counts_everyone_waiting_not_only_those_shown(login, alic
             alice,
             assessed_on=timezone.localdate(),
         )
-    content = login(pat).get(reverse("referrals:waiting_list")).content.decode()
+    content = login(pat).get(reverse("programme:waiting_list")).content.decode()
     assert f"{SECTION_PREVIEW + 1} waiting (0 ready for allocation) against the" in content
     assert "a group can be formed" in content
 
@@ -204,7 +206,7 @@ def test_the_list_logs_the_rows_it_showed_and_how_many_matched(login, alice, pat
 
     for number in range(SECTION_PREVIEW + 1):
         make_referral(make_offender(alice, last_name=f"Logged{number:02d}"), alice)
-    login(pat).get(reverse("referrals:waiting_list"))
+    login(pat).get(reverse("programme:waiting_list"))
     entry = AccessLog.objects.filter(staff=pat, action="list").latest("pk")
     assert entry.result_count == SECTION_PREVIEW + 1
     assert len(entry.offender_ids) == SECTION_PREVIEW
@@ -286,14 +288,14 @@ def test_the_checklist_count_in_sql_is_the_number_of_items_missing(
 
 def test_each_man_s_status_is_a_tag(login, alice, pat):
     make_ready_referral(make_offender(alice, last_name="Readyperson"), alice)
-    content = login(pat).get(reverse("referrals:waiting_list")).content.decode()
+    content = login(pat).get(reverse("programme:waiting_list")).content.decode()
     assert '<strong class="govuk-tag govuk-tag--blue">Ready for allocation</strong>' in content
 
 
 def test_empty_sections_are_one_table_of_counts_not_a_section_each(login, alice, pat):
     Programme.objects.filter(code="isotp").update(young_group_threshold=6)
     make_referral(make_offender(alice, last_name="Onlywaiter"), alice)
-    response = login(pat).get(reverse("referrals:waiting_list"))
+    response = login(pat).get(reverse("programme:waiting_list"))
     content = response.content.decode()
     # The one section with someone waiting is shown as before ...
     assert "Onlywaiter" in content
@@ -311,7 +313,7 @@ def test_empty_sections_are_one_table_of_counts_not_a_section_each(login, alice,
 
 
 def test_with_nobody_waiting_anywhere_the_page_says_so_once(login, pat):
-    content = login(pat).get(reverse("referrals:waiting_list")).content.decode()
+    content = login(pat).get(reverse("programme:waiting_list")).content.decode()
     assert content.count("Nobody is waiting") == 1
     assert "against the" not in content
 
@@ -321,7 +323,7 @@ def test_the_filter_shows_what_is_chosen_with_a_link_to_remove_each(login, alice
     isotp = Programme.objects.get(code="isotp")
     content = (
         login(pat)
-        .get(reverse("referrals:waiting_list"), {"programme": isotp.pk, "band": "21_plus"})
+        .get(reverse("programme:waiting_list"), {"programme": isotp.pk, "band": "21_plus"})
         .content.decode()
     )
     assert 'class="moj-filter"' in content and "Selected filters" in content
@@ -335,7 +337,7 @@ def test_the_filter_shows_what_is_chosen_with_a_link_to_remove_each(login, alice
 )
 def test_a_filter_value_not_recognised_is_ignored_with_a_message(login, alice, pat, params):
     make_referral(make_offender(alice, last_name="Stillshown"), alice)
-    response = login(pat).get(reverse("referrals:waiting_list"), params)
+    response = login(pat).get(reverse("programme:waiting_list"), params)
     assert response.status_code == 200
     content = response.content.decode()
     assert "Stillshown" in content
@@ -350,7 +352,7 @@ def test_a_bad_filter_value_does_not_undo_the_good_ones(login, alice, pat):
     nsogp = Programme.objects.get(code="nsogp")
     content = (
         login(pat)
-        .get(reverse("referrals:waiting_list"), {"programme": nsogp.pk, "band": "nonsense"})
+        .get(reverse("programme:waiting_list"), {"programme": nsogp.pk, "band": "nonsense"})
         .content.decode()
     )
     assert "Nsogpperson" in content and "Isotpperson" not in content
@@ -365,11 +367,12 @@ def test_the_filtered_list_runs_the_same_queries_whatever_its_length(
         make_ready_referral(make_offender(alice), alice)
     isotp = Programme.objects.get(code="isotp")
     client = login(pat)
-    client.get(reverse("referrals:waiting_list"))  # the session's renewal, out of the way
+    client.get(reverse("programme:waiting_list"))  # the session's renewal, out of the way
     # session, user, the second-factor device, the chosen programme, offices for the filter,
     # programmes, the longest waiting with the counts, their checklists' state, programme
     # choices in the filter form, the consultation log's row
     # (+1: the header's count of what is due today, programme/services/today.py)
-    with django_assert_num_queries(11):
-        response = client.get(reverse("referrals:waiting_list"), {"programme": isotp.pk})
+    # (+1: the groups forming in the office, to allocate to, for a programme manager)
+    with django_assert_num_queries(12):
+        response = client.get(reverse("programme:waiting_list"), {"programme": isotp.pk})
     assert sum(s.total for s in response.context["sections"]) == size

@@ -2,9 +2,11 @@
 the handover, the re-assessment and closing the referral."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import DateField, ExpressionWrapper, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,7 +14,9 @@ from isotp.models import Staff
 from programme.models import (
     AbsenceReason,
     AttendanceOutcome,
+    CatchUp,
     EndOfProgrammeReport,
+    GroupSession,
     HandoverMeeting,
     Notice,
     NoticeKind,
@@ -27,8 +31,10 @@ from programme.models import (
 )
 from programme.services.reminders import notice_notify
 from referrals.models import (
+    Programme,
     Referral,
     ReferralStatus,
+    ReferralStatusChange,
 )
 
 # --- After the programme ------------------------------------------------------------------
@@ -220,13 +226,64 @@ def latest_submitted_report(referral: Referral):
     return referral.end_reports.filter(status=ReportStatus.SUBMITTED).order_by("-version").first()
 
 
+def handover_due_after(first_submitted_at: datetime, programme: Programme) -> date:
+    """The handover rule: due the programme's period after the first version of the report
+    was submitted (the day counted in local time)."""
+    return timezone.localdate(first_submitted_at) + timedelta(days=programme.handover_due_days)
+
+
 def handover_due_on(referral: Referral) -> date | None:
     """When the handover is due: the programme's period after the first report was submitted."""
     first = referral.end_reports.filter(status=ReportStatus.SUBMITTED).order_by("version").first()
     if first is None:
         return None
-    return timezone.localdate(first.submitted_at) + timedelta(
-        days=referral.programme.handover_due_days
+    return handover_due_after(first.submitted_at, referral.programme)
+
+
+def with_post_programme_dates(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Each referral annotated with the dates the lists of work after the programme show, in
+    the same query: `completed_at`, when he completed (his latest move to post-programme);
+    `last_session_on`, his last group session or catch-up held, whichever was later; and
+    `first_report_at`, when the first version of his report was submitted (None before), and
+    `handover_due`, the day the handover is due after it (None before)."""
+    last_group_session = Coalesce(
+        F("placement__last_session__date"),
+        Subquery(
+            GroupSession.objects.filter(group_id=OuterRef("placement__group_id"))
+            .order_by("-number")
+            .values("date")[:1]
+        ),
+    )
+    last_catch_up = Subquery(
+        CatchUp.objects.filter(placement__referral_id=OuterRef("pk"), completed=True)
+        .exclude(held_on__isnull=True)
+        .order_by("-held_on")
+        .values("held_on")[:1]
+    )
+    annotated = referrals.annotate(
+        completed_at=Subquery(
+            ReferralStatusChange.objects.filter(
+                referral_id=OuterRef("pk"), to_status=ReferralStatus.POST_PROGRAMME
+            )
+            .order_by("-at", "-pk")
+            .values("at")[:1]
+        ),
+        # PostgreSQL's GREATEST leaves out NULLs: a man with no catch-up has his last session.
+        last_session_on=Greatest(last_group_session, last_catch_up),
+        first_report_at=Subquery(
+            EndOfProgrammeReport.objects.filter(
+                referral_id=OuterRef("pk"), status=ReportStatus.SUBMITTED
+            )
+            .order_by("submitted_at")
+            .values("submitted_at")[:1]
+        ),
+    )
+    # `handover_due`: `handover_due_after` in SQL (the local day, plus the programme's days).
+    return annotated.annotate(
+        handover_due=ExpressionWrapper(
+            TruncDate("first_report_at") + F("programme__handover_due_days"),
+            output_field=DateField(),
+        )
     )
 
 
@@ -372,7 +429,7 @@ class PostProgramme:
         )
         if first is None:
             return None
-        return timezone.localdate(first) + timedelta(days=self.referral.programme.handover_due_days)
+        return handover_due_after(first, self.referral.programme)
 
     @property
     def handover_overdue(self) -> bool:

@@ -28,6 +28,7 @@ from programme.models import (
     Recommendation,
     ReportStatus,
 )
+from programme.services.post_programme import with_post_programme_dates
 from referrals.access import cases_open_to, referrals_visible_to
 from referrals.models import AgeBand, Referral, ReferralStatus
 
@@ -232,14 +233,30 @@ def facilitator_sections(user: Staff, today: date) -> list[Section]:
         Section(
             "reports",
             "End-of-programme reports to write",
-            reports_to_write().filter(pk__in=mine).select_related("offender").order_by("pk"),
+            with_post_programme_dates(
+                reports_to_write()
+                .filter(pk__in=mine)
+                .select_related("offender", "programme", "placement__group__programme")
+            ).order_by(F("completed_at").asc(nulls_first=True), "pk"),
+            reverse("programme:reports_to_write"),
         ),
         Section(
             "handovers",
             "Handovers to attend",
-            handovers_to_hold().filter(pk__in=mine).select_related("offender").order_by("pk"),
+            with_post_programme_dates(
+                handovers_to_hold()
+                .filter(pk__in=mine)
+                .select_related("offender", "programme", "placement__group__programme")
+            ).order_by("first_report_at", "pk"),
+            reverse("programme:handovers_to_attend"),
         ),
     ]
+
+
+def section_for(user: Staff, key: str, today: date | None = None) -> Section:
+    """One section of the user's today page, for a page where it is worked whole: the same
+    QuerySet, so the rule is written once (the user must have a today page)."""
+    return next(s for s in sections_for(user, today) if s.key == key)
 
 
 # --- The programme manager --------------------------------------------------------------------
@@ -261,7 +278,7 @@ def programme_manager_sections(user: Staff, today: date) -> list[Section]:
             "ready",
             "Ready for allocation with no group",
             ready,
-            reverse("referrals:waiting_list"),
+            reverse("programme:waiting_list"),
         ),
         Section(
             "forming",
@@ -319,7 +336,7 @@ def ready_by_programme_and_band(ready: QuerySet[Referral]) -> list[dict]:
         .annotate(count=Count("pk"))
         .order_by("programme__name", "age_band")
     )
-    waiting_list = reverse("referrals:waiting_list")
+    waiting_list = reverse("programme:waiting_list")
     for row in rows:
         row["band_label"] = AgeBand(row["age_band"]).label
         row["is_young"] = row["age_band"] == AgeBand.YOUNG

@@ -55,6 +55,7 @@ from programme.services import notices_acknowledge as notices_acknowledge_servic
 from programme.services import (
     referral_move as referral_move_service,
 )
+from programme.services import today as today_service
 from programme.services.court_bundle import COURT_DECISIONS
 from programme.services.today import catch_ups_to_run
 from referrals.access import (
@@ -546,10 +547,15 @@ def facilitator_home(request):
     for catch_up in catch_ups:
         catch_up.placement.group = groups_by_id[catch_up.placement.group_id]
     consulted(*groups, *catch_ups, action="list", result_count=len(groups) + len(catch_ups))
+    # The counts of the work after the programme come with the header's count (one query).
+    due = today_service.counts_for(request.user, today)
+    request.today_total = sum(due.values())
     return render(
         request,
         "programme/facilitator_home.html",
         {
+            "reports_due": due["reports"],
+            "handovers_due": due["handovers"],
             "groups": groups,
             "next_sessions": next_sessions,
             "registers_due": registers_due,

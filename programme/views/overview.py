@@ -172,7 +172,7 @@ def _pre_programme_phase(
         phase.action_url = reverse("referrals:referral_checklist", args=[referral.pk])
     elif referral.status == ReferralStatus.AWAITING_ALLOCATION and user.is_programme_manager:
         phase.action = "Allocate him to a group from the waiting list"
-        phase.action_url = reverse("referrals:waiting_list")
+        phase.action_url = reverse("programme:waiting_list")
     elif referral.status == ReferralStatus.AWAITING_ALLOCATION:
         phase.action = "A programme manager allocates him a place in a group from the waiting list"
     elif referral.status == ReferralStatus.SUITABLE_NOT_READY:

@@ -85,4 +85,4 @@ def test_the_redesigned_pages_use_their_components(page, alice, pat, fern, shots
 
     page.context.clear_cookies()
     sign_in(page, pat.username)
-    shots(page, reverse("referrals:waiting_list"), "waiting-list", ".govuk-tag")
+    shots(page, reverse("programme:waiting_list"), "waiting-list", ".govuk-tag")

@@ -75,7 +75,7 @@ def test_every_page_type_reflows_at_320_px(page, alice, pat, fern, audrey, ada, 
         pat: [
             reverse("programme:today"),
             reverse("programme:caseload"),  # the office's caseload
-            reverse("referrals:waiting_list"),
+            reverse("programme:waiting_list"),
             reverse("programme:group_list"),
             reverse("programme:group", args=[group.pk]),
         ],

@@ -18,7 +18,7 @@ def test_sections_fold_behind_a_menu_button_on_a_phone_and_not_on_a_desktop(page
     groups = navigation.get_by_role("link", name="Groups")
 
     page.set_viewport_size({"width": 320, "height": 800})
-    page.goto(reverse("referrals:waiting_list"))
+    page.goto(reverse("programme:waiting_list"))
     expect(menu).to_be_visible()
     expect(menu).to_have_attribute("aria-expanded", "false")
     expect(groups).to_be_hidden()
@@ -40,7 +40,7 @@ def test_sections_fold_behind_a_menu_button_on_a_phone_and_not_on_a_desktop(page
     expect(navigation.locator('[aria-current="page"]')).to_have_text("Groups")
 
     page.set_viewport_size({"width": 1280, "height": 800})
-    page.goto(reverse("referrals:waiting_list"))
+    page.goto(reverse("programme:waiting_list"))
     expect(menu).to_be_hidden()
     for name in ("Office caseload", "Waiting list", "Groups"):
         expect(navigation.get_by_role("link", name=name)).to_be_visible()
@@ -59,7 +59,7 @@ def test_without_javascript_the_sections_are_listed_in_full_at_320_px(browser, l
         sign_in(signed_in.new_page(), pat.username)
         context.add_cookies(signed_in.cookies())
         signed_in.close()
-        page.goto(reverse("referrals:waiting_list"))
+        page.goto(reverse("programme:waiting_list"))
         navigation = page.get_by_role("navigation", name="Menu")
         expect(navigation.get_by_role("button", name="Menu")).to_be_hidden()
         for name in ("Office caseload", "Waiting list", "Groups"):

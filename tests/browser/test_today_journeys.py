@@ -95,3 +95,62 @@ def test_programme_managers_day(page, pat, day):
     page.goto(TODAY)
     page.locator("#forming ~ .app-table-scroll").first.get_by_role("link").first.click()
     assert_accessible(page)
+
+
+def test_facilitator_reaches_the_reports_to_write_and_the_handovers_by_links(
+    page, alice, pat, fern, day
+):
+    # Five more men finished another two-session group: six reports to write, one page shows five.
+    other = make_group(pat, [fern], venue="Second room")
+    men = [
+        make_placement(other, make_offender(alice, last_name=f"Finisher{n}"), alice, by=pat)
+        for n in range(5)
+    ]
+    for number in (1, 2):
+        for placement in men:
+            record(other.sessions.get(number=number), placement, "attended", fern)
+    lands_on_today(page, fern.username)
+    page.get_by_role("link", name="See all 6 end-of-programme reports to write").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("End-of-programme reports to write")
+    expect(page.get_by_role("row", name=re.compile("Carl Completer"))).to_contain_text(
+        "Write the report"
+    )
+    assert_accessible(page)
+    page.set_viewport_size({"width": WIDTH, "height": 800})
+    assert_reflows(page, reverse("programme:reports_to_write"))
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.get_by_role("link", name="Write the report for Carl Completer").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("report")
+    assert_accessible(page)
+    # From My groups too, and on to the handovers.
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="My groups").click()
+    page.get_by_role("link", name="End-of-programme reports to write (6)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("End-of-programme reports to write")
+    page.get_by_role("link", name="Handovers to attend").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Handovers to attend")
+    expect(page.get_by_text("No handover is waiting to be held.")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_programme_manager_allocates_from_the_waiting_list(page, alice, pat, day):
+    lands_on_today(page, pat.username)
+    page.get_by_role("link", name=re.compile(r", 21\+$")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Waiting list")
+    assert_accessible(page)
+    boxes = page.get_by_label(re.compile("^Allocate Test"))
+    expect(boxes).to_have_count(2)
+    for index in range(2):
+        boxes.nth(index).check()
+    # Without a group chosen: the page says so, and the ticks are kept.
+    page.get_by_role("button", name="Allocate the men ticked").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Choose a group to give the men ticked a place in")
+    assert page.title().startswith("Error: ")
+    expect(boxes.first).to_be_checked()
+    assert_accessible(page)
+    page.get_by_label("Group to give the men ticked a place in").select_option(index=1)
+    page.get_by_role("button", name="Allocate the men ticked").click()
+    banner = page.locator(".govuk-notification-banner--success")
+    expect(banner).to_contain_text("2 men have a place in the i-SOTP 21+ group")
+    expect(page.get_by_label(re.compile("^Allocate Test"))).to_have_count(0)
+    assert_accessible(page)
