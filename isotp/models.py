@@ -46,6 +46,9 @@ class Role(models.TextChoices):
     # Information assurance: reads the consultation log and answers subject access requests;
     # changes nothing.
     AUDITOR = "auditor", "Auditor"
+    # Management information for every office of their probation area (the area of their
+    # own office); sees no case record (docs/decisions.md, "Senior managers").
+    SENIOR_MANAGER = "senior_manager", "Senior manager"
 
 
 @pghistory.track(exclude=["password", "last_login"])
@@ -83,6 +86,10 @@ class Staff(AbstractUser):
     @property
     def is_programme_manager(self) -> bool:
         return self.role == Role.PROGRAMME_MANAGER
+
+    @property
+    def is_senior_manager(self) -> bool:
+        return self.role == Role.SENIOR_MANAGER
 
     @property
     def is_auditor(self) -> bool:

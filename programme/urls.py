@@ -5,6 +5,7 @@ from programme.views import (
     calendar,
     groups,
     letters,
+    management_information,
     manager,
     overview,
     post_programme,
@@ -18,6 +19,11 @@ app_name = "programme"
 
 urlpatterns = [
     path("today/", today.today, name="today"),
+    path(
+        "management-information/",
+        management_information.management_information_page,
+        name="management_information",
+    ),
     path("account/calendar/", calendar.calendar_settings, name="calendar_settings"),
     path("calendar/<str:secret>.ics", calendar.calendar_feed, name="calendar_feed"),
     # Groups, their schedule and allocation (programme managers; facilitators read)
