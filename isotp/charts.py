@@ -12,6 +12,8 @@ description; the table printed beside it is its accessible equivalent, and nothi
 chart needs a mouse (no tooltips, nothing to hover).
 """
 
+from functools import lru_cache
+
 import pygal
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -74,7 +76,22 @@ def line_chart(
     series: list[tuple[str, list[float | None]]],
     unit: str = "",
 ) -> SafeString:
-    """A line chart of one or more series over the labels (months), as inline SVG."""
+    """A line chart of one or more series over the labels (months), as inline SVG.
+
+    Drawn once per process for the same figures: the key is everything drawn, so a kept
+    chart is never out of date (the next day's or the next record's figures are a new key)."""
+    return _drawn(
+        chart_id,
+        title,
+        description,
+        tuple(labels),
+        tuple((name, tuple(values)) for name, values in series),
+        unit,
+    )
+
+
+@lru_cache(maxsize=256)
+def _drawn(chart_id, title, description, labels, series, unit) -> SafeString:
     chart = pygal.Line(
         width=WIDTH,
         height=HEIGHT,
@@ -83,7 +100,9 @@ def line_chart(
         legend_at_bottom=True,
         legend_at_bottom_columns=min(len(series), 3),
         include_x_axis=True,
+        margin_right=56,
         show_x_guides=False,
+        show_dots=False,
         show_y_guides=True,
         x_label_rotation=0 if len(labels) <= 4 else 30,
         truncate_label=-1,

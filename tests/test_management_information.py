@@ -610,10 +610,37 @@ def test_every_view_and_download_is_logged_with_its_filters_and_no_case(login, p
     assert view.offender_ids == [] and view.records == [] and download.offender_ids == []
 
 
-def test_the_page_runs_the_same_queries_whatever_the_data(
-    login, pat, built, django_assert_max_num_queries
-):
+def test_the_page_runs_the_same_queries_whatever_the_data(request, login, pat):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     client = login(pat)
     url = reverse("programme:management_information")
-    with django_assert_max_num_queries(30):
+    client.get(url, PERIOD)  # the session's first request
+    with CaptureQueriesContext(connection) as empty:
         client.get(url, PERIOD)
+    request.getfixturevalue("built")
+    with CaptureQueriesContext(connection) as full:
+        assert client.get(url, PERIOD).status_code == 200
+    assert len(full.captured_queries) == len(empty.captured_queries)
+
+
+def test_the_figures_are_read_from_the_replica_when_there_is_one(login, pat, built):
+    """The view is marked to read from the replica: every read it makes is routed while
+    the mark is on (tests/test_read_replica.py runs a real replica for the printed pages)."""
+    from isotp import db_router
+
+    asked = []
+    original = db_router.ReplicaRouter.db_for_read
+
+    def spy(self, model, **hints):
+        asked.append((model._meta.label, db_router._reading_from_replica.get()))
+        return original(self, model, **hints)
+
+    with mock.patch.object(db_router.ReplicaRouter, "db_for_read", spy):
+        login(pat).get(reverse("programme:management_information"), PERIOD)
+    figures_read = [marked for label, marked in asked if label != "sessions.Session"]
+    assert ("referrals.ReferralStatusChange", True) in asked
+    assert figures_read and all(
+        marked for label, marked in asked if label.startswith(("referrals.", "programme."))
+    )

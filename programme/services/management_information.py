@@ -21,6 +21,7 @@ from django.db import connections, models, router
 from django.db.models import (
     Aggregate,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -203,13 +204,16 @@ def band_condition(band: str | None, *, offender: str, programme: str, on) -> Q:
     return young if band == AgeBand.YOUNG else ~young
 
 
-def _in_scope(scope: Scope, *, referral: str, on) -> Q:
-    """Offices, programme and band for records reached from a referral through `referral`."""
-    condition = Q(**{f"{referral}offender__office_id__in": scope.office_ids})
+def _in_scope(scope: Scope, *, referral: str, on, offender: str | None = None) -> Q:
+    """Offices, programme and band for records reached from a referral through `referral`
+    (and from the offender through `offender`, where the record names him directly: the
+    referral is then joined only for a programme or band chosen)."""
+    offender = f"{referral}offender__" if offender is None else offender
+    condition = Q(**{f"{offender}office_id__in": scope.office_ids})
     if scope.programme_id:
         condition &= Q(**{f"{referral}programme_id": scope.programme_id})
     return condition & band_condition(
-        scope.band, offender=f"{referral}offender__", programme=f"{referral}programme__", on=on
+        scope.band, offender=offender, programme=f"{referral}programme__", on=on
     )
 
 
@@ -417,7 +421,7 @@ def enforcement(scope: Scope) -> EnforcementFigures:
     referral = "attendance__placement__referral__"
     rows = (
         Enforcement.objects.filter(
-            _in_scope(scope, referral=referral, on=F("decided_on")),
+            _in_scope(scope, referral=referral, offender="offender__", on=F("decided_on")),
             decision__in=HUMAN_DECISIONS,
             decided_on__gte=scope.first_day,
             decided_on__lte=scope.last_day,
@@ -431,7 +435,7 @@ def enforcement(scope: Scope) -> EnforcementFigures:
     for row in rows:
         figures.by_month[(row["month"], row["decision"])] = (row["n"], row["in_time"])
     figures.overdue_now = Enforcement.objects.filter(
-        _in_scope(scope, referral=referral, on=Value(scope.today)),
+        _in_scope(scope, referral=referral, offender="offender__", on=Value(scope.today)),
         decision="",
         due_by__lt=scope.today,
     ).count()
@@ -491,31 +495,28 @@ def handovers(scope: Scope) -> dict[date, dict]:
     """Three-way handovers: each referral's first handover meeting held in the period, and
     whether it was held within the programme's days after his first end-of-programme report
     was submitted (one held before the report is in time)."""
-    first_held = (
-        HandoverMeeting.objects.filter(referral=OuterRef("pk"))
-        .order_by()
-        .values("referral")
-        .annotate(first=models.Min("held_on"))
-        .values("first")
+    earlier = HandoverMeeting.objects.filter(referral=OuterRef("referral")).filter(
+        Q(held_on__lt=OuterRef("held_on")) | Q(held_on=OuterRef("held_on"), pk__lt=OuterRef("pk"))
     )
     reported = (
         EndOfProgrammeReport.objects.filter(
-            referral=OuterRef("pk"), version=1, status=ReportStatus.SUBMITTED
+            referral=OuterRef("referral"), version=1, status=ReportStatus.SUBMITTED
         )
         .annotate(on=TruncDate("submitted_at"))
         .values("on")[:1]
     )
     rows = (
-        Referral.objects.annotate(
-            first_handover=Subquery(first_held, output_field=models.DateField()),
+        HandoverMeeting.objects.filter(
+            _in_scope(scope, referral="referral__", on=F("held_on")),
+            held_on__gte=scope.first_day,
+            held_on__lte=scope.last_day,
+        )
+        .exclude(Exists(earlier))
+        .annotate(
             reported_on=Subquery(reported, output_field=models.DateField()),
+            due_days=F("referral__programme__handover_due_days"),
+            month=TruncMonth("held_on"),
         )
-        .filter(
-            _in_scope(scope, referral="", on=F("first_handover")),
-            first_handover__gte=scope.first_day,
-            first_handover__lte=scope.last_day,
-        )
-        .annotate(month=TruncMonth("first_handover"))
         .values("month")
         .annotate(
             n=Count("pk"),
@@ -523,9 +524,9 @@ def handovers(scope: Scope) -> dict[date, dict]:
                 "pk",
                 filter=Q(reported_on__isnull=True)
                 | Q(
-                    first_handover__lte=Func(
+                    held_on__lte=Func(
                         F("reported_on"),
-                        F("programme__handover_due_days"),
+                        F("due_days"),
                         template="(%(expressions)s)",
                         arg_joiner=" + ",
                         output_field=models.DateField(),
@@ -556,22 +557,31 @@ def recommendations_outstanding(scope: Scope) -> Outstanding:
 
 
 # Counted from the status history: his status at the end of each day is that of the last move
-# made by then. The parameters are lists and numbers bound by the driver.
+# made by then. The men young enough on the first day are found first (few), then each of them
+# is looked at on each day. The parameters are lists, dates and numbers bound by the driver.
 _YOUNG_WAITING_SQL = """
-SELECT m.day, r.programme_id, o.office_id, count(*)
-FROM unnest(%(days)s::date[]) AS m(day)
-JOIN referrals_referral r ON r.referred_on <= m.day
-JOIN referrals_offender o ON o.id = r.offender_id
-JOIN referrals_programme p ON p.id = r.programme_id
+WITH young AS (
+    SELECT r.id, r.programme_id, r.referred_on, o.office_id, o.date_of_birth,
+           p.young_band_upper_age
+    FROM referrals_referral r
+    JOIN referrals_offender o ON o.id = r.offender_id
+    JOIN referrals_programme p ON p.id = r.programme_id
+    WHERE o.office_id = ANY(%(offices)s)
+      AND (%(programme)s::bigint IS NULL OR r.programme_id = %(programme)s::bigint)
+      AND r.referred_on <= %(last)s
+      AND o.date_of_birth > (%(first)s - make_interval(years => p.young_band_upper_age))::date
+)
+SELECT m.day, y.programme_id, y.office_id, count(*)
+FROM young y
+JOIN unnest(%(days)s::date[]) AS m(day)
+  ON y.referred_on <= m.day
+ AND y.date_of_birth > (m.day - make_interval(years => y.young_band_upper_age))::date
 JOIN LATERAL (
     SELECT c.to_status FROM referrals_referralstatuschange c
-    WHERE c.referral_id = r.id AND c.at < ((m.day + 1)::timestamp AT TIME ZONE %(zone)s)
+    WHERE c.referral_id = y.id AND c.at < ((m.day + 1)::timestamp AT TIME ZONE %(zone)s)
     ORDER BY c.at DESC, c.id DESC LIMIT 1
 ) s ON true
-WHERE o.office_id = ANY(%(offices)s)
-  AND (%(programme)s::bigint IS NULL OR r.programme_id = %(programme)s::bigint)
-  AND o.date_of_birth > (m.day - make_interval(years => p.young_band_upper_age))::date
-  AND s.to_status = ANY(%(waiting)s)
+WHERE s.to_status = ANY(%(waiting)s)
 GROUP BY 1, 2, 3
 """
 
@@ -604,6 +614,8 @@ def young_viability(scope: Scope) -> list[Viability]:
             _YOUNG_WAITING_SQL,
             {
                 "days": days,
+                "first": days[0],
+                "last": days[-1],
                 "zone": settings.TIME_ZONE,
                 "offices": list(scope.office_ids),
                 "programme": scope.programme_id,
