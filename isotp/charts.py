@@ -100,7 +100,7 @@ def _drawn(chart_id, title, description, labels, series, unit) -> SafeString:
         legend_at_bottom=True,
         legend_at_bottom_columns=min(len(series), 3),
         include_x_axis=True,
-        margin_right=56,
+        margin_right=96,
         show_x_guides=False,
         show_dots=False,
         show_y_guides=True,

@@ -5,6 +5,7 @@ import pgtrigger
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from isotp.limits import ANY_DATE
@@ -51,13 +52,25 @@ class Role(models.TextChoices):
     SENIOR_MANAGER = "senior_manager", "Senior manager"
 
 
+SENIOR_MANAGER_NEEDS_OFFICE = (
+    "Choose the office of a senior manager: they see the figures of every office of its "
+    "probation area"
+)
+
+
 @pghistory.track(exclude=["password", "last_login"])
 class Staff(AbstractUser):
     """A member of probation staff. One role each: access rules are written per role."""
 
     role = models.CharField(max_length=20, choices=Role.choices)
     office = models.ForeignKey(
-        Office, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+        Office,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        help_text="A senior manager sees the management information of every office of this "
+        "office's probation area; a programme manager, of this office.",
     )
     accredited_on = models.DateField(
         "Completed the three-day accredited assessment training on",
@@ -74,6 +87,11 @@ class Staff(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def clean(self):
+        super().clean()
+        if self.role == Role.SENIOR_MANAGER and not self.office_id:
+            raise ValidationError({"office": SENIOR_MANAGER_NEEDS_OFFICE})
 
     @property
     def is_offender_manager(self) -> bool:

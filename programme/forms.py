@@ -470,10 +470,10 @@ class ManagementInformationFilterForm(FilterForm):
         """The first and last day chosen (whole months), else the last twelve months."""
         first, last = default_period(self.today)
         chosen = self.chosen
+        if "last_month" in self.errors:
+            return first, last
         if chosen.get("first_month"):
             first = date.fromisoformat(chosen["first_month"] + "-01")
         if chosen.get("last_month"):
             last = month_end(date.fromisoformat(chosen["last_month"] + "-01"))
-        if first > last:
-            first, last = default_period(self.today)
-        return first, last
+        return (first, last) if first <= last else default_period(self.today)

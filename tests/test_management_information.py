@@ -589,6 +589,36 @@ def test_the_navigation_links_to_the_figures_for_managers_only(login, pat, sam, 
         assert ("Management information" in html) is shown, user
 
 
+def test_a_period_that_ends_before_it_starts_shows_the_last_twelve_months(login, pat):
+    response = login(pat).get(
+        reverse("programme:management_information"),
+        {"first_month": "2026-03", "last_month": "2026-01"},
+    )
+    html = response.content.decode()
+    assert "The period must end after it starts: the period shown is the last twelve months" in html
+    today = timezone.localdate()
+    assert f"to {month_end_of(today):%-d %B %Y}" in html
+
+
+def month_end_of(day: date) -> date:
+    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def test_a_senior_manager_is_given_an_office_whose_area_is_his_scope(office):
+    from django.core.exceptions import ValidationError
+
+    from isotp.models import SENIOR_MANAGER_NEEDS_OFFICE, Staff
+
+    without = Staff(username="new.senior", role=Role.SENIOR_MANAGER, office=None)
+    with pytest.raises(ValidationError) as refused:
+        without.full_clean(exclude=["password"])
+    assert refused.value.message_dict["office"] == [SENIOR_MANAGER_NEEDS_OFFICE]
+    Staff(username="new.senior", role=Role.SENIOR_MANAGER, office=office).full_clean(
+        exclude=["password"]
+    )
+
+
 @pytest.mark.parametrize("who", ["alice", "fern", "audrey", "ada"])
 def test_other_roles_are_refused_and_nothing_is_logged(request, login, who):
     user = request.getfixturevalue(who)
