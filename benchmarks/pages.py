@@ -167,15 +167,35 @@ def pages(spots: dict) -> list[Page]:
         found.append(Page(group, name, user, url, note))
 
     # Lists: every list in the URLconfs, as the person with the most rows in it.
-    add(LISTS, "caseload", om, reverse("referrals:caseload"), "offender manager, most notices")
+    add(LISTS, "caseload", om, reverse("programme:caseload"), "offender manager, most notices")
     if offender is not None:
         add(
             LISTS,
             "caseload search (surname)",
             om,
-            reverse("referrals:caseload") + f"?q={offender.last_name}",
+            reverse("programme:caseload") + f"?q={offender.last_name}",
         )
-    add(LISTS, "office caseload", pm, reverse("referrals:caseload"), "programme manager")
+    add(LISTS, "office caseload", pm, reverse("programme:caseload"), "programme manager")
+    add(
+        LISTS,
+        "office caseload, what is due",
+        pm,
+        reverse("programme:caseload") + "?due=decision&due=catch_up&due=report",
+        "decisions, catch-ups or reports due across the office",
+    )
+    add(
+        LISTS,
+        "office caseload, status and order",
+        pm,
+        reverse("programme:caseload") + "?stage=waiting&order_type=licence",
+    )
+    if offender is not None and offender.pnc_number:
+        add(
+            LISTS,
+            "caseload search (PNC number)",
+            om,
+            reverse("programme:caseload") + f"?q={offender.pnc_number}",
+        )
     add(LISTS, "waiting list", pm, reverse("referrals:waiting_list"), "most waiting referrals")
     add(LISTS, "actions", om, reverse("programme:actions"))
     add(LISTS, "groups list", pm, reverse("programme:group_list"), "programme manager")

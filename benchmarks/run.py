@@ -147,7 +147,7 @@ def main() -> int:
         from django.urls import reverse
 
         print(f"Throughput: {seconds} s each under gunicorn with wrk ...", flush=True)
-        throughput = measure.throughput(om, reverse("referrals:caseload"), seconds)
+        throughput = measure.throughput(om, reverse("programme:caseload"), seconds)
         if "error" in throughput:
             failures.append(f"throughput: {throughput['error']}")
     print(report.throughput_line(throughput))

@@ -135,6 +135,20 @@ class NoDeleteAdmin(AccessibleAdmin):
         return False
 
 
+class ReadOnlyAdmin(AccessibleAdmin):
+    """Records the app writes itself (logs, outboxes, kept files): listed and read, never
+    added, changed or deleted in the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ProbationArea)
 class ProbationAreaAdmin(NoDeleteAdmin):
     search_fields = ["name"]
@@ -218,7 +232,7 @@ class StaffAdmin(AccessibleInputs, UserAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(AccessibleAdmin):
+class AccessLogAdmin(ReadOnlyAdmin):
     list_display = ["at", "staff", "action", "view", "result_count", "reason"]
     # Not by record type: a list's rows have none, and an empty filter link has no name (axe).
     # By date as a range of `at` (its index), not a date hierarchy, whose list of years reads
@@ -227,18 +241,9 @@ class AccessLogAdmin(AccessibleAdmin):
     search_fields = ["staff__username", "view", "path"]
     list_select_related = ["staff"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(PdfRendering)
-class PdfRenderingAdmin(AccessibleAdmin):
+class PdfRenderingAdmin(ReadOnlyAdmin):
     """Kept renderings, listed only (their content is case data: printed through the app,
     which logs it). `manage.py purge_pdf_renderings` removes old ones."""
 
@@ -247,18 +252,9 @@ class PdfRenderingAdmin(AccessibleAdmin):
     readonly_fields = ["digest", "rendered_at"]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(CalendarFeed)
-class CalendarFeedAdmin(AccessibleAdmin):
+class CalendarFeedAdmin(ReadOnlyAdmin):
     """Who has had a calendar link, and when each stopped working. Read-only: a person makes
     and stops their own link (a deactivated account's link opens nothing); the secret itself
     is never stored, only its digest, which is not shown."""
@@ -268,12 +264,3 @@ class CalendarFeedAdmin(AccessibleAdmin):
     fields = ["staff", "created_at", "revoked_at", "last_fetched_at"]
     readonly_fields = fields
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

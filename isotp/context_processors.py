@@ -21,7 +21,7 @@ def navigation(request):
         items.append(("Actions", reverse("programme:actions")))
     if user.role in (Role.OFFENDER_MANAGER, Role.PROGRAMME_MANAGER):
         label = "Caseload" if user.role == Role.OFFENDER_MANAGER else "Office caseload"
-        items.append((label, reverse("referrals:caseload")))
+        items.append((label, reverse("programme:caseload")))
         items.append(("Waiting list", reverse("referrals:waiting_list")))
     if user.role == Role.FACILITATOR:
         items.append(("My groups", reverse("programme:facilitator_home")))

@@ -26,7 +26,7 @@ def home(request):
             return redirect(reverse("audit:home"))
         except NoReverseMatch:
             pass
-    return redirect(reverse("referrals:caseload"))
+    return redirect(reverse("programme:caseload"))
 
 
 @login_not_required

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.admin import DateFieldListFilter
 
-from isotp.admin import AccessibleAdmin, NoDeleteAdmin, TabularInline
+from isotp.admin import AccessibleAdmin, NoDeleteAdmin, ReadOnlyAdmin, TabularInline
 from programme.models import (
     HUMAN_DECISIONS,
     Appointment,
@@ -309,7 +309,7 @@ class RecommendationNoteAdmin(LimitedAccessAdmin):
 
 
 @admin.register(BulkPrint)
-class BulkPrintAdmin(AccessibleAdmin):
+class BulkPrintAdmin(ReadOnlyAdmin):
     """Bulk prints, listed for support (is the worker keeping up?); the ZIP itself is only
     downloaded by the person who asked, through the app, which logs it."""
 
@@ -318,12 +318,3 @@ class BulkPrintAdmin(AccessibleAdmin):
     list_select_related = ["group", "group__programme", "requested_by"]
     fields = ["group", "requested_by", "requested_at", "status", "done", "total", "error"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -367,6 +367,12 @@ class AttendanceAmendment(models.Model):
         )
 
 
+class CatchUpQuerySet(models.QuerySet):
+    def outstanding(self):
+        """Still to be held: neither held nor called off."""
+        return self.filter(completed=False, cancelled=False)
+
+
 @pghistory.track()
 class CatchUp(models.Model):
     """An individual catch-up of one missed group session."""
@@ -382,6 +388,8 @@ class CatchUp(models.Model):
         default=False, help_text="Not needed after all: the absence was corrected to attended."
     )
     note = models.TextField(blank=True, max_length=NOTE_MAX)
+
+    objects = CatchUpQuerySet.as_manager()
 
     class Meta:
         ordering = ["session__number"]

@@ -3,6 +3,7 @@ from django.urls import path
 from programme.views import (
     bulk_print,
     calendar,
+    caseload,
     groups,
     letters,
     management_information,
@@ -24,6 +25,7 @@ urlpatterns = [
         management_information.management_information_page,
         name="management_information",
     ),
+    path("offenders/", caseload.caseload, name="caseload"),
     path("account/calendar/", calendar.calendar_settings, name="calendar_settings"),
     path("calendar/<str:secret>.ics", calendar.calendar_feed, name="calendar_feed"),
     # Groups, their schedule and allocation (programme managers; facilitators read)
@@ -103,6 +105,7 @@ urlpatterns = [
     path("my-groups/registers.pdf", reports.week_registers_pdf, name="week_registers_pdf"),
     path("groups/<int:pk>/register.pdf", reports.group_register_pdf, name="group_register_pdf"),
     path("enforcement/<int:pk>/letter.pdf", reports.warning_letter_pdf, name="warning_letter_pdf"),
+    path("referrals/<int:pk>/court-bundle.pdf", reports.court_bundle_pdf, name="court_bundle_pdf"),
     # Every member's attendance record at once, printed in the background
     path(
         "groups/<int:pk>/attendance-records/",

@@ -14,7 +14,6 @@ from referrals.models import (
     AgeBand,
     Assessment,
     AssessmentStage,
-    CaseloadStage,
     ClosingReason,
     Offence,
     Offender,
@@ -401,13 +400,6 @@ class ReferralMoveForm(GovPlainForm):
         self.helper.layout = Layout(
             Field.radios("to_status"), Field("reason"), Field.textarea("note", rows=3)
         )
-
-
-class CaseloadFilterForm(FilterForm):
-    kept_params = ("sort",)
-
-    q = forms.CharField(label="Name or CRN", required=False, strip=True, max_length=100)
-    stage = forms.MultipleChoiceField(label="Status", choices=CaseloadStage.choices, required=False)
 
 
 class WaitingListFilterForm(FilterForm):

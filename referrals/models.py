@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from isotp.limits import ANY_DATE, CASEWORK_DATE, DATE_OF_BIRTH, NOTE_MAX, SEARCH_MAX, text_bound
 from isotp.models import Office
-from referrals.validators import validate_crn, validate_pnc
+from referrals.validators import pnc_spellings, validate_crn, validate_pnc
 
 
 class Gender(models.TextChoices):
@@ -43,33 +43,70 @@ class OffenderQuerySet(models.QuerySet):
         if not query:
             return self
         condition = Q(crn__iexact=query)
+        if spellings := pnc_spellings(query):
+            # UPPER(pnc_number), as its index has it.
+            condition |= Q(pnc_upper__in=spellings)
         for word in query.split():
             condition |= Q(first_name__icontains=word) | Q(last_name__icontains=word)
-        return self.filter(condition)
+        return self.alias(pnc_upper=Upper("pnc_number")).filter(condition)
+
+    @staticmethod
+    def _current_referral():
+        """His open referral, else his latest one."""
+        return Referral.objects.filter(offender=OuterRef("pk")).order_by(
+            Case(When(status__in=CLOSED_STATUSES, then=Value(1)), default=Value(0)),
+            "-created_at",
+            "-pk",
+        )
 
     def with_referral_status(self):
         """Each offender annotated `referral_status`: the status of his open referral, else
         of his latest one, else None (never referred). One subquery, so a list keeps its
         query count."""
-        latest = (
-            Referral.objects.filter(offender=OuterRef("pk"))
-            .order_by(
-                Case(When(status__in=CLOSED_STATUSES, then=Value(1)), default=Value(0)),
-                "-created_at",
-                "-pk",
-            )
-            .values("status")[:1]
+        return self.annotate(
+            referral_status=Subquery(self._current_referral().values("status")[:1])
         )
-        return self.annotate(referral_status=Subquery(latest))
+
+    def in_programmes(self, programme_ids):
+        """Offenders whose open (else latest) referral is to one of the programmes: his open
+        referral's, read as a set (see `in_stages`); only a man with none open needs his
+        latest worked out."""
+        if not programme_ids:
+            return self
+        open_referrals = Referral.objects.exclude(status__in=CLOSED_STATUSES)
+        latest = Subquery(self._current_referral().values("programme_id")[:1])
+        return self.alias(current_programme=latest).filter(
+            Q(pk__in=open_referrals.filter(programme_id__in=programme_ids).values("offender_id"))
+            | (
+                ~Q(pk__in=open_referrals.values("offender_id"))
+                & Q(current_programme__in=programme_ids)
+            )
+        )
+
+    def with_order_types(self, order_types):
+        return self.filter(order_type__in=order_types) if order_types else self
 
     def in_stages(self, stages):
-        """Offenders whose referral status (`with_referral_status`) is in one of the stages."""
+        """Offenders whose current referral's status (`with_referral_status`) is in one of
+        the stages.
+
+        Written as sets of referrals, not on the annotation: a man has at most one open
+        referral (`referral_one_open_per_offender`) and it is his current one, so an open
+        stage is "has a referral in one of its statuses"; "closed" is "has referrals, none
+        open"; "not referred" is "has none". PostgreSQL reads each set once (the
+        `referral_status_offender` index), instead of working out every man's current
+        referral across a whole office before it can filter and page.
+        """
+        referrals = Referral.objects.values("offender_id")
+        has_open = Q(pk__in=referrals.exclude(status__in=CLOSED_STATUSES))
         condition = Q()
         for stage in stages:
             if stage == CaseloadStage.NOT_REFERRED:
-                condition |= Q(referral_status__isnull=True)
+                condition |= ~Q(pk__in=referrals)
+            elif stage == CaseloadStage.CLOSED:
+                condition |= Q(pk__in=referrals) & ~has_open
             else:
-                condition |= Q(referral_status__in=STAGE_STATUSES[stage])
+                condition |= Q(pk__in=referrals.filter(status__in=STAGE_STATUSES[stage]))
         return self.filter(condition)
 
 
@@ -662,6 +699,11 @@ class Referral(models.Model):
 
     class Meta:
         ordering = ["waiting_since", "pk"]
+        indexes = [
+            # The men in a status (caseload filters, today's counts): read from the index
+            # alone, never the whole table.
+            models.Index(fields=["status", "offender"], name="referral_status_offender"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["offender"],

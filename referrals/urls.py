@@ -5,7 +5,6 @@ from referrals import audit, views
 app_name = "referrals"
 
 urlpatterns = [
-    path("offenders/", views.caseload, name="caseload"),
     path("offenders/new/", views.offender_create, name="offender_create"),
     path("offenders/find/", audit.case_lookup, name="case_lookup"),
     path("offenders/<int:pk>/edit/", views.offender_edit, name="offender_edit"),

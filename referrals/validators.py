@@ -35,6 +35,19 @@ def normalise_pnc(value: str) -> str:
     return (value or "").strip().upper()
 
 
+def pnc_spellings(value: str) -> list[str]:
+    """Every way the PNC number typed may be stored: a two- or four-digit year (19xx or
+    20xx) and the serial with or without its leading zeros. Empty if it is not one."""
+    match = PNC_PATTERN.match(normalise_pnc(value))
+    if not match:
+        return []
+    year, serial, check = match["year"], match["serial"].lstrip("0") or "0", match["check"]
+    short_year = year[-2:]
+    years = {short_year, "19" + short_year, "20" + short_year}
+    serials = {serial.zfill(width) for width in range(len(serial), 8)}
+    return sorted(f"{y}/{s}{check}" for y in years for s in serials)
+
+
 def validate_pnc(value: str) -> None:
     if not value:
         return

@@ -1,10 +1,5 @@
-from urllib.parse import urlencode
-
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Value
-from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,20 +9,16 @@ from isotp.consultation import consulted
 from isotp.pdf import render_pdf, report_header
 from isotp.security_events import security_event
 from referrals.access import (
-    OpenCasesThenClosed,
     can_add_offenders,
     can_manage_referral,
     get_assessment_for_user,
     get_offender_for_user,
     get_referral_for_user,
-    offenders_in_scope,
-    offenders_visible_to,
     referrals_visible_to,
 )
 from referrals.eligibility import PROPOSAL_WORDING
 from referrals.forms import (
     AssessmentForm,
-    CaseloadFilterForm,
     ChecklistForm,
     OffenceForm,
     OffenderForm,
@@ -45,77 +36,6 @@ from referrals.services import (
 )
 from referrals.services import referral_create as referral_create_service
 from referrals.waiting_list import waiting_list_sections
-
-CASELOAD_PAGE_SIZE = 25
-CASELOAD_SORTS = {
-    "name": (Lower("last_name"), Lower("first_name")),
-    "crn": ("crn",),
-    "dob": ("date_of_birth",),
-    "order_end": ("order_end",),
-}
-
-
-def _querystring(**params: str) -> str:
-    """The current filters as a query string prefix, for pagination links to keep them."""
-    kept = {key: value for key, value in params.items() if value}
-    return urlencode(kept) + "&" if kept else ""
-
-
-@require_safe
-def caseload(request):
-    filters = CaseloadFilterForm(request.GET)
-    chosen = filters.chosen
-    query, stages = chosen.get("q", ""), chosen.get("stage", [])
-    sort = request.GET.get("sort", "name")
-    descending = sort.startswith("-")
-    if sort.lstrip("-") not in CASELOAD_SORTS:
-        sort, descending = "name", False
-    ordering = [
-        (o.desc() if hasattr(o, "desc") else f"-{o}") if descending else o
-        for o in CASELOAD_SORTS[sort.lstrip("-")]
-    ]
-    if query or stages:
-        # A search or filter finds only cases open to the user: a restricted case must not
-        # match (its status is as much his record as his name).
-        offenders = (
-            offenders_visible_to(request.user)
-            .search(query)
-            .with_referral_status()
-            .in_stages(stages)
-            .annotate(is_open=Value(True))
-            .select_related("office", "offender_manager")
-            .order_by(*ordering, "pk")
-        )
-    else:
-        # The whole caseload, restricted cases last and shown as "Restricted", nothing more.
-        offenders = OpenCasesThenClosed(
-            request.user,
-            offenders_in_scope(request.user)
-            .with_referral_status()
-            .select_related("office", "offender_manager"),
-            ordering,
-        )
-    page = Paginator(offenders, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
-    consulted(
-        *[offender for offender in page.object_list if offender.is_open],
-        action="search" if query or stages else "list",
-        query=_querystring(
-            q=query, stage=",".join(stages), page=request.GET.get("page", "")
-        ).rstrip("&"),
-        result_count=page.paginator.count,
-    )
-    return render(
-        request,
-        "referrals/caseload.html",
-        {
-            "page": page,
-            "filters": filters,
-            "query": query,
-            "filtered": bool(query or stages),
-            "sort": sort,
-            "can_add": can_add_offenders(request.user),
-        },
-    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -23,7 +23,7 @@ def test_an_auditor_gives_a_reason_before_seeing_one_persons_entries(alice, otto
     offender = make_offender(alice, crn="A111111")
     other = make_offender(alice, crn="B222222")
     login(alice).get(reverse("programme:offender", args=[offender.pk]))
-    login(otto).get(reverse("referrals:caseload"))  # Otto's caseload: not this man
+    login(otto).get(reverse("programme:caseload"))  # Otto's caseload: not this man
     login(alice).get(reverse("programme:offender", args=[other.pk]))
     client = login(audrey)
     url = reverse("audit:home") + "?person=a111111"
@@ -45,8 +45,8 @@ def test_an_auditor_gives_a_reason_before_seeing_one_persons_entries(alice, otto
 
 
 def test_the_log_is_searched_by_staff_member_and_by_date(alice, otto, audrey, login):
-    login(alice).get(reverse("referrals:caseload"))
-    login(otto).get(reverse("referrals:caseload"))
+    login(alice).get(reverse("programme:caseload"))
+    login(otto).get(reverse("programme:caseload"))
     client = login(audrey)
 
     page = client.get(reverse("audit:home"), {"staff": "OTTO.OTHER"}).content.decode()
@@ -74,7 +74,7 @@ def test_a_restricted_case_closed_to_the_auditor_is_unknown_to_the_search(alice,
 
 
 def test_the_download_is_the_search_and_safe_in_a_spreadsheet(alice, audrey, login, events):
-    login(alice).get(reverse("referrals:caseload"), {"q": "=HYPERLINK(1)"})
+    login(alice).get(reverse("programme:caseload"), {"q": "=HYPERLINK(1)"})
     response = login(audrey).get(
         reverse("audit:home"), {"staff": "alice.accredited", "format": "csv"}
     )

@@ -113,7 +113,7 @@ def test_no_form_answers_nonsense_with_a_server_error(
             reverse("programme:appointment_create", args=[offender.pk]),
             reverse("programme:enforcement", args=[Enforcement.objects.get().pk]),
             reverse("referrals:waiting_list") + "?programme=x&band=y&office=z",
-            reverse("referrals:caseload") + "?page=x&sort=zz&q=%00",
+            reverse("programme:caseload") + "?page=x&sort=zz&q=%00",
         ],
         fern: [
             reverse("programme:register", args=[group.sessions.get(number=2).pk]),

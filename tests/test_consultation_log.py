@@ -11,10 +11,10 @@ from tests.factories import make_offender
 def test_a_caseload_search_logs_what_was_searched_how_many_matched_and_who_was_shown(alice, login):
     shown = [make_offender(alice, last_name=f"Searchable{n}") for n in range(3)]
     make_offender(alice, last_name="Otherwise")
-    login(alice).get(reverse("referrals:caseload"), {"q": "searchable"})
+    login(alice).get(reverse("programme:caseload"), {"q": "searchable"})
 
     log = AccessLog.objects.get()
-    assert (log.staff, log.view, log.action) == (alice, "referrals:caseload", "search")
+    assert (log.staff, log.view, log.action) == (alice, "programme:caseload", "search")
     assert log.query == "q=searchable"
     assert log.result_count == 3
     assert sorted(log.offender_ids) == sorted(o.pk for o in shown)

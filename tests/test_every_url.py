@@ -117,6 +117,7 @@ PK_MODELS = {
     "programme:enforcement": Enforcement,
     "programme:enforcement_correct": Enforcement,
     "programme:warning_letter_pdf": Enforcement,
+    "programme:court_bundle_pdf": Referral,
     "programme:referral_move": Referral,
     "programme:appointment_edit": Appointment,
     "programme:post_programme": Referral,

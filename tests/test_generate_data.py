@@ -277,8 +277,8 @@ def test_refuses_to_run_with_debug_off_unless_told(generated, settings):
     ("username", "url_name"),
     [
         (data_generator.BIG_OFFICE_PM, "referrals:waiting_list"),
-        (data_generator.BIG_OFFICE_PM, "referrals:caseload"),
-        (data_generator.BIG_CASELOAD_OM, "referrals:caseload"),
+        (data_generator.BIG_OFFICE_PM, "programme:caseload"),
+        (data_generator.BIG_CASELOAD_OM, "programme:caseload"),
         (data_generator.BIG_CASELOAD_OM, "programme:actions"),
         (data_generator.HOT_FACILITATOR, "programme:facilitator_home"),
         (data_generator.BIG_OFFICE_PM, "programme:today"),

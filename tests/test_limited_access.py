@@ -41,12 +41,12 @@ def test_the_caseload_shows_a_closed_case_as_restricted_and_a_search_does_not_fi
     restrict(offender, alice)
     client = login(pat)
 
-    page = client.get(reverse("referrals:caseload")).content.decode()
+    page = client.get(reverse("programme:caseload")).content.decode()
     assert "Restricted</strong> A restricted case you may not see" in page
     assert "Rufus" not in page and "R123456" not in page
     assert "Oscar" in page
     for query in ("Rufus", "R123456", "restricted"):
-        found = client.get(reverse("referrals:caseload"), {"q": query}).content.decode()
+        found = client.get(reverse("programme:caseload"), {"q": query}).content.decode()
         assert "Restricted, Rufus" not in found and "A restricted case" not in found
         assert "No offenders match" in found
 
@@ -133,7 +133,7 @@ def test_only_the_admin_sets_limits_and_a_restriction_needs_someone_allowed(
 
 
 def test_restricted_cases_come_after_every_open_case_across_the_pages(alice, pat, login):
-    from referrals.views import CASELOAD_PAGE_SIZE
+    from programme.views.caseload import CASELOAD_PAGE_SIZE
 
     # Open cases named to sort after the restricted ones: the order by name must not pull
     # a restricted case forward.
@@ -142,10 +142,10 @@ def test_restricted_cases_come_after_every_open_case_across_the_pages(alice, pat
     for number in range(2):
         restrict(make_offender(alice, first_name="Abe", last_name=f"Aclosed{number}"), alice)
     client = login(pat)
-    first = client.get(reverse("referrals:caseload")).content.decode()
+    first = client.get(reverse("programme:caseload")).content.decode()
     assert f"{CASELOAD_PAGE_SIZE + 3} offenders" in first
     assert "A restricted case you may not see" not in first
-    second = client.get(reverse("referrals:caseload"), {"page": 2})
+    second = client.get(reverse("programme:caseload"), {"page": 2})
     rows = second.context["page"].object_list
     assert [row.is_open for row in rows] == [True, False, False]
     assert rows[0].last_name == f"Zopen{CASELOAD_PAGE_SIZE:02d}"

@@ -45,7 +45,7 @@ def test_forms_need_a_csrf_token(alice):
 
 
 def test_pages_carry_security_headers(login, alice):
-    response = login(alice).get(reverse("referrals:caseload"))
+    response = login(alice).get(reverse("programme:caseload"))
     csp = response.headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "'nonce-" in csp and "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -54,7 +54,7 @@ def test_pages_carry_security_headers(login, alice):
 
 
 def test_the_page_script_carries_the_csp_nonce(login, alice):
-    response = login(alice).get(reverse("referrals:caseload"))
+    response = login(alice).get(reverse("programme:caseload"))
     nonce = response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
     assert f'<script nonce="{nonce}">' in response.content.decode()
 
@@ -91,11 +91,11 @@ def _session_writes(queries) -> list[str]:
 
 def test_a_request_within_a_minute_of_the_last_renewal_does_not_write_the_session(login, alice):
     client = login(alice)
-    client.get(reverse("referrals:caseload"))
+    client.get(reverse("programme:caseload"))
     _as_if_last_renewed(client, seconds_ago=SESSION_RENEWAL_SECONDS - 5)
     expires = _session_row(client).expire_date
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("referrals:caseload"))
+        response = client.get(reverse("programme:caseload"))
     assert response.status_code == 200
     assert _session_writes(queries) == []
     assert _session_row(client).expire_date == expires
@@ -103,10 +103,10 @@ def test_a_request_within_a_minute_of_the_last_renewal_does_not_write_the_sessio
 
 def test_a_request_a_minute_after_the_last_renewal_renews_the_session(login, alice):
     client = login(alice)
-    client.get(reverse("referrals:caseload"))
+    client.get(reverse("programme:caseload"))
     _as_if_last_renewed(client, seconds_ago=SESSION_RENEWAL_SECONDS + 1)
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("referrals:caseload"))
+        response = client.get(reverse("programme:caseload"))
     assert response.status_code == 200
     assert len(_session_writes(queries)) == 1
     # Thirty idle minutes from now again.
@@ -116,9 +116,9 @@ def test_a_request_a_minute_after_the_last_renewal_renews_the_session(login, ali
 
 def test_the_idle_timeout_still_ends_a_session(login, alice):
     client = login(alice)
-    client.get(reverse("referrals:caseload"))
+    client.get(reverse("programme:caseload"))
     _as_if_last_renewed(client, seconds_ago=settings.SESSION_COOKIE_AGE + 1)
-    response = client.get(reverse("referrals:caseload"))
+    response = client.get(reverse("programme:caseload"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
     assert "_auth_user_id" not in client.session
@@ -128,9 +128,9 @@ def test_a_session_never_outlives_thirty_minutes_after_its_last_request(login, a
     """Requests within the minute after a renewal do not renew it: the session then ends
     thirty minutes after that renewal, which is within thirty minutes of the last request."""
     client = login(alice)
-    client.get(reverse("referrals:caseload"))
+    client.get(reverse("programme:caseload"))
     _as_if_last_renewed(client, seconds_ago=30)
-    client.get(reverse("referrals:caseload"))  # the last request: no renewal
+    client.get(reverse("programme:caseload"))  # the last request: no renewal
     left = _session_row(client).expire_date - timezone.now()
     assert timedelta(minutes=29) < left <= timedelta(minutes=30)
 

@@ -25,7 +25,7 @@ def offender_urls(offender):
 
 
 def test_anonymous_visitor_is_sent_to_sign_in_from_every_page(client, offender):
-    for url in offender_urls(offender) + [reverse("referrals:caseload")]:
+    for url in offender_urls(offender) + [reverse("programme:caseload")]:
         response = client.get(url)
         assert response.status_code == 302, url
         assert response.url.startswith("/login/?next="), url
@@ -59,7 +59,7 @@ def test_offender_page_refuses_post_and_put(login, alice, offender):
 def test_caseload_lists_only_own_offenders_for_an_offender_manager(login, alice, otto):
     make_offender(alice, last_name="Mineonly")
     make_offender(otto, last_name="Ottosonly")
-    response = login(alice).get(reverse("referrals:caseload"))
+    response = login(alice).get(reverse("programme:caseload"))
     assert b"Mineonly" in response.content
     assert b"Ottosonly" not in response.content
 
@@ -69,15 +69,15 @@ def test_programme_manager_sees_the_whole_office_but_not_other_offices(
 ):
     make_offender(alice, last_name="Aliceperson")
     make_offender(otto, last_name="Ottoperson")
-    content = login(pat).get(reverse("referrals:caseload")).content
+    content = login(pat).get(reverse("programme:caseload")).content
     assert b"Aliceperson" in content and b"Ottoperson" in content
-    assert b"Aliceperson" not in login(hilary).get(reverse("referrals:caseload")).content
+    assert b"Aliceperson" not in login(hilary).get(reverse("programme:caseload")).content
 
 
 def test_facilitator_has_no_caseload_and_cannot_add_offenders(login, fern, alice):
     make_offender(alice, last_name="Hiddenfromfern")
     client = login(fern)
-    assert b"Hiddenfromfern" not in client.get(reverse("referrals:caseload")).content
+    assert b"Hiddenfromfern" not in client.get(reverse("programme:caseload")).content
     assert client.get(reverse("referrals:offender_create")).status_code == 404
 
 
@@ -101,9 +101,9 @@ def test_caseload_search_finds_by_name_and_crn(login, alice):
     make_offender(alice, last_name="Zebrafinch", crn="Z111111")
     make_offender(alice, last_name="Otherperson", crn="Y222222")
     client = login(alice)
-    by_name = client.get(reverse("referrals:caseload"), {"q": "zebra"}).content
+    by_name = client.get(reverse("programme:caseload"), {"q": "zebra"}).content
     assert b"Zebrafinch" in by_name and b"Otherperson" not in by_name
-    by_crn = client.get(reverse("referrals:caseload"), {"q": "y222222"}).content
+    by_crn = client.get(reverse("programme:caseload"), {"q": "y222222"}).content
     assert b"Otherperson" in by_crn and b"Zebrafinch" not in by_crn
 
 
@@ -112,7 +112,7 @@ def test_caseload_sorts_by_order_end_descending(login, alice):
 
     make_offender(alice, last_name="Endsearly", order_end=date(2027, 1, 1))
     make_offender(alice, last_name="Endslate", order_end=date(2030, 1, 1))
-    content = login(alice).get(reverse("referrals:caseload"), {"sort": "-order_end"}).content
+    content = login(alice).get(reverse("programme:caseload"), {"sort": "-order_end"}).content
     assert content.index(b"Endslate") < content.index(b"Endsearly")
 
 
@@ -120,10 +120,10 @@ def test_caseload_is_paginated_keeping_the_search(login, alice):
     for _ in range(27):
         make_offender(alice, last_name="Pagedperson")
     client = login(alice)
-    first = client.get(reverse("referrals:caseload"), {"q": "Pagedperson"})
+    first = client.get(reverse("programme:caseload"), {"q": "Pagedperson"})
     assert first.context["page"].paginator.num_pages == 2
     assert b"q=Pagedperson&amp;page=2" in first.content
-    second = client.get(reverse("referrals:caseload"), {"q": "Pagedperson", "page": 2})
+    second = client.get(reverse("programme:caseload"), {"q": "Pagedperson", "page": 2})
     assert len(second.context["page"].object_list) == 2
 
 
@@ -138,8 +138,9 @@ def test_caseload_runs_the_same_queries_whatever_its_size(
     # offenders; then the session's idle timer is renewed (an update inside a savepoint:
     # three statements), and the consultation log's row.
     # (+1: the header's count of what is due today, programme/services/today.py)
-    with django_assert_num_queries(10):
-        response = client.get(reverse("referrals:caseload"))
+    # (+1: the programmes, for the filter's choices)
+    with django_assert_num_queries(11):
+        response = client.get(reverse("programme:caseload"))
     assert response.status_code == 200
 
 
@@ -152,7 +153,7 @@ def test_caseload_shows_each_man_s_status_as_a_tag(login, alice):
     make_offender(alice, last_name="Neverreferred")
     make_referral(make_offender(alice, last_name="Waitingman"), alice)
     make_ready_referral(make_offender(alice, last_name="Readyman"), alice)
-    content = login(alice).get(reverse("referrals:caseload")).content.decode()
+    content = login(alice).get(reverse("programme:caseload")).content.decode()
     assert '<strong class="govuk-tag govuk-tag--grey">Not referred</strong>' in content
     assert 'govuk-tag--light-blue">Awaiting assessment interview</strong>' in content
     assert '<strong class="govuk-tag govuk-tag--blue">Ready for allocation</strong>' in content
@@ -165,7 +166,7 @@ def test_caseload_filters_by_status_and_keeps_the_sort_and_filter_across_pages(l
         make_referral(make_offender(alice, last_name="Waitingman"), alice)
     make_offender(alice, last_name="Neverreferred")
     client = login(alice)
-    url = reverse("referrals:caseload")
+    url = reverse("programme:caseload")
     first = client.get(url, {"stage": "waiting", "sort": "-name"})
     content = first.content.decode()
     assert "Neverreferred" not in content
@@ -189,16 +190,16 @@ def test_a_restricted_case_never_matches_a_status_filter(login, alice):
     make_referral(hidden, alice)
     make_offender(alice, last_name="Openman")
     client = login(alice)
-    listed = client.get(reverse("referrals:caseload")).content.decode()
+    listed = client.get(reverse("programme:caseload")).content.decode()
     assert "Restricted" in listed
-    filtered = client.get(reverse("referrals:caseload"), {"stage": "waiting"})
+    filtered = client.get(reverse("programme:caseload"), {"stage": "waiting"})
     assert filtered.context["page"].paginator.count == 0
     assert "Restricted" not in filtered.content.decode()
 
 
 def test_caseload_ignores_a_status_it_does_not_know_with_a_message(login, alice):
     make_offender(alice, last_name="Stillhere")
-    response = login(alice).get(reverse("referrals:caseload"), {"stage": "zz", "q": "Still"})
+    response = login(alice).get(reverse("programme:caseload"), {"stage": "zz", "q": "Still"})
     assert response.status_code == 200
     content = response.content.decode()
     assert "Stillhere" in content
@@ -214,10 +215,11 @@ def test_filtered_caseload_runs_the_same_queries_whatever_its_size(
     for _ in range(size):
         make_referral(make_offender(alice), alice)
     client = login(alice)
-    client.get(reverse("referrals:caseload"))  # the session's renewal, out of the way
+    client.get(reverse("programme:caseload"))  # the session's renewal, out of the way
     # session, user, her second-factor device, count for the paginator, the page of
     # offenders with their status, the consultation log's row.
     # (+1: the header's count of what is due today, programme/services/today.py)
-    with django_assert_num_queries(7):
-        response = client.get(reverse("referrals:caseload"), {"stage": ["waiting", "breach"]})
+    # (+1: the programmes, for the filter's choices)
+    with django_assert_num_queries(8):
+        response = client.get(reverse("programme:caseload"), {"stage": ["waiting", "breach"]})
     assert response.context["page"].paginator.count == size

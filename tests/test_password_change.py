@@ -18,17 +18,17 @@ def change(client, old=PASSWORD, new=NEW_PASSWORD, again=None):
 
 
 def test_every_signed_in_page_links_to_changing_the_password(login, alice):
-    page = login(alice).get(reverse("referrals:caseload")).content.decode()
+    page = login(alice).get(reverse("programme:caseload")).content.decode()
     assert f'href="{reverse("password_change")}">Change password</a>' in page
 
 
 def test_changing_the_password_ends_every_other_session_and_keeps_this_one(alice):
     here, elsewhere = sign_in_verified(Client(), alice), sign_in_verified(Client(), alice)
-    assert elsewhere.get(reverse("referrals:caseload")).status_code == 200
+    assert elsewhere.get(reverse("programme:caseload")).status_code == 200
     response = change(here)
     assert response["Location"] == reverse("home")
-    assert PASSWORD_CHANGED in here.get(reverse("referrals:caseload")).content.decode()
-    response = elsewhere.get(reverse("referrals:caseload"))
+    assert PASSWORD_CHANGED in here.get(reverse("programme:caseload")).content.decode()
+    response = elsewhere.get(reverse("programme:caseload"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
     alice.refresh_from_db()
     assert alice.check_password(NEW_PASSWORD)

@@ -177,7 +177,7 @@ def test_the_attendance_record_takes_as_many_queries_for_a_full_record_as_an_emp
             assert client.get(attendance_url(place)).status_code == 200
         return len(captured)
 
-    client.get(reverse("referrals:caseload"))  # the session's renewal, not again in a minute
+    client.get(reverse("programme:caseload"))  # the session's renewal, not again in a minute
     assert queries(placement) == queries(empty)
 
 
@@ -274,7 +274,7 @@ def test_the_group_register_takes_as_many_queries_for_three_members_as_for_one(
             assert client.get(register_url(group)).status_code == 200
         return len(captured)
 
-    client.get(reverse("referrals:caseload"))  # the session's renewal, not again in a minute
+    client.get(reverse("programme:caseload"))  # the session's renewal, not again in a minute
     one = queries()
     for _ in range(2):
         other = make_placement(group, make_offender(alice), alice, by=pat)

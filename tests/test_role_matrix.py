@@ -391,7 +391,7 @@ def test_an_auditor_starts_at_the_audit_pages_or_else_the_caseload(login, audrey
     try:
         expected = reverse("audit:home")
     except NoReverseMatch:
-        expected = reverse("referrals:caseload")
+        expected = reverse("programme:caseload")
     response = login(audrey).get(reverse("home"))
     assert response.status_code == 302 and response["Location"] == expected
 

@@ -130,7 +130,7 @@ def test_a_403_for_a_signed_in_user_is_logged(login, alice, events):
 
 def test_searches_are_not_logged_with_what_was_typed(login, alice, events):
     make_offender(alice, last_name="Searchableson")
-    login(alice).get(reverse("referrals:caseload"), {"q": "Searchableson"})
+    login(alice).get(reverse("programme:caseload"), {"q": "Searchableson"})
     login(alice).get("/offenders/999999/")
     assert "Searchableson" not in json.dumps(events())
 

@@ -40,11 +40,11 @@ def test_passwords_need_twelve_characters(alice):
 
 def test_a_session_ends_ten_hours_after_sign_in_however_active(login, alice):
     client = login(alice)
-    assert client.get(reverse("referrals:caseload")).status_code == 200
+    assert client.get(reverse("programme:caseload")).status_code == 200
     session = client.session
     session[SESSION_SIGNED_IN_AT] = int(time.time()) - settings.SESSION_ABSOLUTE_SECONDS - 1
     session.save()
-    response = client.get(reverse("referrals:caseload"), follow=True)
+    response = client.get(reverse("programme:caseload"), follow=True)
     assert response.request["PATH_INFO"] == reverse("login")
     assert SESSION_EXPIRED_MESSAGE in response.content.decode()
     assert "_auth_user_id" not in client.session
@@ -55,11 +55,11 @@ def test_a_session_within_ten_hours_carries_on(login, alice):
     session = client.session
     session[SESSION_SIGNED_IN_AT] = int(time.time()) - settings.SESSION_ABSOLUTE_SECONDS + 60
     session.save()
-    assert client.get(reverse("referrals:caseload")).status_code == 200
+    assert client.get(reverse("programme:caseload")).status_code == 200
 
 
 def test_pages_for_a_signed_in_user_are_never_cached(login, alice):
-    response = login(alice).get(reverse("referrals:caseload"))
+    response = login(alice).get(reverse("programme:caseload"))
     assert "no-store" in response["Cache-Control"]
     assert "private" in response["Cache-Control"]
 

@@ -25,7 +25,7 @@ def test_anyone_can_read_the_privacy_notice_without_signing_in(client):
 
 def test_the_sign_in_page_and_a_signed_in_page_link_to_both_from_the_footer(client, login, alice):
     signed_out = client.get(reverse("login")).content.decode()
-    signed_in = login(alice).get(reverse("referrals:caseload")).content.decode()
+    signed_in = login(alice).get(reverse("programme:caseload")).content.decode()
     for page in (signed_out, signed_in):
         assert f'href="{reverse("accessibility")}">Accessibility statement</a>' in page
         assert f'href="{reverse("privacy")}">Privacy notice</a>' in page

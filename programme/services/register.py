@@ -94,9 +94,11 @@ CHANGE_NEEDS_REASON = "Give a reason for changing the recorded outcome ({old} to
 def outstanding_catch_ups(placements) -> dict[int, list[int]]:
     """For each placement id, the session numbers whose catch-up is still to be done."""
     outstanding: dict[int, list[int]] = {}
-    rows = CatchUp.objects.filter(
-        placement__in=placements, completed=False, cancelled=False
-    ).values_list("placement_id", "session__number")
+    rows = (
+        CatchUp.objects.outstanding()
+        .filter(placement__in=placements)
+        .values_list("placement_id", "session__number")
+    )
     for placement_id, number in rows.order_by("session__number"):
         outstanding.setdefault(placement_id, []).append(number)
     return outstanding
@@ -353,11 +355,7 @@ def completion_missing(placement: Placement) -> list[str]:
     unrecorded = [s.number for s in placement.sessions() if s.number not in recorded]
     if unrecorded:
         missing.append(sessions_text(unrecorded) + " not recorded")
-    outstanding = list(
-        placement.catch_ups.filter(completed=False, cancelled=False).values_list(
-            "session__number", flat=True
-        )
-    )
+    outstanding = list(placement.catch_ups.outstanding().values_list("session__number", flat=True))
     if outstanding:
         what = "catch-up" if len(outstanding) == 1 else "catch-ups"
         missing.append(f"{what} for {sessions_text(outstanding)} not done")
@@ -506,7 +504,7 @@ def projected_finish(*, placement: Placement, today: date) -> Projection:
     sessions = list(placement.sessions())
     recorded = set(placement.attendances.values_list("session_id", flat=True))
     left = [s for s in sessions if s.pk not in recorded]
-    outstanding = placement.catch_ups.filter(completed=False, cancelled=False).count()
+    outstanding = placement.catch_ups.outstanding().count()
     finish = sessions[-1].date if sessions else None
     if outstanding:
         catch_up_finish = max(today, left[0].date if left else today) + timedelta(weeks=outstanding)

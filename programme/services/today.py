@@ -82,23 +82,48 @@ def _submitted_report():
     )
 
 
+# --- What is due, whoever looks: the today pages and the caseload's "Due" use these -----------
+
+
+def catch_ups_to_run() -> QuerySet[CatchUp]:
+    """Catch-ups still to be held for men who still have their place."""
+    return CatchUp.objects.outstanding().filter(placement__ended_on__isnull=True)
+
+
+def reports_to_write() -> QuerySet[Referral]:
+    """Men after the programme whose end-of-programme report is not yet submitted."""
+    return Referral.objects.filter(status=ReferralStatus.POST_PROGRAMME).filter(
+        ~Exists(_submitted_report())
+    )
+
+
+def handovers_to_hold() -> QuerySet[Referral]:
+    """Men whose report is in and whose three-way handover has not been held."""
+    return Referral.objects.filter(status=ReferralStatus.POST_PROGRAMME).filter(
+        Exists(_submitted_report()), ~Exists(_handover_held())
+    )
+
+
+def after_programme_due() -> QuerySet[Referral]:
+    """Men whose report is in and whose handover or re-assessment is still to do."""
+    return (
+        Referral.objects.filter(status=ReferralStatus.POST_PROGRAMME)
+        .filter(Exists(_submitted_report()))
+        .filter(
+            ~Exists(_handover_held())
+            | ~Exists(Reassessment.objects.filter(referral=OuterRef("pk")))
+        )
+    )
+
+
 # --- The offender manager ---------------------------------------------------------------------
 
 
 def offender_manager_sections(user: Staff, today: date) -> list[Section]:
     actions = reverse("programme:actions")
     own = {"offender__offender_manager": user}
-    after = (
-        Referral.objects.filter(
-            cases_open_to(user, "offender"),
-            offender__offender_manager=user,
-            status=ReferralStatus.POST_PROGRAMME,
-        )
-        .filter(Exists(_submitted_report()))
-        .filter(
-            ~Exists(_handover_held())
-            | ~Exists(Reassessment.objects.filter(referral=OuterRef("pk")))
-        )
+    after = after_programme_due().filter(
+        cases_open_to(user, "offender"), offender__offender_manager=user
     )
     return [
         Section(
@@ -122,11 +147,9 @@ def offender_manager_sections(user: Staff, today: date) -> list[Section]:
         Section(
             "catch-ups",
             "Catch-ups outstanding",
-            CatchUp.objects.filter(
+            catch_ups_to_run()
+            .filter(
                 cases_open_to(user, "placement__referral__offender"),
-                completed=False,
-                cancelled=False,
-                placement__ended_on__isnull=True,
                 placement__referral__offender__offender_manager=user,
             )
             .select_related("session", "placement__referral__offender")
@@ -143,7 +166,7 @@ def offender_manager_sections(user: Staff, today: date) -> list[Section]:
             )
             .select_related("offender")
             .order_by("waiting_since", "pk"),
-            reverse("referrals:caseload") + "?stage=waiting",
+            reverse("programme:caseload") + "?due=checklist",
         ),
         Section(
             "after-programme",
@@ -197,12 +220,10 @@ def facilitator_sections(user: Staff, today: date) -> list[Section]:
         Section(
             "catch-ups",
             "Catch-ups to run",
-            CatchUp.objects.filter(
+            catch_ups_to_run()
+            .filter(
                 cases_open_to(user, "placement__referral__offender"),
                 placement__group_id__in=group_ids,
-                placement__ended_on__isnull=True,
-                completed=False,
-                cancelled=False,
             )
             .select_related("session", "placement__referral__offender")
             .order_by("session__date", "pk"),
@@ -211,18 +232,12 @@ def facilitator_sections(user: Staff, today: date) -> list[Section]:
         Section(
             "reports",
             "End-of-programme reports to write",
-            Referral.objects.filter(pk__in=mine, status=ReferralStatus.POST_PROGRAMME)
-            .filter(~Exists(_submitted_report()))
-            .select_related("offender")
-            .order_by("pk"),
+            reports_to_write().filter(pk__in=mine).select_related("offender").order_by("pk"),
         ),
         Section(
             "handovers",
             "Handovers to attend",
-            Referral.objects.filter(pk__in=mine, status=ReferralStatus.POST_PROGRAMME)
-            .filter(Exists(_submitted_report()), ~Exists(_handover_held()))
-            .select_related("offender")
-            .order_by("pk"),
+            handovers_to_hold().filter(pk__in=mine).select_related("offender").order_by("pk"),
         ),
     ]
 
@@ -285,7 +300,7 @@ def programme_manager_sections(user: Staff, today: date) -> list[Section]:
             )
             .select_related("offender", "offender__offender_manager")
             .order_by("due_by", "failure_on", "pk"),
-            reverse("referrals:caseload"),
+            reverse("programme:caseload") + "?due=decision",
         ),
     ]
 

@@ -30,7 +30,6 @@ from programme.forms_manager import (
 )
 from programme.models import (
     HUMAN_DECISIONS,
-    CatchUp,
     Enforcement,
     EnforcementDecisionType,
     GroupSession,
@@ -56,6 +55,8 @@ from programme.services import notices_acknowledge as notices_acknowledge_servic
 from programme.services import (
     referral_move as referral_move_service,
 )
+from programme.services.court_bundle import COURT_DECISIONS
+from programme.services.today import catch_ups_to_run
 from referrals.access import (
     can_manage_referral,
     cases_open_to,
@@ -159,11 +160,9 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None, bul
     catch_ups = _section_page(
         request,
         "catch-ups",
-        CatchUp.objects.filter(
+        catch_ups_to_run()
+        .filter(
             cases_open_to(user, "placement__referral__offender"),
-            completed=False,
-            cancelled=False,
-            placement__ended_on__isnull=True,
             placement__referral__offender__offender_manager=user,
         )
         .select_related("session", "placement__group", "placement__referral__offender")
@@ -390,14 +389,25 @@ def offender_programme(request, pk: int):
         .order_by("-allocated_at", "-pk")
     )
     current = next((p for p in placements if p.ended_on is None), None)
+    enforcements = list(
+        offender.enforcements.select_related(
+            "attendance__session", "attendance__placement", "decided_by"
+        ).order_by("-failure_on", "-pk")
+    )
     context = {
         "offender": offender,
         "section": "programme",
         "placement": current,
         "earlier": [p for p in placements if p.ended_on is not None],
-        "enforcements": offender.enforcements.select_related(
-            "attendance__session", "decided_by"
-        ).order_by("-failure_on", "-pk"),
+        "enforcements": enforcements,
+        # A court bundle for each attempt with a breach or recall decision.
+        "court_bundles": sorted(
+            {
+                e.attendance.placement.referral_id
+                for e in enforcements
+                if e.decision in COURT_DECISIONS
+            }
+        ),
         "risk_reviews": offender.risk_reviews.select_related("recorded_by"),
         "appointments": offender.appointments.all(),
         "is_his_offender_manager": offender.offender_manager_id == request.user.pk,
@@ -525,12 +535,10 @@ def facilitator_home(request):
     for session in registers_due:
         session.group = groups_by_id[session.group_id]
     catch_ups = list(
-        CatchUp.objects.filter(
+        catch_ups_to_run()
+        .filter(
             cases_open_to(request.user, "placement__referral__offender"),
             placement__group_id__in=group_ids,
-            placement__ended_on__isnull=True,
-            completed=False,
-            cancelled=False,
         )
         .select_related("session", "placement__referral__offender")
         .order_by("session__date", "pk")

@@ -1,5 +1,5 @@
-"""PDF reports of the programme: a man's attendance record, a group's register, and the
-formal warning letter that follows a warning decision."""
+"""PDF reports of the programme: a man's attendance record, a group's register, the formal
+warning letter that follows a warning decision, and the court bundle of a breach or recall."""
 
 from dataclasses import dataclass
 from datetime import date, time, timedelta
@@ -35,8 +35,9 @@ from programme.models import (
     Placement,
     Weekday,
 )
+from programme.services import court_bundle
 from programme.services.letters import warning_letter_context
-from referrals.access import offenders_visible_to
+from referrals.access import get_referral_for_user, offenders_visible_to
 
 # The register's short codes, in the order the legend lists them.
 OUTCOME_CODES = {
@@ -91,7 +92,7 @@ def attendance_record_context(user, placement: Placement) -> dict:
         list(
             enforcements_visible_to(user)
             .filter(attendance__placement=placement)
-            .select_related("attendance__session", "decided_by")
+            .select_related("attendance__session", "attendance__recorded_by", "decided_by")
             .order_by("failure_on", "pk")
         )
         if shows_enforcement
@@ -315,9 +316,11 @@ def warning_letter_pdf(request, pk: int):
             .in_order()
             .first()
         )
-    catch_up_outstanding = CatchUp.objects.filter(
-        placement=placement, session=attendance.session, completed=False, cancelled=False
-    ).exists()
+    catch_up_outstanding = (
+        CatchUp.objects.outstanding()
+        .filter(placement=placement, session=attendance.session)
+        .exists()
+    )
     return render_pdf(
         "reports/warning_letter.html",
         {
@@ -332,6 +335,45 @@ def warning_letter_pdf(request, pk: int):
             **report_header(offender, today),
         },
         filename=f"warning-letter-{offender.crn}-{enforcement.failure_on}.pdf",
+    )
+
+
+@require_safe
+@reads_from_replica
+def court_bundle_pdf(request, pk: int):
+    """The court bundle of a referral with a breach or recall decision: for the offender
+    manager and the programme manager (a facilitator sees no enforcement)."""
+    referral = get_referral_for_user(request.user, pk)
+    offender = referral.offender
+    if not offenders_visible_to(request.user).filter(pk=offender.pk).exists():
+        raise Http404("No such referral")
+    try:
+        grounds = court_bundle.grounds_for(referral)
+    except court_bundle.NoCourtBundle as refusal:
+        raise Http404(str(refusal)) from None
+    consulted(referral, action="print")
+    referrals = court_bundle.attempts_of(referral)
+    attempts = [
+        attendance_record_context(request.user, placement)
+        for placement in court_bundle.places_of(referrals)
+    ]
+    enforcements = [e for attempt in attempts for e in attempt["enforcements"]]
+    return render_pdf(
+        "reports/court_bundle.html",
+        {
+            "referral": referral,
+            "offender": offender,
+            "programme": referral.programme,
+            "grounds": grounds,
+            "attempts": attempts,
+            "failures": [e for e in enforcements if e.attendance.outcome in ENFORCEABLE_OUTCOMES],
+            "enforcements": enforcements,
+            "letters": court_bundle.letters_sent(enforcements),
+            "status_history": court_bundle.status_history(referrals),
+            "prepared_by": request.user,
+            **report_header(offender, timezone.localdate()),
+        },
+        filename=f"court-bundle-{offender.crn}-{grounds.decided_on}.pdf",
     )
 
 

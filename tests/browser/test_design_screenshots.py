@@ -81,7 +81,7 @@ def test_the_redesigned_pages_use_their_components(page, alice, pat, fern, shots
     shots(page, reverse("programme:offender", args=[absent.pk]), "offender", ".govuk-task-list")
     timeline = reverse("programme:offender_timeline", args=[absent.pk])
     shots(page, timeline, "timeline", ".moj-timeline")
-    shots(page, reverse("referrals:caseload"), "caseload", ".moj-filter")
+    shots(page, reverse("programme:caseload"), "caseload", ".moj-filter")
 
     page.context.clear_cookies()
     sign_in(page, pat.username)

@@ -64,7 +64,7 @@ def test_every_page_type_reflows_at_320_px(page, alice, pat, fern, audrey, ada, 
     pages = {
         alice: [
             reverse("programme:today"),
-            reverse("referrals:caseload"),
+            reverse("programme:caseload"),
             reverse("programme:offender", args=[placed.pk]),
             reverse("programme:offender_programme", args=[placed.pk]),
             reverse("referrals:referral", args=[referral.pk]),
@@ -74,7 +74,7 @@ def test_every_page_type_reflows_at_320_px(page, alice, pat, fern, audrey, ada, 
         ],
         pat: [
             reverse("programme:today"),
-            reverse("referrals:caseload"),  # the office's caseload
+            reverse("programme:caseload"),  # the office's caseload
             reverse("referrals:waiting_list"),
             reverse("programme:group_list"),
             reverse("programme:group", args=[group.pk]),
