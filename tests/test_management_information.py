@@ -29,6 +29,7 @@ from programme.models import (
     Recommendation,
 )
 from programme.services.management_information import (
+    TABLE_KEYS,
     Scope,
     management_information,
     offices_in_scope,
@@ -517,10 +518,12 @@ def test_each_table_on_the_page_and_in_its_csv_agree(login, pat, built):
     html = page.content.decode()
     summary = table_on_page(html, "summary")
     assert ["Referrals received", "4"] in summary
-    for key in ["summary", "referrals-and-starts", "completions", "attrition", "enforcement"]:
+    for key in TABLE_KEYS:
         download = client.get(url, {**PERIOD, "download": key})
         assert download["Content-Type"].startswith("text/csv")
         assert csv_rows(download) == table_on_page(html, key), key
+        assert len(table_on_page(html, key)) > 1, key
+    assert client.get(url, {**PERIOD, "download": "offenders"}).status_code == 404
 
 
 def test_each_chart_is_an_image_named_by_its_title_with_no_script_or_style(login, pat, built):

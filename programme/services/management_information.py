@@ -677,26 +677,47 @@ class Table:
 @dataclass
 class ManagementInformation:
     scope: Scope
-    summary: Table
+    summary: Table | None
     trends: list[Table]
 
     def table(self, key: str) -> Table | None:
-        return next((t for t in [self.summary, *self.trends] if t.key == key), None)
+        return next((t for t in [self.summary, *self.trends] if t and t.key == key), None)
 
 
-def management_information(scope: Scope) -> ManagementInformation:
-    """Every figure for the scope, as tables: a summary over the period and monthly trends."""
+# The figures each trend table is made from (the summary needs them all): a CSV download of
+# one table runs only its own queries.
+NEEDS = {
+    "referrals-and-starts": {"received", "starts"},
+    "wait-to-start": {"starts"},
+    "completions": {"completions"},
+    "attrition": {"attrition"},
+    "enforcement": {"enforcement"},
+    "reports-and-handovers": {"reports", "handovers"},
+    "young-viability": {"viability"},
+}
+TABLE_KEYS = ["summary", *NEEDS]
+
+
+def management_information(scope: Scope, only: str | None = None) -> ManagementInformation:
+    """Every figure for the scope, as tables: a summary over the period and monthly trends;
+    or, with `only`, that one table (for its CSV download), the same cells made by the same
+    code from the same queries, without running the others'."""
     months = scope.months
-    received = referrals_received(scope)
-    waiting = waiting_now(scope)
-    started, started_monthly = starts(scope)
-    done = completions(scope)
-    left = attrition(scope)
-    decisions = enforcement(scope)
-    reported, reported_monthly = reports(scope)
-    handed_over = handovers(scope)
-    outstanding = recommendations_outstanding(scope)
-    viability = young_viability(scope)
+    needed = NEEDS.get(only) if only else None
+
+    def wanted(name: str) -> bool:
+        return needed is None or name in needed
+
+    received = referrals_received(scope) if wanted("received") else {}
+    waiting = waiting_now(scope) if wanted("waiting") else Distribution()
+    started, started_monthly = starts(scope) if wanted("starts") else (Distribution(), {})
+    done = completions(scope) if wanted("completions") else Completions()
+    left = attrition(scope) if wanted("attrition") else {}
+    decisions = enforcement(scope) if wanted("enforcement") else EnforcementFigures()
+    reported, reported_monthly = reports(scope) if wanted("reports") else (Distribution(), {})
+    handed_over = handovers(scope) if wanted("handovers") else {}
+    outstanding = recommendations_outstanding(scope) if wanted("outstanding") else Outstanding()
+    viability = young_viability(scope) if wanted("viability") else []
 
     handovers_held = sum(row["n"] for row in handed_over.values())
     handovers_in_time = sum(row["in_time"] for row in handed_over.values())
@@ -906,6 +927,12 @@ def management_information(scope: Scope) -> ManagementInformation:
                 chart_columns=[2],
                 unit="men",
             )
+        )
+    if only:
+        # Only the table asked for: the others were made without their figures.
+        kept = [t for t in [summary, *trends] if t.key == only]
+        return ManagementInformation(
+            scope=scope, summary=summary if only == "summary" else None, trends=kept
         )
     return ManagementInformation(scope=scope, summary=summary, trends=trends)
 
