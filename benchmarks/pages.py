@@ -18,7 +18,8 @@ LISTS = "Lists"
 CASE_PAGES = "Case pages"
 ADMIN = "Admin"
 PDFS = "PDFs"
-GROUPS = [LISTS, CASE_PAGES, ADMIN, PDFS]
+MANAGEMENT_INFORMATION = "Management information"
+GROUPS = [LISTS, CASE_PAGES, ADMIN, PDFS, MANAGEMENT_INFORMATION]
 
 
 @dataclass
@@ -113,7 +114,22 @@ def hot_spots() -> dict:
     auditor = Staff.objects.filter(role=Role.AUDITOR, is_active=True).order_by("pk").first()
     if auditor is None:
         auditor = _benchmark_staff("benchmark.auditor", Role.AUDITOR)
+    # The senior manager of the area with most referrals (the data has none: made once).
+    area_office = _one(
+        """SELECT min(f.id) FROM referrals_referral r
+           JOIN referrals_offender o ON o.id = r.offender_id
+           JOIN isotp_office f ON f.id = o.office_id
+           GROUP BY f.area_id ORDER BY count(*) DESC, f.area_id LIMIT 1"""
+    )
+    senior_manager = (
+        Staff.objects.filter(role=Role.SENIOR_MANAGER, is_active=True).order_by("pk").first()
+    )
+    if senior_manager is None and area_office:
+        senior_manager = _benchmark_staff(
+            "benchmark.senior", Role.SENIOR_MANAGER, office_id=area_office
+        )
     return {
+        "senior_manager": senior_manager,
         "programme_manager": programme_manager,
         "offender_manager": offender_manager,
         "facilitator": facilitator,
@@ -309,6 +325,25 @@ def pages(spots: dict) -> list[Page]:
             add(PDFS, name, None, "", "no such record in the data")
         else:
             add(PDFS, name, record[1], reverse(url_name, args=[record[0]]))
+    # Management information: the default twelve months, as the programme manager of the
+    # office with most waiting and a senior manager of the biggest area; and its CSV.
+    mi = reverse("programme:management_information")
+    add(MANAGEMENT_INFORMATION, "office figures", pm, mi, "programme manager, biggest office")
+    add(MANAGEMENT_INFORMATION, "area figures", spots["senior_manager"], mi, "biggest area")
+    add(
+        MANAGEMENT_INFORMATION,
+        "area figures, one band",
+        spots["senior_manager"],
+        mi + "?band=17_21",
+        "17–21 band",
+    )
+    add(
+        MANAGEMENT_INFORMATION,
+        "office figures as CSV",
+        pm,
+        mi + "?download=attrition",
+        "one table's download",
+    )
     if group_id:
         add(
             PDFS,

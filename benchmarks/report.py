@@ -7,6 +7,8 @@ from pathlib import Path
 LIST_P95_MS = 50
 LIST_BARE_RATIO = 1.5
 ADMIN_P95_MS = 100
+# Issue 13: every management information page at national scale.
+MI_P95_MS = 300
 PDF_AGAIN_MS = 50
 PDF_FIRST_MS = 500
 PDF_FIRST_MAX_PAGES = 6
@@ -24,6 +26,8 @@ def targets(result: dict) -> dict[str, bool]:
         }
     if group == "Admin":
         return {f"p95 ≤ {ADMIN_P95_MS} ms": p95 <= ADMIN_P95_MS}
+    if group == "Management information":
+        return {f"p95 ≤ {MI_P95_MS} ms": p95 <= MI_P95_MS}
     if group == "PDFs":
         judged = {f"again (p50) ≤ {PDF_AGAIN_MS} ms": result["p50_ms"] <= PDF_AGAIN_MS}
         # The issue's 6-page PDF is the group register, whatever its length in this data.

@@ -27,6 +27,8 @@ def navigation(request):
         items.append(("My groups", reverse("programme:facilitator_home")))
     if user.role in (Role.PROGRAMME_MANAGER, Role.FACILITATOR):
         items.append(("Groups", reverse("programme:group_list")))
+    if user.role in (Role.PROGRAMME_MANAGER, Role.SENIOR_MANAGER) and user.office_id:
+        items.append(("Management information", reverse("programme:management_information")))
     if user.role == Role.AUDITOR:
         items.append(("Consultation log", reverse("audit:home")))
     if user.is_staff:

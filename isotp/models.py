@@ -5,6 +5,7 @@ import pgtrigger
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from isotp.limits import ANY_DATE
@@ -46,6 +47,15 @@ class Role(models.TextChoices):
     # Information assurance: reads the consultation log and answers subject access requests;
     # changes nothing.
     AUDITOR = "auditor", "Auditor"
+    # Management information for every office of their probation area (the area of their
+    # own office); sees no case record (docs/decisions.md, "Senior managers").
+    SENIOR_MANAGER = "senior_manager", "Senior manager"
+
+
+SENIOR_MANAGER_NEEDS_OFFICE = (
+    "Choose the office of a senior manager: they see the figures of every office of its "
+    "probation area"
+)
 
 
 @pghistory.track(exclude=["password", "last_login"])
@@ -54,7 +64,13 @@ class Staff(AbstractUser):
 
     role = models.CharField(max_length=20, choices=Role.choices)
     office = models.ForeignKey(
-        Office, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+        Office,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        help_text="A senior manager sees the management information of every office of this "
+        "office's probation area; a programme manager, of this office.",
     )
     accredited_on = models.DateField(
         "Completed the three-day accredited assessment training on",
@@ -72,6 +88,11 @@ class Staff(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    def clean(self):
+        super().clean()
+        if self.role == Role.SENIOR_MANAGER and not self.office_id:
+            raise ValidationError({"office": SENIOR_MANAGER_NEEDS_OFFICE})
+
     @property
     def is_offender_manager(self) -> bool:
         return self.role == Role.OFFENDER_MANAGER
@@ -83,6 +104,10 @@ class Staff(AbstractUser):
     @property
     def is_programme_manager(self) -> bool:
         return self.role == Role.PROGRAMME_MANAGER
+
+    @property
+    def is_senior_manager(self) -> bool:
+        return self.role == Role.SENIOR_MANAGER
 
     @property
     def is_auditor(self) -> bool:

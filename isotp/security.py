@@ -65,7 +65,16 @@ def second_factor_required(user) -> bool:
     """Admins, auditors and anyone who can reach the Django admin always need a second factor;
     everyone else too while OTP_REQUIRED_FOR_ALL_STAFF is on (the default). Someone who has
     set one up is asked for it either way."""
-    if user.is_superuser or user.is_staff or user.role in (Role.ADMIN, Role.AUDITOR):
+    if (
+        user.is_superuser
+        or user.is_staff
+        or user.role
+        in (
+            Role.ADMIN,
+            Role.AUDITOR,
+            Role.SENIOR_MANAGER,
+        )
+    ):
         return True
     return settings.OTP_REQUIRED_FOR_ALL_STAFF or user_has_device(user, confirmed=True)
 

@@ -17,6 +17,9 @@ def home(request):
         return redirect("admin:index")
     if has_today_page(request.user):
         return redirect(reverse("programme:today"))
+    if request.user.role == Role.SENIOR_MANAGER:
+        # Management information is all a senior manager sees (docs/decisions.md).
+        return redirect(reverse("programme:management_information"))
     if request.user.role == Role.AUDITOR:
         # The consultation log's pages, once they are wired in; until then the (empty) caseload.
         try:

@@ -6,6 +6,7 @@ from programme.views import (
     caseload,
     groups,
     letters,
+    management_information,
     manager,
     non_associations,
     overview,
@@ -21,6 +22,11 @@ app_name = "programme"
 
 urlpatterns = [
     path("today/", today.today, name="today"),
+    path(
+        "management-information/",
+        management_information.management_information_page,
+        name="management_information",
+    ),
     path("offenders/", caseload.caseload, name="caseload"),
     path("account/calendar/", calendar.calendar_settings, name="calendar_settings"),
     path("calendar/<str:secret>.ics", calendar.calendar_feed, name="calendar_feed"),

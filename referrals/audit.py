@@ -43,6 +43,8 @@ ACTION_LABELS = {
     "admin_view": "Opened in the admin",
     "subject_access": "Subject access request",
     "export": "Exported the consultation log",
+    "statistics": "Viewed management information (figures only)",
+    "statistics_download": "Downloaded management information (figures only)",
 }
 
 

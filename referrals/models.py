@@ -813,6 +813,9 @@ class ReferralStatusChange(models.Model):
     class Meta:
         ordering = ["at", "pk"]
         constraints = [text_bound("referralstatuschange", "note", NOTE_MAX)]
+        # Management information counts the moves to a status in a period (completions,
+        # attrition): a few hundred among the whole history.
+        indexes = [models.Index(fields=["to_status", "at"], name="status_change_to_status_at")]
         # The status history is kept as it was written: the database refuses to change it.
         triggers = [
             pgtrigger.Protect(

@@ -3,7 +3,8 @@
 Alice is an accredited offender manager; Uma an unaccredited one; Otto another offender
 manager in the same office; Fern a facilitator; Pat the programme manager of the office;
 Hilary a programme manager of another office; Ada an admin; Audrey an auditor (information
-assurance: reads the consultation log, changes nothing).
+assurance: reads the consultation log, changes nothing); Sam a senior manager (the figures of
+every office of the probation area, no case record).
 """
 
 import json
@@ -137,6 +138,13 @@ def placement(group, alice, pat):
 def audrey(office):
     """Audrey is an auditor (information assurance): she answers subject access requests."""
     return make_staff("audrey.auditor", Role.AUDITOR, office)
+
+
+@pytest.fixture
+def sam(office):
+    """Sam is a senior manager: management information for every office of Riverside's
+    probation area (Northshire), and no case record."""
+    return make_staff("sam.senior", Role.SENIOR_MANAGER, office)
 
 
 @pytest.fixture

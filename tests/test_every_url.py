@@ -196,7 +196,7 @@ def url_patterns(resolver=None, prefix="", namespace=""):
 
 
 @pytest.fixture
-def data_set(alice, uma, otto, fern, pat, hilary, ada, audrey, other_office):
+def data_set(alice, uma, otto, fern, pat, hilary, ada, audrey, sam, other_office):
     """Alice's men in every phase, Otto's man in the running group, and a case of another
     office; groups finished, running (a register due today) and yet to start."""
     today = timezone.localdate()
@@ -331,7 +331,7 @@ def data_set(alice, uma, otto, fern, pat, hilary, ada, audrey, other_office):
     make_ready_referral(make_offender(olga, last_name="Elsewhereman"), olga)
     make_group(hilary, [make_staff("felix.elsewhere", StaffRole.FACILITATOR, other_office)])
     characters = {"alice": alice, "uma": uma, "otto": otto, "fern": fern, "pat": pat}
-    characters |= {"hilary": hilary, "ada": ada, "audrey": audrey, "anonymous": None}
+    characters |= {"hilary": hilary, "ada": ada, "audrey": audrey, "sam": sam, "anonymous": None}
     return {"users": characters, "today": today}
 
 
@@ -565,7 +565,13 @@ def problem(response, url, name, kwargs_models, user, allowed) -> str:
 
 # The characters in four batches, so that the test runs in parallel and each batch shares one
 # data set. Ada, the admin, also visits every page of the Django admin.
-BATCHES = [("alice",), ("pat",), ("uma", "otto", "fern"), ("hilary", "ada", "audrey", "anonymous")]
+BATCHES = [
+    ("alice",),
+    ("pat",),
+    ("uma", "otto", "fern"),
+    ("hilary", "ada", "audrey", "anonymous"),
+    ("sam",),
+]
 
 
 @pytest.mark.parametrize("characters", BATCHES, ids="+".join)

@@ -56,6 +56,7 @@ ROLE_COLUMNS = {
     "Facilitator": Role.FACILITATOR,
     "Admin": Role.ADMIN,
     "Auditor": Role.AUDITOR,
+    "Senior manager": Role.SENIOR_MANAGER,
 }
 
 
@@ -128,6 +129,7 @@ CHARACTERS = [
     Character("frank (another group)", "frank", Role.FACILITATOR, in_office=True),
     Character("ada", "ada", Role.ADMIN, in_office=True),
     Character("audrey", "audrey", Role.AUDITOR, in_office=True),
+    Character("sam (senior manager of the area)", "sam", Role.SENIOR_MANAGER, in_office=True),
 ]
 
 
@@ -163,7 +165,7 @@ def tess(office):
 
 
 @pytest.fixture
-def cases(alice, otto, pat, hilary, fern, frank, tess, ada, audrey):
+def cases(alice, otto, pat, hilary, fern, frank, tess, ada, audrey, sam):
     """Alice's men in every phase, in groups of Pat's office that Fern runs; Frank runs a
     group of the same office they have no place in."""
     today = timezone.localdate()

@@ -39,6 +39,7 @@ DEMO_STAFF = [
     ("programme.manager", "Morgan", "Fennimore", Role.PROGRAMME_MANAGER, "Riverside PDU", None),
     ("admin", "Casey", "Admininson", Role.ADMIN, "Riverside PDU", None),
     ("auditor", "Avery", "Ledgerwood", Role.AUDITOR, "Riverside PDU", None),
+    ("senior.manager", "Drew", "Hawthornley", Role.SENIOR_MANAGER, "Riverside PDU", None),
 ]
 
 FIRST_NAMES = ["Adam", "Ben", "Carl", "Dean", "Evan", "Finn", "Gary", "Hugo", "Ian", "Jack"]
