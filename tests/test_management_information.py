@@ -580,7 +580,7 @@ def test_a_senior_manager_starts_at_the_figures_and_opens_no_case(login, sam, bu
     assert client.get(reverse("programme:offender", args=[built.r1.offender_id])).status_code == 404
     assert client.get(reverse("referrals:referral", args=[built.r1.pk])).status_code == 404
     # Lists open to every role show him nothing of any case.
-    for name in ("referrals:waiting_list", "programme:caseload"):
+    for name in ("programme:waiting_list", "programme:caseload"):
         response = client.get(reverse(name))
         assert response.status_code in (200, 403, 404)
         assert built.r1.offender.crn not in response.content.decode()
