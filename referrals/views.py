@@ -35,7 +35,7 @@ from referrals.services import (
     current_assessment,
 )
 from referrals.services import referral_create as referral_create_service
-from referrals.waiting_list import waiting_list_sections
+from referrals.waiting_list import waiting_list_sections, with_forecast
 
 
 @require_http_methods(["GET", "POST"])
@@ -313,6 +313,7 @@ def waiting_list(request):
         page_number=request.GET.get("page"),
     )
     shown = [referral for section in sections for referral in section.entries]
+    forecast = with_forecast(shown, today=today)
     consulted(
         *shown,
         action="list",
@@ -327,6 +328,7 @@ def waiting_list(request):
             "sections": sections,
             "empty_sections": [section for section in sections if not section.total],
             "today": today,
+            "forecast": forecast,
         },
     )
 

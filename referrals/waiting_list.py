@@ -6,6 +6,7 @@ a page at a time. The band and the checklist's state are worked out in SQL, so t
 the same few queries whatever the list's length.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -24,6 +25,29 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 
 from referrals.models import AgeBand, Programme, Referral, ReferralStatus
+
+# Each man's expected start (issue 13). Working it out takes the groups, their places and the
+# facilitators, which are the programme app's, and referrals never imports programme: so the
+# programme app hands its forecast in when the apps are loaded (`ProgrammeConfig.ready` calls
+# `provide_forecast`). It gives each referral of the list a `forecast` attribute, for the
+# whole list in a fixed number of queries. Without it the list has no forecast column.
+_forecast_rows: Callable[..., None] | None = None
+
+
+def provide_forecast(function: Callable[..., None]) -> None:
+    """Set what gives the waiting list's rows their forecast: `function(referrals, today=)`."""
+    global _forecast_rows
+    _forecast_rows = function
+
+
+def with_forecast(referrals: list[Referral], *, today: date) -> bool:
+    """Each referral given `forecast` (its expected start), if a forecast is provided; says
+    whether one was."""
+    if _forecast_rows is None:
+        return False
+    _forecast_rows(referrals, today=today)
+    return True
+
 
 # How many of the longest waiting each section shows on the whole list.
 SECTION_PREVIEW = 10

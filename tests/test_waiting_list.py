@@ -119,7 +119,9 @@ def test_waiting_list_runs_the_same_queries_whatever_its_length(
     # joined), their checklists' state, programme choices in the filter form, the session's
     # renewal (three statements), the consultation log's row
     # (+1: the header's count of what is due today, programme/services/today.py)
-    with django_assert_num_queries(13):
+    # (+5: each row's expected start for the whole page: queue places, programmes, groups,
+    # facilitators, bank holidays; programme/services/forecast.py)
+    with django_assert_num_queries(18):
         response = client.get(reverse("referrals:waiting_list"))
     sections = response.context["sections"]
     assert sum(s.total for s in sections) == size
@@ -171,7 +173,9 @@ def test_one_section_is_shown_a_page_at_a_time_longest_waiting_first(
     # programme looked up by the filter form (the session, renewed by the first page, is not
     # written again within the minute)
     # (+1: the header's count of what is due today, programme/services/today.py)
-    with django_assert_num_queries(12):
+    # (+5: each row's expected start for the whole page: queue places, programmes, groups,
+    # facilitators, bank holidays; programme/services/forecast.py)
+    with django_assert_num_queries(17):
         second = client.get(url, {"programme": isotp.pk, "band": "21_plus", "page": 2})
     second = second.content.decode()
     assert f"{SECTION_PAGE_SIZE + 1} to {total} of {total}" in second
@@ -370,6 +374,8 @@ def test_the_filtered_list_runs_the_same_queries_whatever_its_length(
     # programmes, the longest waiting with the counts, their checklists' state, programme
     # choices in the filter form, the consultation log's row
     # (+1: the header's count of what is due today, programme/services/today.py)
-    with django_assert_num_queries(11):
+    # (+5: each row's expected start for the whole page: queue places, programmes, groups,
+    # facilitators, bank holidays; programme/services/forecast.py)
+    with django_assert_num_queries(16):
         response = client.get(reverse("referrals:waiting_list"), {"programme": isotp.pk})
     assert sum(s.total for s in response.context["sections"]) == size
