@@ -3,6 +3,7 @@ from django.urls import path
 from programme.views import (
     bulk_print,
     calendar,
+    capacity,
     caseload,
     groups,
     letters,
@@ -28,6 +29,8 @@ urlpatterns = [
     path("groups/<int:pk>/", groups.group_detail, name="group"),
     path("groups/<int:pk>/allocate/", groups.group_allocate, name="group_allocate"),
     path("sessions/<int:pk>/move/", groups.session_move, name="session_move"),
+    # Groups needed to clear the waiting list against the facilitators (programme managers)
+    path("offices/<int:pk>/capacity/", capacity.office_capacity_page, name="office_capacity"),
     # Registers, catch-ups and members (facilitators)
     path("sessions/<int:pk>/register/", register.register, name="register"),
     path("catch-ups/<int:pk>/", register.catch_up, name="catch_up"),

@@ -2,9 +2,11 @@
 
 The method (docs/forecasting.md) is kept simple enough to explain to a man and to a court:
 
-1. **His place in the queue**: the waiting list's own order (waiting since, then referral),
-   counted among everyone waiting for the same programme and age band in his office, whoever
-   may see them. Worked out for a whole queue at once with a window function.
+1. **His place in the queue**: among everyone waiting for the same programme and age band in
+   his office (whoever may see them), longest waiting first (the waiting list's order). Places
+   go to men ready for allocation, so a man ready counts only the ready men ahead of him; a
+   man not yet ready counts everyone ahead of him. Worked out for whole queues at once with
+   window functions.
 2. **Places already offered**: groups of that queue formed but not yet met, with places left,
    are filled in queue order. A man who fits in one starts when it starts.
 3. **The rate of forming groups**: the groups the office started for that programme and band
@@ -39,10 +41,13 @@ from isotp.formatting import day
 from isotp.models import Office, Role, Staff
 from programme.models import BankHoliday, Group
 from programme.services.scheduling import session_dates
-from referrals.models import AgeBand, OrderType, Programme, Referral
+from referrals.models import AgeBand, OrderType, Programme, Referral, ReferralStatus
 
 # How far back the office's groups are counted to find its usual gap between groups.
 LOOK_BACK_MONTHS = 12
+# The range either side of the expected start, in gaps between groups (for the first new
+# group; times the square root of the groups up to his for later ones).
+RANGE_GAPS = 1.0
 # A group not yet formed cannot start sooner than this: it must be formed and its places
 # offered first (allocation is usually one to three weeks before the first session).
 FORMING_LEAD_DAYS = 14
@@ -90,6 +95,17 @@ class QueueSupply:
     last_start: date | None = None
     forming: list[FormingGroup] = field(default_factory=list)
     facilitators: int = 0
+    # The places given in the groups of this queue that started in the look-back window.
+    filled: int = 0
+
+    @property
+    def group_size(self) -> float:
+        """How many men a new group takes: as many as this queue's groups took on average in
+        the look-back window, at most the programme's group size (that size with no history)."""
+        size = self.programme.max_group_size
+        if self.started and self.filled:
+            return min(size, self.filled / self.started)
+        return size
 
     @property
     def gap_days(self) -> float | None:
@@ -109,6 +125,8 @@ class Forecast:
 
     place: int
     queue_size: int
+    # Ready for allocation: a man not yet ready is forecast as if he were ready today.
+    ready: bool = True
     earliest: date | None = None
     expected: date | None = None
     latest: date | None = None
@@ -144,9 +162,11 @@ class Forecast:
         return "red" if self.warning_kind == "order_end" else "orange"
 
 
-def predict_start(*, place: int, queue_size: int, supply: QueueSupply, today: date) -> Forecast:
+def predict_start(
+    *, place: int, queue_size: int, supply: QueueSupply, today: date, ready: bool = True
+) -> Forecast:
     """Where the man `place`-th in his queue is expected to start (no database work)."""
-    forecast = Forecast(place=place, queue_size=queue_size)
+    forecast = Forecast(place=place, queue_size=queue_size, ready=ready)
     gap = supply.gap_days
     beyond = place
     for group in sorted(supply.forming, key=lambda g: g.start):
@@ -173,10 +193,10 @@ def predict_start(*, place: int, queue_size: int, supply: QueueSupply, today: da
     first_new = soonest
     if supply.last_start is not None:
         first_new = max(supply.last_start + timedelta(days=round(gap)), soonest)
-    number = math.ceil(beyond / supply.programme.max_group_size)
+    number = math.ceil(beyond / supply.group_size)
     forecast.new_groups_ahead = number - 1
     expected = first_new + timedelta(days=round((number - 1) * gap))
-    spread = timedelta(days=round(gap / 2 * math.sqrt(number)))
+    spread = timedelta(days=round(gap * RANGE_GAPS * math.sqrt(number)))
     forecast.expected = expected
     forecast.earliest = max(expected - spread, soonest)
     forecast.latest = expected + spread
@@ -230,6 +250,34 @@ def judge_finish(
 # --- Loading what the prediction needs, for many men at once -----------------------------------
 
 
+def queue_windows(status: str = "status") -> dict:
+    """The window annotations that place each man in his queue (office, programme, band),
+    in the waiting list's order (longest waiting first): `queue_position` among everyone,
+    `ready_so_far` the men ready for allocation up to him (himself included), `queue_size`.
+    `status` names the field holding his status (the back-test's status on its day)."""
+    queue = [F("offender__office_id"), F("programme_id"), F("age_band")]
+    order = [F("waiting_since").asc(), F("pk").asc()]
+    return {
+        "queue_position": Window(RowNumber(), partition_by=queue, order_by=order),
+        "ready_so_far": Window(
+            Count("pk", filter=Q(**{status: ReferralStatus.AWAITING_ALLOCATION})),
+            partition_by=queue,
+            order_by=order,
+        ),
+        "queue_size": Window(Count("pk"), partition_by=queue),
+    }
+
+
+def place_in_queue(*, status: str, position: int, ready_so_far: int) -> int:
+    """His place: places go to men ready for allocation, longest waiting first, so he counts
+    the ready men ahead of him. Men not yet ready are not counted ahead of anyone: a place
+    cannot be given to them until they are (and a man not yet ready is placed as if he were,
+    behind the ready men who have waited longer)."""
+    if status == ReferralStatus.AWAITING_ALLOCATION:
+        return ready_so_far
+    return ready_so_far + 1
+
+
 @dataclass(frozen=True)
 class QueuePlace:
     referral_id: int
@@ -238,18 +286,18 @@ class QueuePlace:
     band: str
     place: int
     queue_size: int
+    ready: bool
     order_end: date
     order_type: str
 
 
 def queue_places(referral_ids: list[int], *, today: date) -> dict[int, QueuePlace]:
-    """Each waiting referral's place in its queue (office, programme, band; the waiting list's
-    order), counted among everyone waiting in those queues. One query: a window function over
-    the queues the referrals are in, then only their rows."""
+    """Each waiting referral's place in its queue (office, programme, band: `place_in_queue`),
+    counted among everyone waiting in those queues. One query: window functions over the
+    queues the referrals are in, then only their rows."""
     if not referral_ids:
         return {}
     chosen = Referral.objects.filter(pk__in=referral_ids)
-    queue = [F("offender__office_id"), F("programme_id"), F("age_band")]
     ranked = (
         Referral.objects.waiting()
         .with_age_band(today)
@@ -258,11 +306,9 @@ def queue_places(referral_ids: list[int], *, today: date) -> dict[int, QueuePlac
             programme_id__in=chosen.values("programme_id"),
         )
         .annotate(
-            queue_place=Window(
-                RowNumber(), partition_by=queue, order_by=[F("waiting_since"), F("pk")]
-            ),
-            queue_size=Window(Count("pk"), partition_by=queue),
+            **queue_windows(),
             queue_referral=F("pk"),
+            queue_status=F("status"),
             queue_office=F("offender__office_id"),
             queue_order_end=F("offender__order_end"),
             queue_order_type=F("offender__order_type"),
@@ -273,7 +319,9 @@ def queue_places(referral_ids: list[int], *, today: date) -> dict[int, QueuePlac
             "queue_office",
             "programme_id",
             "age_band",
-            "queue_place",
+            "queue_status",
+            "queue_position",
+            "ready_so_far",
             "queue_size",
             "queue_order_end",
             "queue_order_type",
@@ -289,14 +337,35 @@ def queue_places(referral_ids: list[int], *, today: date) -> dict[int, QueuePlac
             [*params, list(referral_ids)],
         )
         rows = cursor.fetchall()
-    return {row[0]: QueuePlace(*row) for row in rows}
+    return {
+        referral: QueuePlace(
+            referral_id=referral,
+            office_id=office,
+            programme_id=programme,
+            band=band,
+            place=place_in_queue(status=status, position=position, ready_so_far=ready),
+            queue_size=size,
+            ready=status == ReferralStatus.AWAITING_ALLOCATION,
+            order_end=order_end,
+            order_type=order_type,
+        )
+        for referral, office, programme, band, status, position, ready, size, order_end, order_type in rows
+    }
 
 
 def queue_supplies(
-    queues: set[tuple[int, int, str]], *, today: date, programmes: dict[int, Programme]
+    queues: set[tuple[int, int, str]],
+    *,
+    today: date,
+    programmes: dict[int, Programme],
+    as_recorded_then: bool = False,
 ) -> dict[tuple[int, int, str], QueueSupply]:
     """What each queue (office, programme, band) draws on: its groups started in the look-back
-    window and those forming with places left, and the office's facilitators. Two queries."""
+    window and those forming with places left, and the office's facilitators. Two queries.
+
+    `as_recorded_then` (the back-test, benchmarks/forecast_backtest.py) counts only the groups
+    formed by `today` and the places given by then and not yet ended, as the page would have
+    seen them that day."""
     supplies = {
         key: QueueSupply(programme=programmes[key[1]]) for key in queues if key[1] in programmes
     }
@@ -304,16 +373,22 @@ def queue_supplies(
         return {}
     offices = {office for office, _, _ in supplies}
     since = months_before(today, LOOK_BACK_MONTHS)
-    groups = (
-        Group.objects.filter(
-            office_id__in=offices,
-            programme_id__in={p for _, p, _ in supplies},
-            start_date__gte=since,
-        )
-        .annotate(taken=Count("placements", filter=Q(placements__ended_on__isnull=True)))
-        .values_list("office_id", "programme_id", "age_band", "start_date", "taken")
+    groups = Group.objects.filter(
+        office_id__in=offices,
+        programme_id__in={p for _, p, _ in supplies},
+        start_date__gte=since,
     )
-    for office_id, programme_id, band, start, taken in groups:
+    taken = Q(placements__ended_on__isnull=True)
+    if as_recorded_then:
+        groups = groups.filter(created_at__date__lte=today)
+        taken = Q(placements__allocated_on__lte=today) & (
+            Q(placements__ended_on__isnull=True) | Q(placements__ended_on__gt=today)
+        )
+    groups = groups.annotate(
+        taken=Count("placements", filter=taken),
+        filled=Count("placements", filter=Q(placements__allocated_on__lte=today)),
+    ).values_list("office_id", "programme_id", "age_band", "start_date", "taken", "filled")
+    for office_id, programme_id, band, start, taken, filled in groups:
         supply = supplies.get((office_id, programme_id, band))
         if supply is None:
             continue
@@ -321,6 +396,7 @@ def queue_supplies(
             supply.last_start = start
         if start <= today:
             supply.started += 1
+            supply.filled += filled
         # A group takes new members until it has met: on its first day too.
         left = supply.programme.max_group_size - taken
         if start >= today and left > 0:
@@ -357,7 +433,11 @@ def forecasts_for(referral_ids: list[int], *, today: date) -> dict[int, Forecast
     for referral_id, place in places.items():
         supply = supplies[(place.office_id, place.programme_id, place.band)]
         forecast = predict_start(
-            place=place.place, queue_size=place.queue_size, supply=supply, today=today
+            place=place.place,
+            queue_size=place.queue_size,
+            supply=supply,
+            today=today,
+            ready=place.ready,
         )
         judge_finish(
             forecast,
@@ -382,7 +462,10 @@ def expected_start_text(forecast: Forecast) -> str:
     where = f"{ordinal(forecast.place)} of {forecast.queue_size} waiting in his office"
     if not forecast.known:
         return f"Not known: {forecast.unknown_reason.lower()[:1]}{forecast.unknown_reason[1:]} ({where})"
-    text = f"Between {day(forecast.earliest)} and {day(forecast.latest)} ({where})"
+    text = f"Between {day(forecast.earliest)} and {day(forecast.latest)}"
+    if not forecast.ready:
+        text += ", once he is ready for allocation"
+    text += f" ({where})"
     if forecast.finish:
         text += f"; he would finish by {day(forecast.finish)}"
     return text

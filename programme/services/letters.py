@@ -299,6 +299,11 @@ def group_paragraphs(
                 f" You are expected to start between {long_date(forecast.earliest)} and "
                 f"{long_date(forecast.latest)}. This is our best estimate: it can change."
             )
+            if not forecast.ready:
+                paragraphs[0] += (
+                    " This depends on you being ready to start by then. Your offender manager "
+                    "will tell you what is still needed."
+                )
         paragraphs.append("Your offender manager will tell you where and when your group meets.")
         return paragraphs
     time = clock(group.start_time)
