@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def waiting_men(alice, pat, fern):
     """Twelve men ready for allocation in an office that starts a group every two months; the
-    last one's order ends before he could finish."""
+    longest waiting one's order ends before he could finish."""
     today = timezone.localdate()
     for months in (1, 3, 5, 7, 9, 11):
         start = months_before(today, months)
@@ -31,7 +31,7 @@ def waiting_men(alice, pat, fern):
         men.append(make_ready_referral(offender, alice))
         men[-1].waiting_since = today - timedelta(days=300 - number)
         men[-1].save(update_fields=["waiting_since"])
-    late = men[-1].offender
+    late = men[0].offender
     late.order_end = today + timedelta(days=150)
     late.save(update_fields=["order_end"])
     return men
@@ -65,7 +65,7 @@ def test_the_manager_reads_expected_starts_and_the_capacity_of_the_office(page, 
 
 def test_his_offender_manager_reads_the_forecast_and_the_warning(page, alice, waiting_men):
     sign_in(page, alice.username)
-    late = waiting_men[-1].offender
+    late = waiting_men[0].offender
     page.goto(reverse("programme:offender", args=[late.pk]))
     expect(page.get_by_text("Expected to start", exact=True)).to_be_visible()
     expect(page.locator(".govuk-warning-text")).to_contain_text("after his community order ends")
