@@ -7,8 +7,7 @@ class ProgrammeConfig(AppConfig):
 
     def ready(self) -> None:
         # The waiting list (referrals) shows each man's expected start, which only this app
-        # can work out: it hands the forecast in (referrals never imports programme).
-        from programme.services.forecast import attach_forecasts
+        # can work out: it names the forecast (referrals never imports programme).
         from referrals.waiting_list import provide_forecast
 
-        provide_forecast(attach_forecasts)
+        provide_forecast("programme.services.forecast.attach_forecasts")

@@ -6,7 +6,6 @@ a page at a time. The band and the checklist's state are worked out in SQL, so t
 the same few queries whatever the list's length.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -23,29 +22,31 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import RowNumber
+from django.utils.module_loading import import_string
 
 from referrals.models import AgeBand, Programme, Referral, ReferralStatus
 
 # Each man's expected start (issue 13). Working it out takes the groups, their places and the
 # facilitators, which are the programme app's, and referrals never imports programme: so the
-# programme app hands its forecast in when the apps are loaded (`ProgrammeConfig.ready` calls
-# `provide_forecast`). It gives each referral of the list a `forecast` attribute, for the
-# whole list in a fixed number of queries. Without it the list has no forecast column.
-_forecast_rows: Callable[..., None] | None = None
+# programme app names its forecast when the apps are loaded (`ProgrammeConfig.ready` calls
+# `provide_forecast` with a dotted path, imported on first use). It gives each referral of the
+# list a `forecast` attribute, for the whole list in a fixed number of queries. Without it the
+# list has no forecast column.
+_forecast_path: str | None = None
 
 
-def provide_forecast(function: Callable[..., None]) -> None:
-    """Set what gives the waiting list's rows their forecast: `function(referrals, today=)`."""
-    global _forecast_rows
-    _forecast_rows = function
+def provide_forecast(dotted_path: str) -> None:
+    """Name what gives the waiting list's rows their forecast: `function(referrals, today=)`."""
+    global _forecast_path
+    _forecast_path = dotted_path
 
 
 def with_forecast(referrals: list[Referral], *, today: date) -> bool:
     """Each referral given `forecast` (its expected start), if a forecast is provided; says
     whether one was."""
-    if _forecast_rows is None:
+    if _forecast_path is None:
         return False
-    _forecast_rows(referrals, today=today)
+    import_string(_forecast_path)(referrals, today=today)
     return True
 
 

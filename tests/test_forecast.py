@@ -68,7 +68,7 @@ def test_fifteenth_in_a_queue_that_forms_a_group_every_two_months_joins_the_seco
 ):
     every_two_months(pat, fern)
     referrals = queue_of(alice, 20)
-    forecast = forecasts_for([referrals[14].pk], today=TODAY)[referrals[14].pk]
+    forecast = forecasts_for([referrals[14]], today=TODAY)[referrals[14].pk]
 
     # Six groups in twelve months: one every 365.25 / 6 = 60.875 days (61 rounded).
     gap = 12 * DAYS_PER_MONTH / 6
@@ -91,7 +91,7 @@ def test_fifteenth_in_a_queue_that_forms_a_group_every_two_months_joins_the_seco
 def test_the_first_ten_are_in_the_first_new_group_and_the_eleventh_is_not(alice, pat, fern):
     every_two_months(pat, fern)
     referrals = queue_of(alice, 11)
-    forecasts = forecasts_for([r.pk for r in referrals], today=TODAY)
+    forecasts = forecasts_for(referrals, today=TODAY)
     # One group: a gap (61 days) either side of 1 January 2027, but no sooner than a group
     # can be formed (two weeks from today).
     tenth = forecasts[referrals[9].pk]
@@ -107,7 +107,7 @@ def test_men_ahead_take_the_places_of_a_group_already_formed_first(alice, pat, f
     for _ in range(4):
         make_placement(forming, make_offender(alice), alice, by=pat)
     referrals = queue_of(alice, 8)
-    forecasts = forecasts_for([r.pk for r in referrals], today=TODAY)
+    forecasts = forecasts_for(referrals, today=TODAY)
 
     sixth, seventh = forecasts[referrals[5].pk], forecasts[referrals[6].pk]
     # The first six fill its six places: the sixth starts on its first day, or, should the
@@ -126,7 +126,7 @@ def test_an_overdue_group_is_expected_no_sooner_than_a_group_can_be_formed(alice
     starts = [months_before(TODAY, months) for months in (5, 6, 7, 8, 9, 10)]
     groups_started(pat, fern, starts)
     (referral,) = queue_of(alice, 1)
-    forecast = forecasts_for([referral.pk], today=TODAY)[referral.pk]
+    forecast = forecasts_for([referral], today=TODAY)[referral.pk]
     soonest = TODAY + timedelta(days=FORMING_LEAD_DAYS)
     assert forecast.expected == soonest
     assert forecast.earliest == soonest  # never before a group can be formed
@@ -139,7 +139,7 @@ def test_a_man_referred_today_is_last_in_his_queue(alice, pat, fern):
     newcomer = make_referral(make_offender(alice, last_name="Newcomer"), alice)
     newcomer.waiting_since = newcomer.referred_on = TODAY
     newcomer.save(update_fields=["waiting_since", "referred_on"])
-    forecasts = forecasts_for([newcomer.pk, referrals[0].pk], today=TODAY)
+    forecasts = forecasts_for([newcomer, referrals[0]], today=TODAY)
     assert forecasts[newcomer.pk].place == 13 and forecasts[newcomer.pk].queue_size == 13
     assert forecasts[referrals[0].pk].place == 1
     # The 13th is in the second new group.
@@ -151,7 +151,7 @@ def test_men_not_yet_ready_are_not_counted_ahead_of_anyone(alice, pat, fern):
     # Three men not yet ready have waited longest; twelve ready men after them.
     not_ready = queue_of(alice, 3, first_waiting=date(2025, 6, 1), ready=False)
     ready = queue_of(alice, 12)
-    forecasts = forecasts_for([r.pk for r in not_ready + ready], today=TODAY)
+    forecasts = forecasts_for(not_ready + ready, today=TODAY)
     # The ready men take the places in their order: the eleventh is in the second new group.
     assert [forecasts[r.pk].place for r in ready] == list(range(1, 13))
     assert forecasts[ready[10].pk].expected == date(2027, 3, 3)
@@ -173,7 +173,7 @@ def test_queues_are_counted_per_office_programme_and_band(alice, pat, fern, hila
     )
     young = queue_of(alice, 2, date_of_birth=date(2008, 1, 1))
     other_office = queue_of(elsewhere, 3)
-    forecasts = forecasts_for([young[1].pk, other_office[0].pk], today=TODAY)
+    forecasts = forecasts_for([young[1], other_office[0]], today=TODAY)
     assert (forecasts[young[1].pk].place, forecasts[young[1].pk].queue_size) == (2, 2)
     assert (forecasts[other_office[0].pk].place, forecasts[other_office[0].pk].queue_size) == (1, 3)
     # Neither queue has formed a group in the last twelve months.
@@ -182,7 +182,7 @@ def test_queues_are_counted_per_office_programme_and_band(alice, pat, fern, hila
 
 def test_an_office_with_no_groups_ever_has_no_forecast_but_his_place(alice):
     (referral,) = queue_of(alice, 1)
-    forecast = forecasts_for([referral.pk], today=TODAY)[referral.pk]
+    forecast = forecasts_for([referral], today=TODAY)[referral.pk]
     assert not forecast.known and forecast.place == 1
     assert forecast.unknown_reason == NO_HISTORY.format(months=LOOK_BACK_MONTHS)
     assert forecast.warning == ""
@@ -191,7 +191,7 @@ def test_an_office_with_no_groups_ever_has_no_forecast_but_his_place(alice):
 def test_groups_older_than_the_look_back_window_give_no_rate(alice, pat, fern):
     groups_started(pat, fern, [months_before(TODAY, 13)])
     (referral,) = queue_of(alice, 1)
-    assert not forecasts_for([referral.pk], today=TODAY)[referral.pk].known
+    assert not forecasts_for([referral], today=TODAY)[referral.pk].known
 
 
 def test_a_programme_with_no_groups_ever_has_no_forecast(alice, pat, fern):
@@ -199,7 +199,7 @@ def test_a_programme_with_no_groups_ever_has_no_forecast(alice, pat, fern):
     offender = make_offender(alice)
     referral = make_referral(offender, alice, risk_of_serious_harm="very_high")
     assert referral.programme.code == "nsogp"
-    assert not forecasts_for([referral.pk], today=TODAY)[referral.pk].known
+    assert not forecasts_for([referral], today=TODAY)[referral.pk].known
 
 
 def test_an_office_without_facilitators_can_only_fill_groups_already_formed(alice, pat, fern):
@@ -208,7 +208,7 @@ def test_an_office_without_facilitators_can_only_fill_groups_already_formed(alic
     referrals = queue_of(alice, 11)
     fern.is_active = False
     fern.save(update_fields=["is_active"])
-    forecasts = forecasts_for([referrals[9].pk, referrals[10].pk], today=TODAY)
+    forecasts = forecasts_for([referrals[9], referrals[10]], today=TODAY)
     assert forecasts[referrals[9].pk].earliest == forming.start_date
     assert forecasts[referrals[10].pk].unknown_reason == NO_FACILITATORS
 
@@ -218,7 +218,7 @@ def test_men_no_longer_waiting_are_not_in_the_queue_nor_forecast(alice, pat, fer
     referrals = queue_of(alice, 3)
     referrals[0].status = ReferralStatus.WITHDRAWN
     referrals[0].save(update_fields=["status"])
-    forecasts = forecasts_for([r.pk for r in referrals], today=TODAY)
+    forecasts = forecasts_for(referrals, today=TODAY)
     assert referrals[0].pk not in forecasts
     assert forecasts[referrals[1].pk].place == 1
 
@@ -250,7 +250,7 @@ def test_a_man_whose_order_ends_before_he_could_finish_is_warned(alice, pat, fer
     every_two_months(pat, fern)
     (referral,) = queue_of(alice, 1)
     ends_on(referral, date(2027, 6, 30))
-    forecast = forecasts_for([referral.pk], today=TODAY)[referral.pk]
+    forecast = forecasts_for([referral], today=TODAY)[referral.pk]
     assert forecast.finish == latest_finish(forecast)
     assert forecast.warning_kind == "order_end"
     assert forecast.warning == (
@@ -262,13 +262,13 @@ def test_a_man_whose_order_ends_before_he_could_finish_is_warned(alice, pat, fer
 def test_a_man_left_too_little_time_for_the_post_programme_work_is_warned(alice, pat, fern):
     every_two_months(pat, fern)
     (probe,) = queue_of(alice, 1)
-    finish = forecasts_for([probe.pk], today=TODAY)[probe.pk].finish
+    finish = forecasts_for([probe], today=TODAY)[probe.pk].finish
     ends_on(probe, finish + timedelta(days=27))  # the handover needs 28
-    forecast = forecasts_for([probe.pk], today=TODAY)[probe.pk]
+    forecast = forecasts_for([probe], today=TODAY)[probe.pk]
     assert forecast.warning_kind == "no_room"
     assert "leaving less than 28 days before his community order ends" in forecast.warning
     ends_on(probe, finish + timedelta(days=28))
-    assert forecasts_for([probe.pk], today=TODAY)[probe.pk].warning == ""
+    assert forecasts_for([probe], today=TODAY)[probe.pk].warning == ""
 
 
 @pytest.mark.parametrize("size", [3, 30])
@@ -279,7 +279,7 @@ def test_forecasting_a_whole_list_runs_the_same_queries_whatever_its_length(
     referrals = queue_of(alice, size)
     # queue places (one window query), programmes, groups, facilitators, bank holidays
     with django_assert_num_queries(5):
-        forecasts = forecasts_for([r.pk for r in referrals], today=TODAY)
+        forecasts = forecasts_for(referrals, today=TODAY)
     assert len(forecasts) == size
 
 
@@ -298,7 +298,7 @@ def late_man(alice, pat, fern):
     referral.waiting_since = date(2026, 6, 1)
     referral.save(update_fields=["waiting_since"])
     ends_on(referral, today + timedelta(days=200))
-    referral.forecast = forecasts_for([referral.pk], today=today)[referral.pk]
+    referral.forecast = forecasts_for([referral], today=today)[referral.pk]
     assert referral.forecast.warning_kind == "order_end"
     return referral
 
@@ -428,3 +428,13 @@ def test_the_capacity_page_runs_the_same_queries_whatever_the_size(
     with django_assert_num_queries(11):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_without_the_programme_apps_forecast_the_waiting_list_has_no_forecast_column(
+    login, pat, late_man, monkeypatch
+):
+    from referrals import waiting_list
+
+    monkeypatch.setattr(waiting_list, "_forecast_path", None)
+    content = login(pat).get(reverse("referrals:waiting_list")).content.decode()
+    assert "Lateperson" in content and "Expected to start" not in content

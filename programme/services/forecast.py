@@ -4,19 +4,19 @@ The method (docs/forecasting.md) is kept simple enough to explain to a man and t
 
 1. **His place in the queue**: among everyone waiting for the same programme and age band in
    his office (whoever may see them), longest waiting first (the waiting list's order). Places
-   go to men ready for allocation, so a man ready counts only the ready men ahead of him; a
-   man not yet ready counts everyone ahead of him. Worked out for whole queues at once with
-   window functions.
+   go to men ready for allocation, so he counts the ready men ahead of him; men not yet ready
+   count ahead of nobody, and a man not yet ready is forecast as if he were ready today
+   ("once ready"). Worked out for whole queues at once with window functions.
 2. **Places already offered**: groups of that queue formed but not yet met, with places left,
    are filled in queue order. A man who fits in one starts when it starts.
 3. **The rate of forming groups**: the groups the office started for that programme and band
    in the last `LOOK_BACK_MONTHS` months give the usual gap between two groups. The men beyond
-   the places already offered fill new groups of the programme's size, one gap apart, the
-   first one gap after the latest group (and not before a group could be formed). He is in
-   new group `ceil(places beyond / size)`.
-4. **The range**: half a gap either side of the expected date for the first new group, wider
-   the further down the queue (half a gap times the square root of the groups ahead of his):
-   each gap is only as regular as the office's history.
+   the places already offered fill new groups (of the size the queue's groups have taken, at
+   most the programme's), one gap apart, the first one gap after the latest group (and not
+   before a group could be formed). He is in new group `ceil(places beyond / size)`.
+4. **The range**: one gap either side of the expected date for the first new group, times the
+   square root of his group's number for later ones: each gap is only as regular as the
+   office's history (the back-test chose the width).
 5. **Facilitators**: an office with no facilitator can form no new group; then only the places
    already offered are forecast.
 
@@ -63,14 +63,14 @@ NO_HISTORY = "No group formed here in the last {months} months, so there is no r
 NO_FACILITATORS = "The office has no facilitators to run a new group"
 
 
-def months_before(day: date, months: int) -> date:
+def months_before(on: date, months: int) -> date:
     """The same day `months` months earlier (the month's last day where it has fewer days)."""
-    month_index = day.year * 12 + day.month - 1 - months
+    month_index = on.year * 12 + on.month - 1 - months
     year, month = divmod(month_index, 12)
     month += 1
-    for last_day in (day.day, 30, 29, 28):
+    for last_day in (on.day, 30, 29, 28):
         try:
-            return date(year, month, min(day.day, last_day))
+            return date(year, month, min(on.day, last_day))
         except ValueError:
             continue
     raise AssertionError("unreachable")
@@ -130,7 +130,7 @@ class Forecast:
     earliest: date | None = None
     expected: date | None = None
     latest: date | None = None
-    # The group formed already that he is expected to join, or the new group's number.
+    # He fits in a group formed already; else how many new groups come before his.
     in_forming_group: bool = False
     new_groups_ahead: int = 0
     finish: date | None = None
@@ -291,19 +291,19 @@ class QueuePlace:
     order_type: str
 
 
-def queue_places(referral_ids: list[int], *, today: date) -> dict[int, QueuePlace]:
+def queue_places(referrals: list[Referral], *, today: date) -> dict[int, QueuePlace]:
     """Each waiting referral's place in its queue (office, programme, band: `place_in_queue`),
     counted among everyone waiting in those queues. One query: window functions over the
-    queues the referrals are in, then only their rows."""
-    if not referral_ids:
+    queues the referrals are in (by their offices and programmes, read from the referrals,
+    with their offender loaded), then only their rows."""
+    if not referrals:
         return {}
-    chosen = Referral.objects.filter(pk__in=referral_ids)
     ranked = (
         Referral.objects.waiting()
         .with_age_band(today)
         .filter(
-            offender__office_id__in=chosen.values("offender__office_id"),
-            programme_id__in=chosen.values("programme_id"),
+            offender__office_id__in={r.offender.office_id for r in referrals},
+            programme_id__in={r.programme_id for r in referrals},
         )
         .annotate(
             **queue_windows(),
@@ -334,7 +334,7 @@ def queue_places(referral_ids: list[int], *, today: date) -> dict[int, QueuePlac
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT * FROM ({sql}) AS ranked WHERE ranked.queue_referral = ANY(%s)",  # nosec B608
-            [*params, list(referral_ids)],
+            [*params, [r.pk for r in referrals]],
         )
         rows = cursor.fetchall()
     return {
@@ -416,10 +416,11 @@ def bank_holidays_from(today: date) -> frozenset[date]:
     return frozenset(BankHoliday.objects.filter(date__gte=today).values_list("date", flat=True))
 
 
-def forecasts_for(referral_ids: list[int], *, today: date) -> dict[int, Forecast]:
-    """The forecast of each waiting referral among `referral_ids` (others are left out).
-    Five queries whatever the number: places, programmes, groups, facilitators, holidays."""
-    places = queue_places(referral_ids, today=today)
+def forecasts_for(referrals: list[Referral], *, today: date) -> dict[int, Forecast]:
+    """The forecast of each waiting referral (by pk; others are left out), their offenders
+    loaded. Five queries whatever the number: places, programmes, groups, facilitators,
+    holidays."""
+    places = queue_places(referrals, today=today)
     if not places:
         return {}
     programmes = Programme.objects.in_bulk({p.programme_id for p in places.values()})
@@ -452,7 +453,7 @@ def forecasts_for(referral_ids: list[int], *, today: date) -> dict[int, Forecast
 
 def attach_forecasts(referrals: list[Referral], *, today: date) -> None:
     """Each referral given `forecast` (None if he is not waiting): for the waiting list."""
-    forecasts = forecasts_for([r.pk for r in referrals], today=today)
+    forecasts = forecasts_for(referrals, today=today)
     for referral in referrals:
         referral.forecast = forecasts.get(referral.pk)
 
@@ -484,7 +485,7 @@ def forecast_for_referral(referral: Referral | None, *, user: Staff, today: date
         return None
     if not may_see_forecast(user, referral.offender):
         return None
-    return forecasts_for([referral.pk], today=today).get(referral.pk)
+    return forecasts_for([referral], today=today).get(referral.pk)
 
 
 def may_see_forecast(user: Staff, offender) -> bool:

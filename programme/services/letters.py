@@ -94,7 +94,7 @@ def letter_context(offender: Offender, *, today: date) -> dict:
     # Waiting for a place: when he is expected to start (docs/forecasting.md).
     forecast = None
     if referral is not None and placement is None and referral.is_waiting:
-        forecast = forecasts_for([referral.pk], today=today).get(referral.pk)
+        forecast = forecasts_for([referral], today=today).get(referral.pk)
     manager = offender.offender_manager
     office = manager.office or offender.office
     letter = build_letter(
