@@ -12,7 +12,7 @@ from django.db import connection
 from django.urls import reverse
 
 from isotp.models import Role, Staff
-from referrals.models import WAITING_STATUSES, Offender
+from referrals.models import WAITING_STATUSES, Offender, Programme
 
 LISTS = "Lists"
 CASE_PAGES = "Case pages"
@@ -197,6 +197,24 @@ def pages(spots: dict) -> list[Page]:
             reverse("programme:caseload") + f"?q={offender.pnc_number}",
         )
     add(LISTS, "waiting list", pm, reverse("programme:waiting_list"), "most waiting referrals")
+    # A page of one section: 50 rows, each with its expected start (issue 13).
+    isotp = Programme.objects.filter(code="isotp").first()
+    if isotp is not None:
+        add(
+            LISTS,
+            "waiting list, one section's page (50 forecasts)",
+            pm,
+            reverse("programme:waiting_list") + f"?programme={isotp.pk}&band=21_plus",
+            "most waiting referrals",
+        )
+    if pm is not None and pm.office_id:
+        add(
+            LISTS,
+            "office capacity",
+            pm,
+            reverse("programme:office_capacity", args=[pm.office_id]),
+            "the office with most waiting referrals",
+        )
     add(LISTS, "actions", om, reverse("programme:actions"))
     add(LISTS, "groups list", pm, reverse("programme:group_list"), "programme manager")
     add(LISTS, "facilitator home", fac, reverse("programme:facilitator_home"), "most groups")

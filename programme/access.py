@@ -5,7 +5,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from isotp.consultation import consulted
-from isotp.models import Role, Staff
+from isotp.models import Office, Role, Staff
 from programme.models import (
     BulkPrint,
     CatchUp,
@@ -273,3 +273,16 @@ def get_bulk_print_for_user(user: Staff, pk: int) -> tuple[BulkPrint, list[Place
     if placements is None:
         raise Http404("No such print")
     return bulk_print, placements
+
+
+def get_office_for_capacity(user: Staff, pk: int) -> Office:
+    """An office's capacity page is for its programme managers (counts and staff names, no
+    case record: nothing is consulted)."""
+    if (
+        not user.is_authenticated
+        or not user.is_active
+        or user.role != Role.PROGRAMME_MANAGER
+        or user.office_id != pk
+    ):
+        raise Http404("No such office")
+    return Office.objects.select_related("area").get(pk=pk)

@@ -3,6 +3,7 @@ from django.urls import path
 from programme.views import (
     bulk_print,
     calendar,
+    capacity,
     caseload,
     groups,
     letters,
@@ -43,6 +44,8 @@ urlpatterns = [
         waiting_list.waiting_list_allocate,
         name="waiting_list_allocate",
     ),
+    # Groups needed to clear the waiting list against the facilitators (programme managers)
+    path("offices/<int:pk>/capacity/", capacity.office_capacity_page, name="office_capacity"),
     # Registers, catch-ups and members (facilitators)
     path("sessions/<int:pk>/register/", register.register, name="register"),
     path("catch-ups/<int:pk>/", register.catch_up, name="catch_up"),

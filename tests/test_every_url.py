@@ -21,7 +21,7 @@ from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from isotp.models import AccessLog
+from isotp.models import AccessLog, Office
 from programme.access import (
     enforcements_visible_to,
     groups_visible_to,
@@ -137,6 +137,7 @@ PK_MODELS = {
     "programme:handover_pdf": HandoverMeeting,
     "programme:recommendation": Recommendation,
     "programme:subject_access": Offender,
+    "programme:office_capacity": Office,
 }
 
 
@@ -168,6 +169,10 @@ def visible(user, model) -> "set[int]":
         EndOfProgrammeReport: EndOfProgrammeReport.objects.filter(referral__in=referrals),
         HandoverMeeting: HandoverMeeting.objects.filter(referral__in=referrals),
         Recommendation: Recommendation.objects.filter(referral__in=referrals),
+        # An office's capacity page is for its programme managers.
+        Office: Office.objects.filter(pk=user.office_id)
+        if user.role == StaffRole.PROGRAMME_MANAGER
+        else Office.objects.none(),
     }
     return set(querysets[model].values_list("pk", flat=True))
 
@@ -538,6 +543,7 @@ SHOWS_NO_CASE_RECORD = {
     "recovery_codes": "one's own account",
     "notifications:preferences": "one's own account",
     "programme:calendar_settings": "one's own calendar link",
+    "programme:office_capacity": "counts of an office's waiting list and groups, and its staff",
     "two_factor_verify": "signing in",
     "two_factor_setup": "signing in",
 }

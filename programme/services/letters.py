@@ -16,6 +16,7 @@ from django.utils import dateformat
 from isotp.formatting import clock
 from isotp.pdf import report_header
 from programme.models import GroupSession, Placement, Weekday
+from programme.services.forecast import Forecast, forecasts_for
 from referrals.eligibility import add_months
 from referrals.models import (
     WAITING_STATUSES,
@@ -90,9 +91,14 @@ def letter_context(offender: Offender, *, today: date) -> dict:
             .in_order()
             .first()
         )
+    # Waiting for a place: when he is expected to start (docs/forecasting.md).
+    forecast = None
+    if referral is not None and placement is None and referral.is_waiting:
+        forecast = forecasts_for([referral], today=today).get(referral.pk)
     manager = offender.offender_manager
     office = manager.office or offender.office
     letter = build_letter(
+        forecast=forecast,
         offender=offender,
         programme=programme,
         phase=letter_phase(referral, placement),
@@ -111,6 +117,7 @@ def letter_context(offender: Offender, *, today: date) -> dict:
         "offender_manager": manager,
         "office": office,
         "letter": letter,
+        "forecast": forecast,
         "large_print": offender.needs_large_print,
         **report_header(offender, today),
     }
@@ -163,6 +170,7 @@ def build_letter(
     manager_name: str,
     office_name: str,
     phase: str = Phase.WAITING,
+    forecast: Forecast | None = None,
 ) -> Letter:
     name = programme.name
     on_licence = offender.order_type == OrderType.LICENCE
@@ -181,7 +189,7 @@ def build_letter(
     sections = [Section(f"What {name} is", what_it_is)]
     if phase in BEFORE_OR_DURING:
         sections += [
-            Section("Your group", group_paragraphs(group, next_session)),
+            Section("Your group", group_paragraphs(group, next_session, forecast)),
             Section(
                 "Going to every session",
                 [
@@ -281,12 +289,23 @@ def after_programme_paragraphs(phase: str, order: str) -> list[str]:
     return []
 
 
-def group_paragraphs(group, next_session: GroupSession | None) -> list[str]:
+def group_paragraphs(
+    group, next_session: GroupSession | None, forecast: Forecast | None = None
+) -> list[str]:
     if group is None:
-        return [
-            "You do not have a place in a group yet. Your offender manager will tell you "
-            "where and when your group meets."
-        ]
+        paragraphs = ["You do not have a place in a group yet."]
+        if forecast is not None and forecast.known:
+            paragraphs[0] += (
+                f" You are expected to start between {long_date(forecast.earliest)} and "
+                f"{long_date(forecast.latest)}. This is our best estimate: it can change."
+            )
+            if not forecast.ready:
+                paragraphs[0] += (
+                    " This depends on you being ready to start by then. Your offender manager "
+                    "will tell you what is still needed."
+                )
+        paragraphs.append("Your offender manager will tell you where and when your group meets.")
+        return paragraphs
     time = clock(group.start_time)
     where = f"Your group meets at {group.venue}, every {Weekday(group.weekday).label} at {time}."
     if next_session is None:

@@ -57,6 +57,7 @@ from programme.services import (
 )
 from programme.services import today as today_service
 from programme.services.court_bundle import COURT_DECISIONS
+from programme.services.forecast import forecast_for_referral
 from programme.services.today import catch_ups_to_run
 from referrals.access import (
     can_manage_referral,
@@ -413,6 +414,10 @@ def offender_programme(request, pk: int):
         "appointments": offender.appointments.all(),
         "is_his_offender_manager": offender.offender_manager_id == request.user.pk,
     }
+    if current is None:
+        # Waiting for a place: when he is expected to start (his OM and office PM only).
+        waiting = offender.referrals.waiting().select_related("programme").first()
+        context["forecast"] = forecast_for_referral(waiting, user=request.user, today=today)
     if current:
         group = current.group
         sessions = list(group.sessions.order_by("number"))

@@ -26,6 +26,7 @@ from programme.services import (
     latest_submitted_report,
     projected_finish,
 )
+from programme.services.forecast import expected_start_text, forecast_for_referral
 from programme.timeline import timeline_for
 from referrals.access import get_offender_for_user, get_offender_outside_work
 from referrals.models import (
@@ -142,7 +143,7 @@ def _assessment_phase(
 
 
 def _pre_programme_phase(
-    referral: Referral | None, placed: bool, can_refer: bool, user: Staff
+    referral: Referral | None, placed: bool, can_refer: bool, user: Staff, today: date
 ) -> Phase:
     phase = Phase("Pre-programme", NOT_STARTED if can_refer else CANNOT_START_YET)
     if referral is None:
@@ -167,6 +168,10 @@ def _pre_programme_phase(
         phase.colour = RED
         return phase
     phase.colour = BLUE
+    forecast = forecast_for_referral(referral, user=user, today=today)
+    if forecast is not None:
+        phase.facts.append(("Expected to start", expected_start_text(forecast)))
+        phase.warning = forecast.warning
     if missing:
         phase.action = "Complete the pre-programme checklist"
         phase.action_url = reverse("referrals:referral_checklist", args=[referral.pk])
@@ -360,7 +365,7 @@ def phases_for(
     can_refer = current_assessment is not None and current_assessment.allows_referral
     return [
         _assessment_phase(offender, current_assessment, referrals, user),
-        _pre_programme_phase(referral, placed, can_refer, user),
+        _pre_programme_phase(referral, placed, can_refer, user, today),
         _programme_phase(placement, referral, pending, user, today),
         _post_programme_phase(referral, offender, user),
     ]

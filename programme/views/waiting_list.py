@@ -18,6 +18,7 @@ from programme.access import can_manage_groups, groups_visible_to
 from programme.models import Group
 from programme.services import placements_allocate
 from programme.services import today as today_service
+from programme.services.forecast import attach_forecasts
 from referrals.access import referrals_visible_to
 from referrals.forms import WaitingListFilterForm
 from referrals.models import ReferralStatus
@@ -74,6 +75,9 @@ def _render_waiting_list(request, *, posted=None, ticked=(), errors=()):
             section.group_error = CHOOSE_A_GROUP if CHOOSE_A_GROUP in texts else ""
             section.ticks_error = CHOOSE_SOMEONE if CHOOSE_SOMEONE in texts else ""
     shown = [referral for section in sections for referral in section.entries]
+    # Each man's expected start (docs/forecasting.md), for the whole page in a fixed number
+    # of queries.
+    attach_forecasts(shown, today=today)
     consulted(
         *shown,
         action="list",
@@ -91,6 +95,7 @@ def _render_waiting_list(request, *, posted=None, ticked=(), errors=()):
             "allocates": allocates,
             "ticked": {str(pk) for pk in ticked},
             "errors": errors,
+            "forecast": True,
         },
     )
 
