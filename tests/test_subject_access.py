@@ -418,3 +418,25 @@ def test_a_download_too_slow_to_produce_says_so_and_keeps_what_was_typed(
     assert 'value="SAR-2026-117"' in page and 'value="2026"' in page
     # Nothing was sent, so no subject access is on the log.
     assert not AccessLog.objects.filter(action="subject_access").exists()
+
+
+def test_a_non_association_is_listed_without_the_other_man_or_the_reason(
+    adam, alice, audrey, login
+):
+    from programme.services.non_associations import non_association_record
+    from tests.factories import make_offender
+
+    other = make_offender(alice, first_name="Keptapart", last_name="Otherman")
+    non_association_record(
+        offender=adam, other=other, kind="victim_relative", reason="Threats at court", by=alice
+    )
+    pdf, data, _ = unzip(download(login(audrey), adam))
+    text = " ".join(pdf_text(pdf).split())
+    raw = json.dumps(data)
+    assert "Relative of a victim" in text
+    for secret in ("Threats at court", other.crn, "Otherman"):
+        assert secret not in text and secret not in raw
+    listed = data["non_associations"][0]
+    assert set(listed["withheld_fields"]) == {"other", "reason"}
+    withheld = {(w["record_type"], w["field"]) for w in data["withheld"]}
+    assert ("programme.NonAssociation", "reason") in withheld

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from isotp.models import Office, Staff
@@ -256,14 +256,28 @@ def allocation_refusals(*, group: Group, referrals: list[Referral], on: date) ->
 def conflicts_with_members(*, group: Group, offender_ids) -> dict[int, list[NonAssociation]]:
     """The active non-associations between each of these men and a current member of the
     group (either side may have recorded it), by the man's id. One query."""
-    members = set(
-        Placement.objects.active()
-        .filter(group=group)
-        .values_list("referral__offender_id", flat=True)
+    members = Placement.objects.active().filter(group=group).values("referral__offender_id")
+    pairs = (
+        NonAssociation.objects.active()
+        .involving(offender_ids)
+        .filter(Q(offender_id__in=members) | Q(other_id__in=members))
+        .annotate(
+            offender_is_member=Exists(
+                members.filter(referral__offender_id=OuterRef("offender_id"))
+            ),
+            other_is_member=Exists(members.filter(referral__offender_id=OuterRef("other_id"))),
+        )
     )
+    wanted = set(offender_ids)
     conflicts: dict[int, list[NonAssociation]] = {}
-    if not members:
-        return conflicts
+    for pair in pairs:
+        for man, other_is_member in (
+            (pair.offender_id, pair.other_is_member),
+            (pair.other_id, pair.offender_is_member),
+        ):
+            if man in wanted and other_is_member:
+                conflicts.setdefault(man, []).append(pair)
+    return conflicts
     wanted = set(offender_ids)
     for pair in (
         NonAssociation.objects.active()

@@ -41,6 +41,8 @@ from programme.models import (
     Group,
     GroupSession,
     HandoverMeeting,
+    NonAssociation,
+    NonAssociationOverride,
     Notice,
     NoticeKind,
     Placement,
@@ -109,6 +111,18 @@ STAFF_ON_ACCESS_LIST = Withhold(
     reason="Who among staff may or may not see the case, and why, is about those members "
     "of staff: disclosing it would not protect the rights and freedoms of others.",
     condition="on a limited-access case's list (the entry's kind and date are shown)",
+    applies=lambda row: True,
+)
+
+
+# s.45(4)(b) and (e): a man he must be kept from (a co-defendant, an associate, a relative of
+# his victim) is another person, and why they are kept apart is held to protect others.
+KEPT_APART = Withhold(
+    exemption=RISK_EXEMPTION,
+    reason="Who he must be kept apart from in a group, and why, is about other people and is "
+    "held to protect them: disclosing it would be likely to prejudice the prevention of crime "
+    "and the protection of others.",
+    condition="on a non-association (its kind and dates are shown)",
     applies=lambda row: True,
 )
 
@@ -183,6 +197,16 @@ FIELDS: dict[type[models.Model], dict[str, object]] = {
         "recorded_by created_at"
     ),
     Appointment: shown("id offender on purpose attended recorded_by"),
+    NonAssociation: {
+        **shown("id offender kind recorded_by recorded_at ended_at ended_by"),
+        "other": KEPT_APART,
+        "reason": KEPT_APART,
+        "ended_reason": KEPT_APART,
+    },
+    NonAssociationOverride: {
+        **shown("id placement non_association by at"),
+        "reason": KEPT_APART,
+    },
     EndOfProgrammeReport: shown(
         "id referral version status previous_version attendance_summary overall_progress "
         "risk_factors relapse_prevention_plan recommendations correction_reason author "
@@ -472,6 +496,12 @@ def subject_access_build(
     )
     risk_reviews = list(offender.risk_reviews.select_related("recorded_by"))
     appointments = list(offender.appointments.select_related("recorded_by"))
+    kept_apart = list(offender.non_associations.select_related("recorded_by", "ended_by"))
+    overrides = list(
+        NonAssociationOverride.objects.filter(placement__referral__offender=offender)
+        .select_related("by")
+        .order_by("at", "pk")
+    )
     reports = list(
         EndOfProgrammeReport.objects.filter(referral__offender=offender)
         .select_related("author", "submitted_by")
@@ -592,6 +622,15 @@ def subject_access_build(
             "appointments",
             "Appointments",
             [b(a, f"{long_date(a.on)}: {a.purpose}") for a in appointments],
+        ),
+        Section(
+            "non_associations",
+            "People he must not be in a group with",
+            [
+                b(n, f"{n.get_kind_display()}, recorded {long_datetime(n.recorded_at)}")
+                for n in kept_apart
+            ]
+            + [b(o, f"Placed despite a non-association, {long_datetime(o.at)}") for o in overrides],
         ),
         Section(
             "end_of_programme_reports", "End-of-programme reports", [report(r) for r in reports]
