@@ -148,22 +148,7 @@ def group_register_pdf(request, pk: int):
         group.placements.select_related("referral__offender", "first_session", "last_session"),
     )
     consulted(*placements)
-    codes = {
-        (placement_id, session_id): OUTCOME_CODES[outcome]
-        for placement_id, session_id, outcome in Attendance.objects.filter(
-            session__group=group
-        ).values_list("placement_id", "session_id", "outcome")
-    }
-    caught_up = set(
-        CatchUp.objects.filter(session__group=group, completed=True).values_list(
-            "placement_id", "session_id"
-        )
-    )
-    amended = set(
-        AttendanceAmendment.objects.filter(attendance__session__group=group).values_list(
-            "attendance__placement_id", "attendance__session_id"
-        )
-    )
+    codes, caught_up, amended = register_marks([session.pk for session in sessions])
     blocks = [
         RegisterBlock(
             sessions=block,
@@ -238,22 +223,7 @@ def week_registers_pdf(request):
         .order_by("referral__offender__last_name", "referral__offender__first_name", "pk"),
     )
     session_ids = [session.pk for session in sessions]
-    codes = {
-        (placement_id, session_id): OUTCOME_CODES[outcome]
-        for placement_id, session_id, outcome in Attendance.objects.filter(
-            session_id__in=session_ids
-        ).values_list("placement_id", "session_id", "outcome")
-    }
-    caught_up = set(
-        CatchUp.objects.filter(session_id__in=session_ids, completed=True).values_list(
-            "placement_id", "session_id"
-        )
-    )
-    amended = set(
-        AttendanceAmendment.objects.filter(attendance__session_id__in=session_ids).values_list(
-            "attendance__placement_id", "attendance__session_id"
-        )
-    )
+    codes, caught_up, amended = register_marks(session_ids)
     registers = [
         SessionRegister(
             session=session,
@@ -426,6 +396,28 @@ class RegisterBlock:
     @property
     def last(self) -> int:
         return self.sessions[-1].number
+
+
+def register_marks(session_ids: list[int]) -> tuple[dict, set, set]:
+    """What a register shows for these sessions, by (place, session): each outcome's code,
+    the catch-ups completed, and the entries amended since first recorded. Three queries."""
+    codes = {
+        (placement_id, session_id): OUTCOME_CODES[outcome]
+        for placement_id, session_id, outcome in Attendance.objects.filter(
+            session_id__in=session_ids
+        ).values_list("placement_id", "session_id", "outcome")
+    }
+    caught_up = set(
+        CatchUp.objects.filter(session_id__in=session_ids, completed=True).values_list(
+            "placement_id", "session_id"
+        )
+    )
+    amended = set(
+        AttendanceAmendment.objects.filter(attendance__session_id__in=session_ids).values_list(
+            "attendance__placement_id", "attendance__session_id"
+        )
+    )
+    return codes, caught_up, amended
 
 
 def register_code(
