@@ -25,7 +25,7 @@ from programme.services import (
 )
 from programme.services.scheduling import NON_ASSOCIATION
 from referrals.access import referrals_visible_to
-from referrals.models import ReferralStatus
+from referrals.models import Referral, ReferralStatus
 
 # An office forms dozens of groups a year; the list is newest first, a page at a time.
 GROUP_PAGE_SIZE = 25
@@ -159,6 +159,30 @@ def _render_group(request, group, *, ticked=(), refused=(), override_reason=""):
     )
 
 
+def ticked_referrals(user, ids: list[str]) -> list[Referral]:
+    """The referrals ticked (digits only, checked by the caller), in the order ticked, each
+    once; one the user may not see refuses the whole request (404)."""
+    wanted = list(dict.fromkeys(int(each) for each in ids))
+    found = {
+        referral.pk: referral
+        for referral in referrals_visible_to(user)
+        .filter(pk__in=wanted)
+        .select_related("offender", "programme")
+    }
+    if len(found) != len(wanted):
+        raise Http404("Someone ticked is not on a caseload you can see")
+    return [found[pk] for pk in wanted]
+
+
+def report_allocated(request, allocated: list[Referral], where: str) -> None:
+    """The success message of an allocation: who has a place, and where."""
+    if len(allocated) == 1:
+        messages.success(request, f"{allocated[0].offender.full_name} has a place in {where}")
+    elif allocated:
+        names = ", ".join(referral.offender.full_name for referral in allocated)
+        messages.success(request, f"{len(allocated)} men have a place in {where}: {names}")
+
+
 @require_POST
 def group_allocate(request, pk: int):
     """Allocate the men ticked (one or several): each rule is checked for each man; those
@@ -170,25 +194,12 @@ def group_allocate(request, pk: int):
     if not ids or not all(each.isdigit() for each in ids):
         messages.error(request, "Choose someone from the waiting list to allocate")
         return redirect(group)
-    wanted = list(dict.fromkeys(int(each) for each in ids))
-    found = {
-        referral.pk: referral
-        for referral in referrals_visible_to(request.user)
-        .filter(pk__in=wanted)
-        .select_related("offender")
-    }
-    if len(found) != len(wanted):
-        raise Http404("Someone ticked is not on a caseload you can see")
-    referrals = [found[pk] for pk in wanted]
+    referrals = ticked_referrals(request.user, ids)
     override_reason = request.POST.get("override_reason", "").strip()[:NOTE_MAX]
     allocated, refused = placements_allocate(
         group=group, referrals=referrals, by=request.user, override_reason=override_reason
     )
-    if len(allocated) == 1:
-        messages.success(request, f"{allocated[0].offender.full_name} has a place in the group")
-    elif allocated:
-        names = ", ".join(referral.offender.full_name for referral in allocated)
-        messages.success(request, f"{len(allocated)} men have a place in the group: {names}")
+    report_allocated(request, allocated, "the group")
     if not refused:
         return redirect(group)
     # Shown here, not after a redirect: the refused men stay ticked to try again or untick.

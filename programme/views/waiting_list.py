@@ -6,7 +6,6 @@ it: each section's ready men can be ticked and given places in a group forming i
 and groups are programme's records, which referrals may not import (docs/today.md).
 """
 
-from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from programme.models import Group
 from programme.services import placements_allocate
 from programme.services import today as today_service
 from programme.services.forecast import attach_forecasts
+from programme.views.groups import report_allocated, ticked_referrals
 from referrals.access import referrals_visible_to
 from referrals.forms import WaitingListFilterForm
 from referrals.models import ReferralStatus
@@ -130,23 +130,10 @@ def waiting_list_allocate(request):
         group = groups_visible_to(request.user).select_related("programme").get(pk=group_id)
     except Group.DoesNotExist:  # another office's group, or none
         raise Http404("No such group") from None
-    wanted = list(dict.fromkeys(int(each) for each in ids))
-    found = {
-        referral.pk: referral
-        for referral in referrals_visible_to(request.user)
-        .filter(pk__in=wanted)
-        .select_related("offender", "programme")
-    }
-    if len(found) != len(wanted):
-        raise Http404("Someone ticked is not on a caseload you can see")
-    referrals = [found[pk] for pk in wanted]
+    referrals = ticked_referrals(request.user, ids)
     allocated, refused = placements_allocate(group=group, referrals=referrals, by=request.user)
     where = f"the {group.programme} {group.get_age_band_display()} group at {group.venue}"
-    if len(allocated) == 1:
-        messages.success(request, f"{allocated[0].offender.full_name} has a place in {where}")
-    elif allocated:
-        names = ", ".join(referral.offender.full_name for referral in allocated)
-        messages.success(request, f"{len(allocated)} men have a place in {where}: {names}")
+    report_allocated(request, allocated, where)
     if not refused:
         query = request.GET.urlencode()
         return redirect(reverse("programme:waiting_list") + (f"?{query}" if query else ""))
