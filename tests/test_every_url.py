@@ -103,6 +103,7 @@ PK_MODELS = {
     "programme:bulk_print": BulkPrint,
     "programme:bulk_print_download": BulkPrint,
     "programme:session_move": GroupSession,
+    "programme:session_staffing": Group,
     "programme:register": GroupSession,
     "programme:catch_up": CatchUp,
     "programme:placement": Placement,
