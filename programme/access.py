@@ -15,6 +15,7 @@ from programme.models import (
     Notice,
     Placement,
 )
+from programme.services.staffing import sessions_staffed_by, staffs_session
 from referrals.access import (
     cases_open_to,
     offenders_visible_to,
@@ -37,7 +38,11 @@ def groups_visible_to(user: Staff) -> QuerySet[Group]:
 
 def get_group_for_user(user: Staff, pk: int) -> Group:
     try:
-        group = groups_visible_to(user).select_related("programme", "office").get(pk=pk)
+        group = (
+            groups_visible_to(user)
+            .select_related("programme", "office", "lead_facilitator")
+            .get(pk=pk)
+        )
     except Group.DoesNotExist:
         raise Http404("No such group") from None
     consulted(group)
@@ -54,15 +59,27 @@ def runs_group(user: Staff, group: Group) -> bool:
     )
 
 
+def registers_open_to(user: Staff) -> QuerySet[GroupSession]:
+    """The sessions whose register the user may keep: every session of the groups they run,
+    and the sessions they lead or cover for a group they do not run."""
+    if not user.is_authenticated or not user.is_active or user.role != Role.FACILITATOR:
+        return GroupSession.objects.none()
+    return GroupSession.objects.filter(
+        Q(group__in=groups_visible_to(user)) | Q(pk__in=sessions_staffed_by(user).values("pk"))
+    )
+
+
 def get_session_for_register(user: Staff, pk: int) -> GroupSession:
-    """A session's register is kept by the facilitators of its group."""
+    """A session's register is kept by the facilitators of its group, and by a cover (or
+    lead) facilitator of that session who is not one of them: that register only."""
     try:
         session = GroupSession.objects.select_related(
             "group", "group__programme", "register_completed_by"
         ).get(pk=pk)
     except GroupSession.DoesNotExist:
         raise Http404("No such session") from None
-    if not runs_group(user, session.group):
+    session.runs_group = runs_group(user, session.group)
+    if not session.runs_group and not staffs_session(user, session):
         raise Http404("No such session")
     consulted(session)
     return session

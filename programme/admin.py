@@ -24,6 +24,8 @@ from programme.models import (
     Recommendation,
     RecommendationNote,
     RiskReview,
+    SessionFacilitator,
+    SessionStaffingChange,
     TargetProgress,
     TreatmentTarget,
 )
@@ -70,6 +72,33 @@ class GroupSessionAdmin(NoDeleteAdmin):
     # table (105,000 sessions at national size); newest first by key, which an index serves.
     list_filter = ["group__programme", "group__office", ("date", DateFieldListFilter)]
     list_select_related = ["group__programme"]
+    ordering = ["-pk"]
+
+
+@admin.register(SessionFacilitator)
+class SessionFacilitatorAdmin(ReadOnlyAdmin):
+    """Who runs each session: changed through the group's "Who runs each session" page, which
+    keeps the history; shown here, never added or changed."""
+
+    list_display = ["session", "staff", "role", "added_by_change", "ended_by_change"]
+    list_filter = ["role", "session__group__office"]
+    list_select_related = [
+        "session__group__programme",
+        "staff",
+        "added_by_change__group__programme",
+        "ended_by_change__group__programme",
+    ]
+    search_fields = ["staff__last_name", "staff__username"]
+    ordering = ["-pk"]
+
+
+@admin.register(SessionStaffingChange)
+class SessionStaffingChangeAdmin(ReadOnlyAdmin):
+    """A change to who runs sessions: kept as written."""
+
+    list_display = ["group", "first_number", "last_number", "by", "at", "reason"]
+    list_filter = ["group__office"]
+    list_select_related = ["group__programme", "by"]
     ordering = ["-pk"]
 
 

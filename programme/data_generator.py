@@ -759,7 +759,7 @@ class Generator:
         at = ts(created_on, 600)
         # Two facilitators a group, taken in turn: each runs groups at every stage.
         n_facs = len(office["_facs"])
-        facs = [office["_facs"][g % n_facs], office["_facs"][(g + 1) % n_facs]]
+        facs = list(dict.fromkeys([office["_facs"][g % n_facs], office["_facs"][(g + 1) % n_facs]]))
         group = self.new(
             "programme.Group",
             at,
@@ -768,6 +768,7 @@ class Generator:
             office_id=office["id"],
             venue=f"Room {rng.randint(1, 6)}, {office['name']}",
             treatment_manager_id=office["_pm"],
+            lead_facilitator_id=facs[0],
             start_date=start,
             weekday=weekday,
             start_time=rng.choice(["10:00:00", "14:00:00", "18:00:00"]),
@@ -794,6 +795,18 @@ class Generator:
             )
             for number, day in enumerate(dates, 1)
         ]
+        # Each session run by the group's two: the first leads, the other covers.
+        for session in sessions:
+            for fac in facs:
+                self.new(
+                    "programme.SessionFacilitator",
+                    at,
+                    session_id=session["id"],
+                    staff_id=fac,
+                    role="lead" if fac == facs[0] else "cover",
+                    added_by_change_id=None,
+                    ended_by_change_id=None,
+                )
         if not allocating:
             return
         size = min(programme.max_group_size, rng.randint(9, 10))

@@ -43,6 +43,14 @@ class GroupForm(GovPlainForm):
         empty_label="None",
         label="Treatment manager (optional)",
     )
+    lead_facilitator = forms.ModelChoiceField(
+        queryset=Staff.objects.none(),
+        required=False,
+        empty_label="The first facilitator chosen, in name order",
+        label="Lead facilitator (optional)",
+        help_text="One of the facilitators chosen: the lead of every session unless you change "
+        "it for a session later.",
+    )
     start_date = GovDateField(
         label="Start date",
         date_range=CASEWORK_DATE,
@@ -69,15 +77,81 @@ class GroupForm(GovPlainForm):
         facilitators = Staff.objects.filter(role=Role.FACILITATOR, office=office, is_active=True)
         self.fields["facilitators"].queryset = facilitators
         self.fields["treatment_manager"].queryset = facilitators
+        self.fields["lead_facilitator"].queryset = facilitators
         self.helper.layout = Layout(
             Field("programme"),
             Field.radios("age_band", inline=True),
             Field.text("venue"),
             Field.checkboxes("facilitators"),
+            Field("lead_facilitator"),
             Field("treatment_manager"),
             Field("start_date"),
             Field("weekday"),
             Field.text("start_time", field_width=5),
+        )
+
+    def clean(self):
+        data = super().clean()
+        lead, team = data.get("lead_facilitator"), data.get("facilitators")
+        if lead and team is not None and lead not in team:
+            self.add_error(
+                "lead_facilitator", "The lead facilitator must be one of the facilitators chosen"
+            )
+        return data
+
+
+class SessionStaffingForm(GovPlainForm):
+    """Who runs a session or a run of sessions. The choices offered are the office's active
+    facilitators; anyone else sent is checked by the service, which says why not."""
+
+    first_number = forms.TypedChoiceField(
+        label="From session", coerce=int, error_messages={"required": "Choose the first session"}
+    )
+    last_number = forms.TypedChoiceField(
+        label="To session",
+        coerce=int,
+        help_text="The same session for one session only.",
+        error_messages={"required": "Choose the last session"},
+    )
+    lead = forms.ModelChoiceField(
+        queryset=Staff.objects.filter(is_active=True),
+        label="Lead facilitator",
+        error_messages={
+            "required": "Choose the lead facilitator",
+            "invalid_choice": "Choose the lead facilitator from the list",
+        },
+    )
+    cover = forms.ModelMultipleChoiceField(
+        queryset=Staff.objects.filter(is_active=True),
+        label="Cover facilitators",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The facilitators running the sessions beside the lead.",
+        error_messages={"invalid_choice": "Choose cover facilitators from the list"},
+    )
+    reason = forms.CharField(
+        label="Reason (needed for a session already recorded)",
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: annual leave, sickness. It is kept with the change.",
+    )
+
+    def __init__(self, *args, numbers: list[int], facilitators, **kwargs):
+        super().__init__(*args, **kwargs)
+        sessions = [(n, f"Session {n}") for n in numbers]
+        self.fields["first_number"].choices = sessions
+        self.fields["last_number"].choices = sessions
+        offered = [(staff.pk, str(staff)) for staff in facilitators]
+        # Shown: the office's facilitators; accepted: anyone active, for the service to check.
+        self.fields["lead"].choices = [("", "Choose a facilitator"), *offered]
+        self.fields["cover"].choices = offered
+        self.helper.layout = Layout(
+            Field("first_number"),
+            Field("last_number"),
+            Field("lead"),
+            Field.checkboxes("cover"),
+            Field.textarea("reason"),
         )
 
 

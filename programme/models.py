@@ -82,6 +82,15 @@ class Group(models.Model):
         blank=True,
         related_name="groups_managed",
     )
+    lead_facilitator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="groups_led",
+        help_text="The group's usual lead: each session's lead unless a programme manager "
+        "changes it for that session.",
+    )
     start_date = models.DateField(validators=[CASEWORK_DATE])
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     start_time = models.TimeField()
@@ -149,6 +158,120 @@ class GroupSession(models.Model):
             f"Session {self.number} is on {self.date:%-d %B %Y}: its register can be "
             "recorded once it has been held"
         )
+
+
+class SessionRole(models.TextChoices):
+    LEAD = "lead", "Lead"
+    COVER = "cover", "Cover"
+
+
+class SessionStaffingChange(models.Model):
+    """A programme manager changed who runs a run of a group's sessions: who, when, why.
+    What changed is in the rows it ended and added (`SessionFacilitator`). Kept as written:
+    the database refuses to change or delete one."""
+
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="staffing_changes")
+    first_number = models.PositiveSmallIntegerField()
+    last_number = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=300, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_number__lte=F("last_number")),
+                name="session_staffing_change_run_in_order",
+            )
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="session_staffing_change_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Staffing of sessions {self.first_number} to {self.last_number} of {self.group}"
+
+
+class SessionFacilitatorQuerySet(models.QuerySet):
+    def current(self):
+        """Who runs the session now (rows a later change ended are its history)."""
+        return self.filter(ended_by_change__isnull=True)
+
+
+@pghistory.track()
+class SessionFacilitator(models.Model):
+    """A facilitator running one group session: its lead, or a cover facilitator (the others
+    running it beside the lead). Made from the group's facilitators when the group is formed;
+    a change by a programme manager ends rows (never deletes them) and adds new ones."""
+
+    session = models.ForeignKey(GroupSession, on_delete=models.PROTECT, related_name="staffing")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sessions_staffed"
+    )
+    role = models.CharField(max_length=10, choices=SessionRole.choices)
+    added_by_change = models.ForeignKey(
+        SessionStaffingChange,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="added",
+        help_text="Empty for the staffing made when the group was formed.",
+    )
+    ended_by_change = models.ForeignKey(
+        SessionStaffingChange,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ended",
+    )
+
+    objects = SessionFacilitatorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["session__number", "role", "staff__last_name", "staff__first_name", "pk"]
+        indexes = [
+            models.Index(
+                fields=["staff", "session"],
+                name="sessionfacilitator_current",
+                condition=Q(ended_by_change=None),
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=SessionRole.values), name="session_facilitator_role_known"
+            ),
+            models.UniqueConstraint(
+                fields=["session"],
+                condition=Q(role=SessionRole.LEAD, ended_by_change=None),
+                name="session_at_most_one_lead",
+            ),
+            # Nobody is both lead and cover of a session, nor cover twice.
+            models.UniqueConstraint(
+                fields=["session", "staff"],
+                condition=Q(ended_by_change=None),
+                name="session_facilitator_once",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="session_facilitator_never_deleted", operation=pgtrigger.Delete),
+            # Only ending a current row is allowed: what was recorded stays as it was.
+            pgtrigger.Protect(
+                name="session_facilitator_only_ended",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__ended_by_change_id__isnull=False)
+                | pgtrigger.Q(old__session_id__df=pgtrigger.F("new__session_id"))
+                | pgtrigger.Q(old__staff_id__df=pgtrigger.F("new__staff_id"))
+                | pgtrigger.Q(old__role__df=pgtrigger.F("new__role"))
+                | pgtrigger.Q(old__added_by_change_id__df=pgtrigger.F("new__added_by_change_id")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.staff} at {self.session}"
 
 
 # Closing a referral by hand (withdrawn, deselected, recalled) gives up his place too.

@@ -14,6 +14,7 @@ from programme.views import (
     post_programme,
     register,
     reports,
+    staffing,
     subject_access,
     today,
     waiting_list,
@@ -37,6 +38,9 @@ urlpatterns = [
     path("groups/<int:pk>/", groups.group_detail, name="group"),
     path("groups/<int:pk>/allocate/", groups.group_allocate, name="group_allocate"),
     path("sessions/<int:pk>/move/", groups.session_move, name="session_move"),
+    # Who runs each session, and facilitator continuity (programme managers)
+    path("groups/<int:pk>/facilitators/", staffing.session_staffing, name="session_staffing"),
+    path("groups/continuity/", staffing.office_continuity, name="office_continuity"),
     # The waiting list, and allocating from it (programme managers)
     path("waiting-list/", waiting_list.waiting_list, name="waiting_list"),
     path(

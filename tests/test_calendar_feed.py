@@ -65,7 +65,7 @@ def test_a_facilitator_subscribes_to_her_group_sessions(login, fern, alice, upco
     events = events_of(response)
     assert len(events) == 35
     first = min(events, key=lambda event: event.decoded("dtstart"))
-    assert str(first["summary"]) == "i-SOTP group session 1"
+    assert str(first["summary"]) == "i-SOTP group session 1 (lead)"
     assert str(first["location"]) == "Riverside office, room 2"
     start = first.decoded("dtstart")
     assert start == datetime.combine(next_monday(), time(18, 0), tzinfo=LONDON)
@@ -146,7 +146,7 @@ def test_each_person_sees_their_own_work_and_no_case_details(
         [
             "Handover meeting after the programme",
             "i-SOTP catch-up of session 1",
-            *(f"i-SOTP group session {n}" for n in range(1, 36)),
+            *(f"i-SOTP group session {n} (lead)" for n in range(1, 36)),
         ]
     )
 
@@ -171,10 +171,10 @@ def test_the_feed_runs_the_same_queries_however_busy(
     client.logout()
     path = link.removeprefix("http://testserver")
     client.get(path)  # the first fetch also notes when it was used
-    # The feed (1), then sessions, catch-ups, handovers, appointments.
-    with django_assert_num_queries(5):
+    # The feed (1), then sessions, her role at each, catch-ups, handovers, appointments.
+    with django_assert_num_queries(6):
         assert client.get(path).status_code == 200
     make_group(pat, [fern], start_date=next_monday() + timedelta(days=7), venue="Second room")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(path)
     assert len(events_of(response)) == 70

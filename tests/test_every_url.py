@@ -26,6 +26,7 @@ from programme.access import (
     enforcements_visible_to,
     groups_visible_to,
     placements_visible_to,
+    registers_open_to,
 )
 from programme.models import (
     Appointment,
@@ -103,6 +104,7 @@ PK_MODELS = {
     "programme:bulk_print": BulkPrint,
     "programme:bulk_print_download": BulkPrint,
     "programme:session_move": GroupSession,
+    "programme:session_staffing": Group,
     "programme:register": GroupSession,
     "programme:catch_up": CatchUp,
     "programme:placement": Placement,
@@ -156,7 +158,9 @@ def visible(user, model) -> "set[int]":
         Group: groups_visible_to(user),
         # A bulk print is its requester's (get_bulk_print_for_user also asks for every man).
         BulkPrint: BulkPrint.objects.filter(requested_by=user, group__in=groups_visible_to(user)),
-        GroupSession: GroupSession.objects.filter(group__in=groups_visible_to(user)),
+        # A cover facilitator opens the register of the session he covers too.
+        GroupSession: GroupSession.objects.filter(group__in=groups_visible_to(user))
+        | registers_open_to(user),
         Placement: placements_visible_to(user),
         CatchUp: CatchUp.objects.filter(placement__in=placements_visible_to(user)),
         Notice: Notice.objects.filter(offender__in=offenders),

@@ -18,7 +18,15 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 
 from isotp.models import CalendarFeed, Staff
-from programme.models import Appointment, CatchUp, Group, GroupSession, HandoverMeeting
+from programme.models import (
+    Appointment,
+    CatchUp,
+    Group,
+    GroupSession,
+    HandoverMeeting,
+    SessionFacilitator,
+    SessionRole,
+)
 
 # Calendar apps keep what they fetched; two months back and a year ahead covers the planning
 # a facilitator or offender manager does, and keeps a busy person's feed small.
@@ -89,21 +97,31 @@ def feed_for_secret(secret: str) -> CalendarFeed | None:
 
 
 def _session_events(staff: Staff, first: date, last: date) -> list[CalendarEvent]:
-    groups = Group.objects.filter(Q(facilitators=staff) | Q(treatment_manager=staff)).values("pk")
+    """The sessions the person leads or covers (a facilitator replaced for a session no longer
+    has it), and every session of the groups they are the treatment manager of."""
+    staffed = SessionFacilitator.objects.current().filter(staff=staff)
     sessions = (
-        GroupSession.objects.filter(group__in=groups, date__range=(first, last))
+        GroupSession.objects.filter(
+            Q(pk__in=staffed.values("session_id")) | Q(group__treatment_manager=staff),
+            date__range=(first, last),
+        )
         .select_related("group__programme")
         .order_by("date", "pk")
+    )
+    roles = dict(
+        staffed.filter(session__date__range=(first, last)).values_list("session_id", "role")
     )
     events = []
     for session in sessions:
         group = session.group
         start = timezone.make_aware(datetime.combine(session.date, group.start_time))
         length = timedelta(hours=float(group.programme.hours_per_session))
+        role = roles.get(session.pk)
         events.append(
             CalendarEvent(
                 uid=f"session-{session.pk}",
-                summary=f"{group.programme.name} group session {session.number}",
+                summary=f"{group.programme.name} group session {session.number}"
+                + (f" ({SessionRole(role).label.lower()})" if role else ""),
                 start=start,
                 end=start + length,
                 location=group.venue,
@@ -172,7 +190,7 @@ def _appointment_events(staff: Staff, first: date, last: date) -> list[CalendarE
 
 
 def calendar_events(*, staff: Staff, today: date) -> list[CalendarEvent]:
-    """What `staff` has on, from two months ago to a year ahead (four queries)."""
+    """What `staff` has on, from two months ago to a year ahead (five queries)."""
     first, last = today - timedelta(days=DAYS_BEFORE), today + timedelta(days=DAYS_AFTER)
     return [
         *_session_events(staff, first, last),

@@ -20,6 +20,7 @@ from programme.models import (
     Placement,
     ProgrammeError,
 )
+from programme.services.staffing import sessions_staff_initially, usual_lead
 from referrals import services as referrals_services
 from referrals.models import (
     AgeBand,
@@ -85,13 +86,17 @@ def group_create(
     weekday: int,
     start_time: time,
     by: Staff,
+    lead: Staff | None = None,
     today: date | None = None,
 ) -> Group:
-    """Form a group and its weekly sessions. `today` is the day it is formed (today; earlier
-    only for demo data and tests that replay a past group): it cannot start before then."""
+    """Form a group and its weekly sessions, each run by the group's facilitators: `lead` (by
+    default the first facilitator in name order) leads, the others cover. `today` is the day
+    it is formed (today; earlier only for demo data and tests that replay a past group): it
+    cannot start before then."""
     today = today or timezone.localdate()
     if not facilitators:
         raise ProgrammeError("A group needs at least one facilitator")
+    lead = usual_lead(facilitators, lead)
     if start_date < today:
         raise ProgrammeError(GROUP_STARTS_IN_THE_PAST.format(today=today))
     if age_band == AgeBand.YOUNG:
@@ -113,6 +118,7 @@ def group_create(
         start_date=start_date,
         weekday=weekday,
         start_time=start_time,
+        lead_facilitator=lead,
         created_by=by,
     )
     group.facilitators.set(facilitators)
@@ -122,9 +128,10 @@ def group_create(
         count=programme.sessions,
         holidays=bank_holidays(),
     )
-    GroupSession.objects.bulk_create(
+    sessions = GroupSession.objects.bulk_create(
         GroupSession(group=group, number=number, date=day) for number, day in enumerate(dates, 1)
     )
+    sessions_staff_initially(sessions=sessions, lead=lead, team=facilitators)
     return group
 
 

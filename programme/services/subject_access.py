@@ -50,6 +50,8 @@ from programme.models import (
     Recommendation,
     RecommendationNote,
     RiskReview,
+    SessionFacilitator,
+    SessionStaffingChange,
     TargetProgress,
     TreatmentTarget,
 )
@@ -238,6 +240,10 @@ NOT_ABOUT_HIM: dict[type[models.Model], str] = {
     GroupSession: "his group's sessions: the number and date are shown with each attendance",
     BulkPrint: "a copy of his group's attendance records printed for a member of staff: his "
     "own record in it is the attendance shown here; the copy is deleted within days",
+    SessionFacilitator: "who led and covered his group's sessions: staff rostering, not about "
+    "him (the facilitators are named with his group)",
+    SessionStaffingChange: "changes to who runs his group's sessions, and why: staff rostering "
+    "(a facilitator's leave), not about him",
 }
 
 

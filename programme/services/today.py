@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from isotp.models import Role, Staff
-from programme.access import groups_visible_to
+from programme.access import groups_visible_to, registers_open_to
 from programme.models import (
     CatchUp,
     EndOfProgrammeReport,
@@ -29,6 +29,7 @@ from programme.models import (
     ReportStatus,
 )
 from programme.services.post_programme import with_post_programme_dates
+from programme.services.staffing import sessions_staffed_by
 from referrals.access import cases_open_to, referrals_visible_to
 from referrals.models import AgeBand, Referral, ReferralStatus
 
@@ -196,8 +197,11 @@ def facilitator_sections(user: Staff, today: date) -> list[Section]:
         Section(
             "sessions",
             "Sessions today and this week",
+            # Those he leads or covers (not those he was replaced for), and his managed groups'.
             GroupSession.objects.filter(
-                group_id__in=group_ids, date__gte=today, date__lte=week_end(today)
+                Q(pk__in=sessions_staffed_by(user).values("pk")) | Q(group__treatment_manager=user),
+                date__gte=today,
+                date__lte=week_end(today),
             )
             .select_related("group__programme")
             .order_by("date", "group_id", "number"),
@@ -206,9 +210,8 @@ def facilitator_sections(user: Staff, today: date) -> list[Section]:
         Section(
             "registers",
             "Registers not yet recorded",
-            GroupSession.objects.filter(
-                group_id__in=group_ids, date__lte=today, register_completed_at__isnull=True
-            )
+            registers_open_to(user)
+            .filter(date__lte=today, register_completed_at__isnull=True)
             .select_related("group__programme")
             .order_by("date", "group_id", "number"),
             my_groups + "#registers-due",

@@ -24,6 +24,12 @@ from programme.services import (
     session_move as session_move_service,
 )
 from programme.services.scheduling import NON_ASSOCIATION
+from programme.services.staffing import (
+    CONTINUITY_MIN_HELD,
+    CONTINUITY_THRESHOLD,
+    attach_staffing,
+    group_continuity,
+)
 from referrals.access import referrals_visible_to
 from referrals.models import Referral, ReferralStatus
 
@@ -73,6 +79,7 @@ def _create_group(form: GroupForm, user):
         venue=data["venue"],
         facilitators=list(data["facilitators"]),
         treatment_manager=data["treatment_manager"],
+        lead=data["lead_facilitator"],
         start_date=data["start_date"],
         weekday=data["weekday"],
         start_time=data["start_time"],
@@ -119,6 +126,9 @@ def _render_group(request, group, *, ticked=(), refused=(), override_reason=""):
     consulted(*placements, *(referral for referral, _, _ in candidates))
     today = timezone.localdate()
     sessions = list(group.sessions.order_by("number"))
+    # Who runs each session (one query) and the group's facilitator continuity (one query).
+    attach_staffing(sessions)
+    team = list(group.facilitators.order_by("last_name", "first_name", "pk"))
     # Past, next and upcoming: the next session first, the long lists folded away.
     past = [session for session in sessions if session.date < today]
     coming = [session for session in sessions if session.date >= today]
@@ -146,6 +156,10 @@ def _render_group(request, group, *, ticked=(), refused=(), override_reason=""):
             "override_reason": override_reason,
             "can_manage": can_manage_groups(request.user),
             "runs_group": runs_group(request.user, group),
+            "team": team,
+            "continuity": group_continuity(group, team=team, today=today),
+            "threshold": round(CONTINUITY_THRESHOLD * 100),
+            "min_held": CONTINUITY_MIN_HELD,
             # Every member's record in one download, for someone who may see every man.
             "can_bulk_print": bool(placements) and not restricted,
             # The user's latest bulk print of this group, to come back to.

@@ -19,6 +19,7 @@ from programme.access import (
     get_enforcement_for_user,
     get_notice_for_offender_manager,
     groups_visible_to,
+    registers_open_to,
 )
 from programme.forms_manager import (
     AppointmentForm,
@@ -58,6 +59,7 @@ from programme.services import (
 from programme.services import today as today_service
 from programme.services.court_bundle import COURT_DECISIONS
 from programme.services.forecast import forecast_for_referral
+from programme.services.staffing import sessions_staffed_by
 from programme.services.today import catch_ups_to_run
 from referrals.access import (
     can_manage_referral,
@@ -506,6 +508,10 @@ def appointment_edit(request, pk: int):
 # --- The facilitator's start page -------------------------------------------------------------
 
 
+# The sessions he covers for groups he does not run, soonest first (each links its register).
+COVERING_SHOWN = 20
+
+
 @require_safe
 def facilitator_home(request):
     if not request.user.is_facilitator:
@@ -533,13 +539,20 @@ def facilitator_home(request):
     groups_by_id = {g.pk: g for g in groups}
     for session in next_sessions:
         session.group = groups_by_id[session.group_id]
+    # His groups' registers, and those of the sessions he leads or covers for another group.
     registers_due = list(
-        GroupSession.objects.filter(
-            group_id__in=group_ids, date__lte=today, register_completed_at__isnull=True
-        ).order_by("date", "group_id", "number")
+        registers_open_to(request.user)
+        .filter(date__lte=today, register_completed_at__isnull=True)
+        .select_related("group__programme")
+        .order_by("date", "group_id", "number")
     )
-    for session in registers_due:
-        session.group = groups_by_id[session.group_id]
+    covering = list(
+        sessions_staffed_by(request.user)
+        .exclude(group_id__in=group_ids)
+        .filter(date__gte=today)
+        .select_related("group__programme")
+        .order_by("date", "number", "pk")[:COVERING_SHOWN]
+    )
     catch_ups = list(
         catch_ups_to_run()
         .filter(
@@ -564,6 +577,7 @@ def facilitator_home(request):
             "groups": groups,
             "next_sessions": next_sessions,
             "registers_due": registers_due,
+            "covering": covering,
             "catch_ups": catch_ups,
             "today": today,
         },

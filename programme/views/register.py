@@ -33,6 +33,7 @@ from programme.services import (
     projected_finish,
     register_save,
 )
+from programme.services.staffing import attach_staffing
 from referrals.models import ReferralError
 
 
@@ -104,6 +105,7 @@ def register(request, pk: int):
     men still to record (a form for them, a summary of those recorded), complete (a summary
     with a "Change" link per man), or one man's record being changed."""
     session = get_session_for_register(request.user, pk)
+    attach_staffing([session])
     post = request.POST if request.method == "POST" else None
     if not session.can_be_recorded(timezone.localdate()):
         if post is not None:

@@ -37,6 +37,7 @@ from programme.models import (
 )
 from programme.services import court_bundle
 from programme.services.letters import warning_letter_context
+from programme.services.staffing import attach_staffing
 from referrals.access import get_referral_for_user, offenders_visible_to
 
 # The register's short codes, in the order the legend lists them.
@@ -143,6 +144,7 @@ def group_register_pdf(request, pk: int):
     group = get_group_for_user(request.user, pk)
     consulted(group, action="print")
     sessions = list(group.sessions.in_order())
+    attach_staffing(sessions)
     placements, restricted = members_open_to(
         request.user,
         group.placements.select_related("referral__offender", "first_session", "last_session"),
@@ -167,6 +169,7 @@ def group_register_pdf(request, pk: int):
             "programme": group.programme,
             "schedule": schedule(group.weekday, group.start_time),
             "facilitators": list(group.facilitators.all()),
+            "usual_lead": group.lead_facilitator,
             "placements": placements,
             "restricted_members": len(restricted),
             "sessions": sessions,
