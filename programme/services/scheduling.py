@@ -19,7 +19,9 @@ from programme.models import (
     NonAssociationOverride,
     Placement,
     ProgrammeError,
+    ProgrammeVersion,
 )
+from programme.services.versions import version_for_new_group
 from referrals import services as referrals_services
 from referrals.models import (
     AgeBand,
@@ -86,10 +88,14 @@ def group_create(
     start_time: time,
     by: Staff,
     today: date | None = None,
+    version: ProgrammeVersion | None = None,
 ) -> Group:
     """Form a group and its weekly sessions. `today` is the day it is formed (today; earlier
-    only for demo data and tests that replay a past group): it cannot start before then."""
+    only for demo data and tests that replay a past group): it cannot start before then.
+    It runs `version` of the programme (its sessions are named from it), by default the
+    newest complete one (programme.services.versions)."""
     today = today or timezone.localdate()
+    version = version_for_new_group(programme=programme, version=version)
     if not facilitators:
         raise ProgrammeError("A group needs at least one facilitator")
     if start_date < today:
@@ -106,6 +112,7 @@ def group_create(
             )
     group = Group.objects.create(
         programme=programme,
+        version=version,
         age_band=age_band,
         office=office,
         venue=venue,
@@ -122,8 +129,10 @@ def group_create(
         count=programme.sessions,
         holidays=bank_holidays(),
     )
+    named = {session.number: session for session in version.sessions.all()}
     GroupSession.objects.bulk_create(
-        GroupSession(group=group, number=number, date=day) for number, day in enumerate(dates, 1)
+        GroupSession(group=group, number=number, date=day, programme_session=named[number])
+        for number, day in enumerate(dates, 1)
     )
     return group
 
