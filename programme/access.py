@@ -102,6 +102,7 @@ def get_placement_for_user(user: Staff, pk: int) -> Placement:
             .select_related(
                 "group",
                 "group__programme",
+                "group__version",
                 "first_session",
                 "last_session",
                 "referral",

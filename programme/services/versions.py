@@ -69,7 +69,7 @@ def version_for_new_group(
 
 
 @transaction.atomic
-def version_copy(*, version: ProgrammeVersion, by: Staff) -> ProgrammeVersion:
+def version_copy(*, version: ProgrammeVersion, by: Staff | None) -> ProgrammeVersion:
     """A new version of the programme (the next number), with the same modules and named
     sessions as this one, to edit: a version in use is never changed."""
     programme = Programme.objects.select_for_update().get(pk=version.programme_id)
