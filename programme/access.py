@@ -7,6 +7,7 @@ from django.http import Http404
 from isotp.consultation import consulted
 from isotp.models import Office, Role, Staff
 from programme.models import (
+    SESSION_NAME,
     BulkPrint,
     CatchUp,
     Enforcement,
@@ -40,7 +41,7 @@ def get_group_for_user(user: Staff, pk: int) -> Group:
     try:
         group = (
             groups_visible_to(user)
-            .select_related("programme", "office", "lead_facilitator")
+            .select_related("programme", "office", "lead_facilitator", "version")
             .get(pk=pk)
         )
     except Group.DoesNotExist:
@@ -74,7 +75,7 @@ def get_session_for_register(user: Staff, pk: int) -> GroupSession:
     lead) facilitator of that session who is not one of them: that register only."""
     try:
         session = GroupSession.objects.select_related(
-            "group", "group__programme", "register_completed_by"
+            "group", "group__programme", "register_completed_by", SESSION_NAME
         ).get(pk=pk)
     except GroupSession.DoesNotExist:
         raise Http404("No such session") from None
@@ -118,6 +119,7 @@ def get_placement_for_user(user: Staff, pk: int) -> Placement:
             .select_related(
                 "group",
                 "group__programme",
+                "group__version",
                 "first_session",
                 "last_session",
                 "referral",
@@ -137,7 +139,11 @@ def get_catch_up_for_facilitator(user: Staff, pk: int) -> CatchUp:
         catch_up = (
             CatchUp.objects.filter(cases_open_to(user, "placement__referral__offender"))
             .select_related(
-                "session", "placement", "placement__group", "placement__referral__offender"
+                "session",
+                f"session__{SESSION_NAME}",
+                "placement",
+                "placement__group",
+                "placement__referral__offender",
             )
             .get(pk=pk)
         )

@@ -1,9 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import DateFieldListFilter
+from django.db.models import Count, Prefetch
+from django.shortcuts import redirect
 
 from isotp.admin import AccessibleAdmin, NoDeleteAdmin, ReadOnlyAdmin, TabularInline
 from programme.models import (
     HUMAN_DECISIONS,
+    SESSION_NAME,
+    VERSION_IN_USE,
     Appointment,
     Attendance,
     AttendanceAmendment,
@@ -20,6 +24,9 @@ from programme.models import (
     NonAssociationOverride,
     Notice,
     Placement,
+    ProgrammeModule,
+    ProgrammeSession,
+    ProgrammeVersion,
     Reassessment,
     Recommendation,
     RecommendationNote,
@@ -29,6 +36,7 @@ from programme.models import (
     TargetProgress,
     TreatmentTarget,
 )
+from programme.services.versions import version_copy
 from referrals.admin import LimitedAccessAdmin
 
 
@@ -47,12 +55,199 @@ class TreatmentTargetAdmin(NoDeleteAdmin):
     list_filter = ["programme"]
 
 
+# --- Programme templates: versions with their modules and named sessions -------------------
+
+
+def _version_from_url(request) -> ProgrammeVersion | None:
+    """The version whose change page this request is for (None on the add page)."""
+    match = request.resolver_match
+    object_id = match.kwargs.get("object_id") if match else None
+    if not object_id or not str(object_id).isdigit():
+        return None
+    return ProgrammeVersion.objects.filter(pk=object_id).first()
+
+
+class VersionPartInline(TabularInline):
+    """A version's modules or sessions: edited with it until a group uses it, then read-only."""
+
+    extra = 0
+    # Nothing is hard-deleted; a part is renamed or renumbered instead.
+    can_delete = False
+
+    def _editable(self, obj) -> bool:
+        return obj is None or not obj.is_in_use()
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+
+class ProgrammeModuleInline(VersionPartInline):
+    model = ProgrammeModule
+    fields = ["number", "title"]
+
+
+class ProgrammeSessionInline(VersionPartInline):
+    model = ProgrammeSession
+    fields = ["number", "module", "title", "aim"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("module")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "module":
+            # Only the modules of the version being edited (saved before its sessions).
+            version = _version_from_url(request)
+            kwargs["queryset"] = ProgrammeModule.objects.filter(version=version).order_by("number")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(ProgrammeVersion)
+class ProgrammeVersionAdmin(NoDeleteAdmin):
+    """Admins edit a programme's template here. A version a group uses is shown read-only
+    and refused on the server (and by the database): "Copy as a new version" makes the next
+    version, with the same modules and sessions, to edit instead."""
+
+    list_display = [
+        "__str__",
+        "programme",
+        "number",
+        "groups_using",
+        "can_form_groups",
+        "created_at",
+    ]
+    list_filter = ["programme"]
+    list_select_related = ["programme", "created_by"]
+    fields = ["programme", "number", "notes", "state", "created_at", "created_by"]
+    inlines = [ProgrammeModuleInline, ProgrammeSessionInline]
+    actions = ["copy_as_new_version"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(groups_count=Count("groups", distinct=True))
+            .prefetch_related(
+                Prefetch(
+                    "sessions",
+                    queryset=ProgrammeSession.objects.select_related("module").order_by("number"),
+                    to_attr="ordered_sessions",
+                )
+            )
+        )
+
+    @admin.display(description="Groups using it", ordering="groups_count")
+    def groups_using(self, obj) -> int:
+        return obj.groups_count
+
+    @admin.display(description="Can form groups")
+    def can_form_groups(self, obj) -> str:
+        problems = obj.problems(obj.ordered_sessions)
+        return "Yes" if not problems else "No: " + "; ".join(problems)
+
+    @admin.display(description="State")
+    def state(self, obj) -> str:
+        if obj is None or obj.pk is None:
+            return "New: add its modules, save, then add its sessions"
+        problems = obj.problems()
+        usable = "It can form groups." if not problems else "It cannot form groups yet: "
+        usable += "; ".join(problems) + ("." if problems else "")
+        if obj.is_in_use():
+            count = obj.groups.count()
+            return (
+                f"Used by {count} group{'s' if count != 1 else ''}: read-only, so that the "
+                "groups running it keep their sessions. To change it, use “Copy as a new "
+                f"version” on the list of versions. {usable}"
+            )
+        return f"Not used by any group yet: it can be edited. {usable}"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_in_use():
+            return self.fields
+        readonly = ["state", "created_at", "created_by"]
+        # Its programme is fixed once it has modules or sessions.
+        return readonly + (["programme"] if obj is not None else [])
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_in_use():
+            return False
+        return super().has_change_permission(request, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A version in use is never changed: a POST to its page is refused with the reason
+        # (the page offers no form, and the database would refuse it too).
+        if request.method == "POST" and object_id is not None:
+            version = ProgrammeVersion.objects.filter(pk=object_id).first()
+            if version is not None and version.is_in_use():
+                self.message_user(
+                    request,
+                    VERSION_IN_USE.format(version=version),
+                    messages.ERROR,
+                )
+                return redirect(request.path)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            ProgrammeVersion.objects.get(pk=obj.pk).refuse_if_in_use()
+        else:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Copy as a new version")
+    def copy_as_new_version(self, request, queryset):
+        copies = []
+        for version in queryset.order_by("programme", "number"):
+            copy = version_copy(version=version, by=request.user)
+            copies.append(copy)
+            self.message_user(
+                request,
+                f"{copy} made from version {version.number}, with its modules and sessions: "
+                "edit it here. Groups formed from now run the newest complete version.",
+                messages.SUCCESS,
+            )
+        if len(copies) == 1:
+            return redirect("admin:programme_programmeversion_change", copies[0].pk)
+        return None
+
+
+@admin.register(ProgrammeModule)
+class ProgrammeModuleAdmin(ReadOnlyAdmin):
+    """Listed to find them; edited on their version's page (locked once a group uses it)."""
+
+    list_display = ["__str__", "version"]
+    list_filter = ["version__programme"]
+    list_select_related = ["version__programme"]
+    search_fields = ["title"]
+
+
+@admin.register(ProgrammeSession)
+class ProgrammeSessionAdmin(ReadOnlyAdmin):
+    """Listed to find them; edited on their version's page (locked once a group uses it)."""
+
+    list_display = ["__str__", "version"]
+    list_filter = ["version__programme"]
+    list_select_related = ["version__programme", "module"]
+    search_fields = ["title"]
+
+
 class SessionInline(TabularInline):
     model = GroupSession
     extra = 0
     can_delete = False
-    fields = ["number", "date", "register_completed_at", "register_completed_by"]
-    readonly_fields = ["register_completed_at", "register_completed_by"]
+    fields = [
+        "number",
+        "programme_session",
+        "date",
+        "register_completed_at",
+        "register_completed_by",
+    ]
+    readonly_fields = ["programme_session", "register_completed_at", "register_completed_by"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(SESSION_NAME)
 
 
 @admin.register(Group)
@@ -64,6 +259,10 @@ class GroupAdmin(NoDeleteAdmin):
     filter_horizontal = ["facilitators"]
     inlines = [SessionInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A group runs the version it was formed with (the database refuses a change too).
+        return ["version"] if obj is not None else []
+
 
 @admin.register(GroupSession)
 class GroupSessionAdmin(NoDeleteAdmin):
@@ -73,6 +272,8 @@ class GroupSessionAdmin(NoDeleteAdmin):
     list_filter = ["group__programme", "group__office", ("date", DateFieldListFilter)]
     list_select_related = ["group__programme"]
     ordering = ["-pk"]
+    # What the session is comes from its group's version (the database keeps them in step).
+    readonly_fields = ["programme_session"]
 
 
 @admin.register(SessionFacilitator)

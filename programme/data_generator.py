@@ -53,6 +53,7 @@ from programme.models import (
 )
 from programme.services.register import RESTART_NOTE
 from programme.services.scheduling import session_dates
+from programme.services.versions import newest_usable_version
 from referrals.eligibility import EligibilityFacts, add_months, decide_eligibility, whole_years
 from referrals.services import READY_NOTE
 from referrals.validators import pnc_check_letter
@@ -259,6 +260,15 @@ class Generator:
         from referrals.models import ClosingReason, Programme, StatusTransition
 
         self.programmes = {p.code: p for p in Programme.objects.all()}
+        # Each group runs the newest complete version of its programme, its sessions named.
+        self.versions = {
+            code: newest_usable_version(programme) for code, programme in self.programmes.items()
+        }
+        self.named_sessions = {
+            code: dict(version.sessions.values_list("number", "pk"))
+            for code, version in self.versions.items()
+            if version is not None
+        }
         self.isotp_rules = self.programmes["isotp"].rules()
         self.nsogp_rules = self.programmes["nsogp"].rules()
         # In the model's order: the automatic moves take the first, as the services do
@@ -764,6 +774,7 @@ class Generator:
             "programme.Group",
             at,
             programme_id=programme.pk,
+            version_id=self.versions[code].pk,
             age_band=band,
             office_id=office["id"],
             venue=f"Room {rng.randint(1, 6)}, {office['name']}",
@@ -789,6 +800,7 @@ class Generator:
                 at,
                 group_id=group["id"],
                 number=number,
+                programme_session_id=self.named_sessions[code][number],
                 date=day,
                 register_completed_at=None,
                 register_completed_by_id=None,
@@ -1531,6 +1543,12 @@ KEPT = {
     "programme_bankholidayevent",
     "programme_treatmenttarget",
     "programme_treatmenttargetevent",
+    "programme_programmeversion",
+    "programme_programmeversionevent",
+    "programme_programmemodule",
+    "programme_programmemoduleevent",
+    "programme_programmesession",
+    "programme_programmesessionevent",
     "django_migrations",
     "django_content_type",
     "auth_permission",
@@ -1551,14 +1569,25 @@ def empty_app_tables() -> None:
 
 def ensure_reference_data() -> None:
     """After a flush (the tests' transactional cases) the reference data must come back."""
-    from programme.models import BankHoliday, TreatmentTarget
-    from programme.reference_data import ensure_bank_holidays, ensure_treatment_targets
+    from programme.models import (
+        BankHoliday,
+        ProgrammeModule,
+        ProgrammeSession,
+        ProgrammeVersion,
+        TreatmentTarget,
+    )
+    from programme.reference_data import (
+        ensure_bank_holidays,
+        ensure_programme_versions,
+        ensure_treatment_targets,
+    )
     from referrals.models import ClosingReason, Programme, StatusTransition
     from referrals.reference_data import ensure_reference_data as ensure_referrals
 
     ensure_referrals(Programme, StatusTransition, ClosingReason)
     ensure_bank_holidays(BankHoliday)
     ensure_treatment_targets(Programme, TreatmentTarget)
+    ensure_programme_versions(Programme, ProgrammeVersion, ProgrammeModule, ProgrammeSession)
 
 
 def suspend_keys_and_indexes(cursor, tables: list[str]) -> list[str]:

@@ -7,7 +7,13 @@ from isotp.filtering import FilterForm
 from isotp.forms import GovDateField, GovPlainForm, bound_text_fields
 from isotp.limits import CASEWORK_DATE, NOTE_MAX, REPORT_SECTION_MAX, TARGET_PROGRESS_MAX
 from isotp.models import Office, Role, Staff
-from programme.models import AbsenceReason, AttendanceOutcome, RecommendationStatus, Weekday
+from programme.models import (
+    AbsenceReason,
+    AttendanceOutcome,
+    ProgrammeVersion,
+    RecommendationStatus,
+    Weekday,
+)
 from programme.services.caseload import Due
 from programme.services.management_information import (
     MONTHS_OFFERED,
@@ -16,6 +22,7 @@ from programme.services.management_information import (
     month_end,
     month_start,
 )
+from programme.services.versions import VERSION_OF_ANOTHER_PROGRAMME
 from referrals.models import AgeBand, CaseloadStage, OrderType, Programme, RiskLevel
 
 
@@ -24,6 +31,16 @@ class GroupForm(GovPlainForm):
         queryset=Programme.objects.all(),
         empty_label=None,
         error_messages={"required": "Choose the programme"},
+    )
+    version = forms.ModelChoiceField(
+        label="Version of the programme's sessions",
+        queryset=ProgrammeVersion.objects.select_related("programme").order_by(
+            "programme__name", "-number"
+        ),
+        required=False,
+        empty_label="The newest complete version",
+        help_text="The group runs this version's named sessions to the end, even if a newer "
+        "version is made.",
     )
     age_band = forms.ChoiceField(
         label="Age band",
@@ -80,6 +97,7 @@ class GroupForm(GovPlainForm):
         self.fields["lead_facilitator"].queryset = facilitators
         self.helper.layout = Layout(
             Field("programme"),
+            Field("version"),
             Field.radios("age_band", inline=True),
             Field.text("venue"),
             Field.checkboxes("facilitators"),
@@ -91,13 +109,19 @@ class GroupForm(GovPlainForm):
         )
 
     def clean(self):
-        data = super().clean()
-        lead, team = data.get("lead_facilitator"), data.get("facilitators")
+        cleaned = super().clean()
+        lead, team = cleaned.get("lead_facilitator"), cleaned.get("facilitators")
         if lead and team is not None and lead not in team:
             self.add_error(
                 "lead_facilitator", "The lead facilitator must be one of the facilitators chosen"
             )
-        return data
+        programme, version = cleaned.get("programme"), cleaned.get("version")
+        if programme and version and version.programme_id != programme.pk:
+            self.add_error(
+                "version",
+                VERSION_OF_ANOTHER_PROGRAMME.format(version=version, programme=programme),
+            )
+        return cleaned
 
 
 class SessionStaffingForm(GovPlainForm):

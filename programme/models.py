@@ -7,7 +7,7 @@ import pghistory
 import pgtrigger
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Cast, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
@@ -66,9 +66,261 @@ class ProgrammeError(Exception):
     """A refused programme action; the message is shown to the user as it is."""
 
 
+# --- Programme templates: versions, modules and named sessions -----------------------------
+
+VERSION_IN_USE = (
+    "{version} is used by a group, so it cannot change: its sessions stay as the groups that "
+    "run it started them. Use “Copy as a new version” and edit the copy"
+)
+
+
+class ProgrammeVersionQuerySet(models.QuerySet):
+    def in_use(self):
+        """Versions run by at least one group: never changed again."""
+        return self.filter(Exists(Group.objects.filter(version=OuterRef("pk"))))
+
+
+# A version a group runs is locked: its fields, modules and sessions. The trigger functions
+# ask whether any group uses the version (a trigger's WHEN clause cannot look at another
+# table). A copy (version N+1) is made for changes instead.
+_VERSION_USED = "EXISTS (SELECT 1 FROM programme_group WHERE version_id = {})"
+
+
+def _refuse_if_version_used(what: str) -> str:
+    """The body of a BEFORE INSERT/UPDATE/DELETE row trigger on a table with version_id."""
+    message = (
+        f"RAISE EXCEPTION 'pgtrigger: Cannot change the {what} of a programme version a group "
+        "uses (table %)', TG_TABLE_NAME;"
+    )
+    return (
+        f"IF TG_OP <> 'INSERT' AND {_VERSION_USED.format('OLD.version_id')} THEN {message} "
+        "END IF; "
+        f"IF TG_OP <> 'DELETE' AND {_VERSION_USED.format('NEW.version_id')} THEN {message} "
+        "END IF; "
+        "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW;"
+    )
+
+
 @pghistory.track()
+class ProgrammeVersion(models.Model):
+    """A version of a programme's template: its modules and named sessions, in order. A group
+    runs the version it was formed with; a version a group uses is never changed (a copy,
+    the next version, is edited instead)."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveSmallIntegerField("Version")
+    notes = models.TextField(
+        blank=True,
+        max_length=NOTE_MAX,
+        help_text="Where the sessions come from and what changed from the last version.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty for the versions the app was installed with.",
+    )
+
+    objects = ProgrammeVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["programme", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "number"], name="programme_version_number_unique"
+            ),
+            models.CheckConstraint(condition=Q(number__gt=0), name="programme_version_positive"),
+            text_bound("programmeversion", "notes", NOTE_MAX),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="programme_version_in_use_locked",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                func=(
+                    f"IF {_VERSION_USED.format('OLD.id')} THEN RAISE EXCEPTION 'pgtrigger: "
+                    "Cannot change a programme version a group uses (table %)', TG_TABLE_NAME;"
+                    " END IF; IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW;"
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme} version {self.number}"
+
+    def is_in_use(self) -> bool:
+        return self.pk is not None and Group.objects.filter(version_id=self.pk).exists()
+
+    def refuse_if_in_use(self) -> None:
+        """The server's guard: a version a group runs is never changed (the database refuses
+        it too)."""
+        if self.is_in_use():
+            raise ProgrammeError(VERSION_IN_USE.format(version=self))
+
+    def problems(self, sessions=None) -> list[str]:
+        """Why this version cannot be used to form a group ([] when it can): its sessions
+        must be numbered 1 to the programme's number of sessions, each in a module, the
+        modules in order. Pass the sessions (with their modules) to save the query."""
+        if sessions is None:
+            sessions = list(self.sessions.select_related("module").order_by("number"))
+        wanted = self.programme.sessions
+        numbers = [session.number for session in sessions]
+        problems = []
+        if numbers != list(range(1, wanted + 1)):
+            missing = sorted(set(range(1, wanted + 1)) - set(numbers))
+            extra = sorted(set(numbers) - set(range(1, wanted + 1)))
+            problem = f"it has {len(numbers)} sessions, not the {wanted} {self.programme} has"
+            if missing:
+                problem += f" (missing: {_numbers(missing)})"
+            if extra:
+                problem += f" (beyond the programme: {_numbers(extra)})"
+            problems.append(problem)
+        unplaced = [session.number for session in sessions if session.module_id is None]
+        if unplaced:
+            problems.append(f"sessions without a module: {_numbers(unplaced)}")
+        placed = [session.module.number for session in sessions if session.module_id]
+        if placed != sorted(placed):
+            problems.append("its modules are not in order: a later session is in an earlier module")
+        return problems
+
+    def is_usable(self) -> bool:
+        return not self.problems()
+
+
+def _numbers(numbers: list[int]) -> str:
+    shown = ", ".join(str(number) for number in numbers[:10])
+    return shown + (" and more" if len(numbers) > 10 else "")
+
+
+def _refuse_change_of_used_version(part) -> None:
+    """A module's or session's guard before saving: a version a group runs is never changed
+    (neither the version it is in, nor the one it is moved from). Not hidden logic: the admin
+    and any code are refused with a message a person can read, before the database's trigger
+    would refuse with its own."""
+    part.version.refuse_if_in_use()
+    if part.pk:
+        type(part).objects.get(pk=part.pk).version.refuse_if_in_use()
+
+
+@pghistory.track()
+class ProgrammeModule(models.Model):
+    version = models.ForeignKey(ProgrammeVersion, on_delete=models.PROTECT, related_name="modules")
+    number = models.PositiveSmallIntegerField("Module")
+    title = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["version", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "number"], name="module_number_unique"),
+            models.CheckConstraint(condition=Q(number__gt=0), name="module_number_positive"),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="module_of_version_in_use_locked",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                func=_refuse_if_version_used("modules"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Module {self.number}: {self.title}"
+
+    def save(self, *args, **kwargs):
+        _refuse_change_of_used_version(self)
+        super().save(*args, **kwargs)
+
+
+@pghistory.track()
+class ProgrammeSession(models.Model):
+    """A named session of a version: its number in the whole programme (1 to N), its module."""
+
+    version = models.ForeignKey(ProgrammeVersion, on_delete=models.PROTECT, related_name="sessions")
+    number = models.PositiveSmallIntegerField("Session")
+    module = models.ForeignKey(
+        ProgrammeModule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        help_text="A version can form groups only once every session is in a module.",
+    )
+    title = models.CharField(max_length=200)
+    aim = models.CharField(max_length=300, blank=True, help_text="In a sentence (optional).")
+
+    class Meta:
+        ordering = ["version", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "number"], name="programme_session_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gt=0), name="programme_session_number_positive"
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="session_of_version_in_use_locked",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                func=_refuse_if_version_used("sessions"),
+            ),
+            # Its module must be one of its own version's.
+            pgtrigger.Trigger(
+                name="session_module_of_same_version",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                func=(
+                    "IF NEW.module_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+                    "programme_programmemodule WHERE id = NEW.module_id AND version_id = "
+                    "NEW.version_id) THEN RAISE EXCEPTION 'pgtrigger: A session''s module must "
+                    "be of its own version (table %)', TG_TABLE_NAME; END IF; RETURN NEW;"
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        _refuse_change_of_used_version(self)
+        super().save(*args, **kwargs)
+
+    @property
+    def name(self) -> str:
+        """The session's name, "Session 12 — Module 3: Title" (load its module with
+        select_related)."""
+        if self.module_id is None:
+            return f"Session {self.number}: {self.title}"
+        return f"Session {self.number} — Module {self.module.number}: {self.title}"
+
+
+def _history_may_predate(to: str) -> models.ForeignKey:
+    """pghistory's event model keeps a copy of each field; a field added to a tracked model
+    with rows already is empty in the events written before it, so its copy must allow NULL
+    (the events are append-only: they are not filled in afterwards)."""
+    return models.ForeignKey(
+        to,
+        null=True,
+        db_constraint=False,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        related_query_name="+",
+    )
+
+
+@pghistory.track(attrs={"version": _history_may_predate("programme.ProgrammeVersion")})
 class Group(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="groups")
+    version = models.ForeignKey(
+        ProgrammeVersion,
+        on_delete=models.PROTECT,
+        related_name="groups",
+        help_text="The programme's version the group runs: the one it was formed with.",
+    )
     age_band = models.CharField(max_length=10, choices=AgeBand.choices)
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="groups")
     venue = models.CharField(max_length=200)
@@ -101,6 +353,23 @@ class Group(models.Model):
 
     class Meta:
         ordering = ["-start_date", "pk"]
+        triggers = [
+            # A group runs the version it was formed with, a version of its own programme.
+            pgtrigger.Trigger(
+                name="group_version_of_its_programme",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                func=(
+                    "IF TG_OP = 'UPDATE' AND NEW.version_id <> OLD.version_id THEN RAISE "
+                    "EXCEPTION 'pgtrigger: A group runs the programme version it was formed "
+                    "with (table %)', TG_TABLE_NAME; END IF; "
+                    "IF NOT EXISTS (SELECT 1 FROM programme_programmeversion WHERE id = "
+                    "NEW.version_id AND programme_id = NEW.programme_id) THEN RAISE EXCEPTION "
+                    "'pgtrigger: A group''s version must be of its programme (table %)', "
+                    "TG_TABLE_NAME; END IF; RETURN NEW;"
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.programme} {self.get_age_band_display()} group, {self.venue}, from {self.start_date:%-d %B %Y}"
@@ -113,15 +382,29 @@ class Group(models.Model):
         return self.programme.max_group_size
 
 
+# What to select_related from a GroupSession to show its name without a query a row.
+SESSION_NAME = "programme_session__module"
+
+
 class SessionQuerySet(models.QuerySet):
     def in_order(self):
         return self.order_by("number")
 
+    def named(self):
+        """With what names each session ("Session 12 — Module 3: …"), in the same query."""
+        return self.select_related(SESSION_NAME)
 
-@pghistory.track()
+
+@pghistory.track(attrs={"programme_session": _history_may_predate("programme.ProgrammeSession")})
 class GroupSession(models.Model):
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="sessions")
     number = models.PositiveSmallIntegerField()
+    programme_session = models.ForeignKey(
+        ProgrammeSession,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="What the session is: the session of this number in the group's version.",
+    )
     date = models.DateField(validators=[CASEWORK_DATE])
     register_completed_at = models.DateTimeField(null=True, blank=True)
     register_completed_by = models.ForeignKey(
@@ -137,12 +420,34 @@ class GroupSession(models.Model):
                 fields=["group", "number"], name="session_number_unique_in_group"
             )
         ]
+        triggers = [
+            # What a session is comes from the group's version, by its number.
+            pgtrigger.Trigger(
+                name="session_named_from_group_version",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                func=(
+                    "IF NOT EXISTS (SELECT 1 FROM programme_programmesession s JOIN "
+                    "programme_group g ON g.version_id = s.version_id WHERE s.id = "
+                    "NEW.programme_session_id AND g.id = NEW.group_id AND s.number = NEW.number)"
+                    " THEN RAISE EXCEPTION 'pgtrigger: A group session is the session of its "
+                    "number in its group''s version (table %)', TG_TABLE_NAME; END IF; "
+                    "RETURN NEW;"
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Session {self.number} on {self.date:%-d %B %Y}"
 
     def get_absolute_url(self) -> str:
         return reverse("programme:register", args=[self.pk])
+
+    @property
+    def name(self) -> str:
+        """The session's name, "Session 12 — Module 3: Title", from the group's version.
+        Load it with `select_related(SESSION_NAME)` (`.named()`) when showing many."""
+        return self.programme_session.name
 
     @property
     def recordable_from(self) -> date:

@@ -48,11 +48,22 @@ def reference_data(transactional_db):
     from referrals.reference_data import ensure_reference_data
 
     ensure_reference_data(Programme, StatusTransition, ClosingReason)
-    from programme.models import BankHoliday, TreatmentTarget
-    from programme.reference_data import ensure_bank_holidays, ensure_treatment_targets
+    from programme.models import (
+        BankHoliday,
+        ProgrammeModule,
+        ProgrammeSession,
+        ProgrammeVersion,
+        TreatmentTarget,
+    )
+    from programme.reference_data import (
+        ensure_bank_holidays,
+        ensure_programme_versions,
+        ensure_treatment_targets,
+    )
 
     ensure_bank_holidays(BankHoliday)
     ensure_treatment_targets(Programme, TreatmentTarget)
+    ensure_programme_versions(Programme, ProgrammeVersion, ProgrammeModule, ProgrammeSession)
 
 
 @pytest.fixture

@@ -181,7 +181,31 @@ def make_group(by: Staff, facilitators: list[Staff], **fields):
     # A group cannot start in the past: tests replay past groups by forming them on their
     # start date (or today, for a group that starts later).
     values.setdefault("today", min(date.today(), values["start_date"]))
+    if "version" not in values:
+        values["version"] = version_for_test(values["programme"])
     return group_create(by=by, **values)
+
+
+def version_for_test(programme):
+    """The newest complete version of the programme; for a test that shortened the programme
+    (sessions=2), a new version of that many sessions, named as the newest one's first ones,
+    made the way an admin would (copy, then edit the copy)."""
+    from programme.models import ProgrammeSession
+    from programme.services.versions import newest_usable_version, version_copy
+
+    programme.refresh_from_db()
+    version = newest_usable_version(programme)
+    if version is not None:
+        return version
+    newest = programme.versions.order_by("-number").first()
+    copy = version_copy(version=newest, by=None)
+    ProgrammeSession.objects.filter(version=copy, number__gt=programme.sessions).delete()
+    last_module = copy.modules.order_by("-number").first()
+    ProgrammeSession.objects.bulk_create(
+        ProgrammeSession(version=copy, number=number, module=last_module, title=f"Session {number}")
+        for number in range(copy.sessions.count() + 1, programme.sessions + 1)
+    )
+    return copy
 
 
 def make_placement(group, offender: Offender, manager: Staff, by: Staff | None = None):

@@ -483,6 +483,7 @@ def add_groups(pat, fern, count, first_start=date(2024, 1, 1)):
     groups = Group.objects.bulk_create(
         Group(
             programme=isotp,
+            version=isotp.versions.get(number=1),
             age_band="21_plus",
             office=pat.office,
             venue=f"Venue {number:03d}",

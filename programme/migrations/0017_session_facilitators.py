@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('pghistory', '0007_auto_20250421_0444'),
-        ('programme', '0014_non_associations'),
+        ('programme', '0015_programme_versions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

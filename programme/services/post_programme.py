@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from isotp.models import Staff
 from programme.models import (
+    SESSION_NAME,
     AbsenceReason,
     AttendanceOutcome,
     CatchUp,
@@ -43,16 +44,34 @@ REPORT_NOT_DUE = "An end-of-programme report is written once he has completed th
 
 
 def attendance_summary(placement: Placement) -> dict:
-    """His attendance, computed from the register (three queries)."""
+    """His attendance, computed from the register, with each session he missed named from
+    his group's version (kept with the report as it was written)."""
     counts: dict[str, int] = {}
     reasons: dict[str, int] = {}
-    for outcome, reason in placement.attendances.values_list("outcome", "absence_reason"):
+    attendances = list(
+        placement.attendances.select_related("session", f"session__{SESSION_NAME}").order_by(
+            "session__number"
+        )
+    )
+    for attendance in attendances:
+        outcome, reason = attendance.outcome, attendance.absence_reason
         counts[outcome] = counts.get(outcome, 0) + 1
         if reason:
             label = AbsenceReason(reason).label
             reasons[label] = reasons.get(label, 0) + 1
     catch_ups = placement.catch_ups.filter(cancelled=False)
+    caught_up = set(catch_ups.filter(completed=True).values_list("session_id", flat=True))
     return {
+        "version": str(placement.group.version),
+        "missed_sessions": [
+            {
+                "session": attendance.session.name,
+                "outcome": attendance.get_outcome_display(),
+                "caught_up": attendance.session_id in caught_up,
+            }
+            for attendance in attendances
+            if attendance.missed
+        ],
         "sessions": placement.sessions().count(),
         "attended": counts.get(AttendanceOutcome.ATTENDED, 0),
         "failed_to_comply": counts.get(AttendanceOutcome.FAILED_TO_COMPLY, 0),
@@ -60,13 +79,13 @@ def attendance_summary(placement: Placement) -> dict:
         "acceptable_absences": counts.get(AttendanceOutcome.ACCEPTABLE_ABSENCE, 0),
         "acceptable_absence_reasons": reasons,
         "unacceptable_absences": counts.get(AttendanceOutcome.UNACCEPTABLE_ABSENCE, 0),
-        "catch_ups_completed": catch_ups.filter(completed=True).count(),
+        "catch_ups_completed": len(caught_up),
         "catch_ups_needed": catch_ups.count(),
     }
 
 
 def _placement_for(referral: Referral) -> Placement:
-    placement = Placement.objects.filter(referral=referral).select_related("group").first()
+    placement = Placement.objects.filter(referral=referral).select_related("group__version").first()
     if placement is None:
         raise ProgrammeError(REPORT_NOT_DUE)
     return placement

@@ -19,8 +19,10 @@ from programme.models import (
     NonAssociationOverride,
     Placement,
     ProgrammeError,
+    ProgrammeVersion,
 )
 from programme.services.staffing import sessions_staff_initially, usual_lead
+from programme.services.versions import version_for_new_group
 from referrals import services as referrals_services
 from referrals.models import (
     AgeBand,
@@ -88,12 +90,15 @@ def group_create(
     by: Staff,
     lead: Staff | None = None,
     today: date | None = None,
+    version: ProgrammeVersion | None = None,
 ) -> Group:
     """Form a group and its weekly sessions, each run by the group's facilitators: `lead` (by
-    default the first facilitator in name order) leads, the others cover. `today` is the day
-    it is formed (today; earlier only for demo data and tests that replay a past group): it
-    cannot start before then."""
+    default the first facilitator in name order) leads, the others cover. It runs `version` of
+    the programme (its sessions are named from it), by default the newest complete one
+    (programme.services.versions). `today` is the day it is formed (today; earlier only for
+    demo data and tests that replay a past group): it cannot start before then."""
     today = today or timezone.localdate()
+    version = version_for_new_group(programme=programme, version=version)
     if not facilitators:
         raise ProgrammeError("A group needs at least one facilitator")
     lead = usual_lead(facilitators, lead)
@@ -111,6 +116,7 @@ def group_create(
             )
     group = Group.objects.create(
         programme=programme,
+        version=version,
         age_band=age_band,
         office=office,
         venue=venue,
@@ -128,8 +134,10 @@ def group_create(
         count=programme.sessions,
         holidays=bank_holidays(),
     )
+    named = {session.number: session for session in version.sessions.all()}
     sessions = GroupSession.objects.bulk_create(
-        GroupSession(group=group, number=number, date=day) for number, day in enumerate(dates, 1)
+        GroupSession(group=group, number=number, date=day, programme_session=named[number])
+        for number, day in enumerate(dates, 1)
     )
     sessions_staff_initially(sessions=sessions, lead=lead, team=facilitators)
     return group

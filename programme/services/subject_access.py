@@ -46,6 +46,9 @@ from programme.models import (
     Notice,
     NoticeKind,
     Placement,
+    ProgrammeModule,
+    ProgrammeSession,
+    ProgrammeVersion,
     Reassessment,
     Recommendation,
     RecommendationNote,
@@ -236,8 +239,13 @@ NOT_ABOUT_HIM: dict[type[models.Model], str] = {
     BankHoliday: "the bank holidays: set-up, not about him",
     TreatmentTarget: "the programme's treatment targets: each is named with his progress",
     Group: "his group: its programme, band, venue, schedule and facilitators are shown with "
-    "his place; its other members are other people's data and never shown",
-    GroupSession: "his group's sessions: the number and date are shown with each attendance",
+    "his place; the version of the programme it runs is set-up, not about him; its other "
+    "members are other people's data and never shown",
+    GroupSession: "his group's sessions: the number and date are shown with each attendance; "
+    "the named session of the programme each one is, is set-up, not about him",
+    ProgrammeVersion: "a version of the programme's named sessions: set-up, not about him",
+    ProgrammeModule: "a module of a version of the programme: set-up, not about him",
+    ProgrammeSession: "a named session of a version of the programme: set-up, not about him",
     BulkPrint: "a copy of his group's attendance records printed for a member of staff: his "
     "own record in it is the attendance shown here; the copy is deleted within days",
     SessionFacilitator: "who led and covered his group's sessions: staff rostering, not about "

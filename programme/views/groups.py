@@ -65,7 +65,9 @@ def group_create(request):
         except ProgrammeError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"Group formed with {group.programme.sessions} sessions")
+            messages.success(
+                request, f"Group formed with {group.programme.sessions} sessions of {group.version}"
+            )
             return redirect(group)
     return render(request, "programme/group_form.html", {"form": form})
 
@@ -84,6 +86,7 @@ def _create_group(form: GroupForm, user):
         weekday=data["weekday"],
         start_time=data["start_time"],
         by=user,
+        version=data["version"],
     )
 
 
@@ -125,7 +128,7 @@ def _render_group(request, group, *, ticked=(), refused=(), override_reason=""):
     restricted_active = [p for p in restricted if p.ended_on is None]
     consulted(*placements, *(referral for referral, _, _ in candidates))
     today = timezone.localdate()
-    sessions = list(group.sessions.order_by("number"))
+    sessions = list(group.sessions.named().order_by("number"))
     # Who runs each session (one query) and the group's facilitator continuity (one query).
     attach_staffing(sessions)
     team = list(group.facilitators.order_by("last_name", "first_name", "pk"))

@@ -31,6 +31,7 @@ from programme.forms_manager import (
 )
 from programme.models import (
     HUMAN_DECISIONS,
+    SESSION_NAME,
     Enforcement,
     EnforcementDecisionType,
     GroupSession,
@@ -389,7 +390,7 @@ def offender_programme(request, pk: int):
     today = timezone.localdate()
     placements = list(
         Placement.objects.filter(referral__offender=offender)
-        .select_related("group", "group__programme", "referral")
+        .select_related("group", "group__programme", "group__version", "referral")
         .order_by("-allocated_at", "-pk")
     )
     current = next((p for p in placements if p.ended_on is None), None)
@@ -422,9 +423,11 @@ def offender_programme(request, pk: int):
         context["forecast"] = forecast_for_referral(waiting, user=request.user, today=today)
     if current:
         group = current.group
-        sessions = list(group.sessions.order_by("number"))
-        attendances = list(current.attendances.select_related("session"))
-        catch_ups = list(current.catch_ups.select_related("session"))
+        sessions = list(group.sessions.named().order_by("number"))
+        attendances = list(
+            current.attendances.select_related("session", f"session__{SESSION_NAME}")
+        )
+        catch_ups = list(current.catch_ups.select_related("session", f"session__{SESSION_NAME}"))
         context.update(
             {
                 "group": group,

@@ -18,6 +18,7 @@ from programme.access import (
 from programme.forms import PRESENT_OUTCOMES, CatchUpForm, FeedbackForm, RegisterEntryForm
 from programme.models import (
     ATTENDED_OUTCOMES,
+    SESSION_NAME,
     AttendanceAmendment,
     AttendanceOutcome,
     ProgrammeError,
@@ -308,7 +309,7 @@ def catch_up(request, pk: int):
 def placement_detail(request, pk: int):
     placement = get_placement_for_user(request.user, pk)
     consulted(placement)
-    sessions = list(placement.sessions())
+    sessions = list(placement.sessions().named())
     attendances = {a.session_id: a for a in placement.attendances.all()}
     amendments: dict[int, list] = {}
     for amendment in AttendanceAmendment.objects.filter(
@@ -317,7 +318,9 @@ def placement_detail(request, pk: int):
         amendments.setdefault(amendment.attendance.session_id, []).append(amendment)
     for attendance in attendances.values():
         attendance.amendment_list = amendments.get(attendance.session_id, [])
-    catch_ups = list(placement.catch_ups.select_related("session", "facilitator"))
+    catch_ups = list(
+        placement.catch_ups.select_related("session", f"session__{SESSION_NAME}", "facilitator")
+    )
     used = sum(1 for a in attendances.values() if a.missed)
     return render(
         request,

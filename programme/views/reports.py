@@ -25,6 +25,7 @@ from programme.access import (
 from programme.models import (
     ATTENDED_OUTCOMES,
     ENFORCEABLE_OUTCOMES,
+    SESSION_NAME,
     Attendance,
     AttendanceAmendment,
     AttendanceOutcome,
@@ -82,10 +83,12 @@ def attendance_record_context(user, placement: Placement) -> dict:
     group = placement.group
     offender = placement.offender
     today = timezone.localdate()
-    sessions = list(placement.sessions())
+    sessions = list(placement.sessions().named())
     attendances = {a.session_id: a for a in placement.attendances.all()}
     catch_ups = list(
-        placement.catch_ups.select_related("session", "facilitator").order_by("session__number")
+        placement.catch_ups.select_related(
+            "session", f"session__{SESSION_NAME}", "facilitator"
+        ).order_by("session__number")
     )
     # Facilitators see the record of the members of their groups, but not enforcement.
     shows_enforcement = offenders_visible_to(user).filter(pk=offender.pk).exists()
@@ -111,7 +114,7 @@ def attendance_record_context(user, placement: Placement) -> dict:
     outcomes = [a.outcome for a in attendances.values()]
     amendments = list(
         AttendanceAmendment.objects.filter(attendance__placement=placement)
-        .select_related("attendance__session", "by")
+        .select_related("attendance__session", f"attendance__session__{SESSION_NAME}", "by")
         .order_by("attendance__session__number", "at", "pk")
     )
     amended = {a.attendance.session_id for a in amendments}
@@ -143,7 +146,7 @@ def attendance_record_context(user, placement: Placement) -> dict:
 def group_register_pdf(request, pk: int):
     group = get_group_for_user(request.user, pk)
     consulted(group, action="print")
-    sessions = list(group.sessions.in_order())
+    sessions = list(group.sessions.named().in_order())
     attach_staffing(sessions)
     placements, restricted = members_open_to(
         request.user,
