@@ -55,7 +55,7 @@ class SessionInline(TabularInline):
 
 @admin.register(Group)
 class GroupAdmin(NoDeleteAdmin):
-    list_display = ["__str__", "programme", "age_band", "office", "start_date", "weekday"]
+    list_display = ["__str__", "programme", "age_band", "office", "start_date", "meeting_days"]
     list_filter = ["programme", "age_band", "office"]
     search_fields = ["venue"]
     list_select_related = ["programme", "office"]

@@ -46,13 +46,20 @@ class GroupForm(GovPlainForm):
     start_date = GovDateField(
         label="Start date",
         date_range=CASEWORK_DATE,
-        help_text="Today or later. The first session is on the first chosen weekday from this date.",
+        help_text="Today or later. The first session is on the first chosen day of the week "
+        "from this date.",
     )
-    weekday = forms.TypedChoiceField(
-        label="Day of the week",
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Days of the week it meets",
+        help_text="Choose one or more, for example Monday and Thursday. Sessions take these "
+        "days in order; a bank holiday is skipped and the later sessions move on.",
         choices=Weekday.choices,
         coerce=int,
-        error_messages={"required": "Choose the day of the week"},
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choose at least one day of the week the group meets",
+            "invalid_choice": "Choose days of the week from the list",
+        },
     )
     start_time = forms.TimeField(
         label="Start time",
@@ -76,7 +83,7 @@ class GroupForm(GovPlainForm):
             Field.checkboxes("facilitators"),
             Field("treatment_manager"),
             Field("start_date"),
-            Field("weekday"),
+            Field.checkboxes("weekdays"),
             Field.text("start_time", field_width=5),
         )
 
@@ -84,7 +91,10 @@ class GroupForm(GovPlainForm):
 class SessionMoveForm(GovPlainForm):
     new_date = GovDateField(label="New date", date_range=CASEWORK_DATE)
     move_later = forms.BooleanField(
-        label="Move the later sessions by the same number of days", required=False
+        label="Move the later sessions too",
+        help_text="They take the group’s next meeting days after the new date, skipping bank "
+        "holidays",
+        required=False,
     )
 
     def __init__(self, *args, **kwargs):

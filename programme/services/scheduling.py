@@ -17,6 +17,8 @@ from programme.models import (
     GroupSession,
     NonAssociation,
     NonAssociationOverride,
+    OneToOneKind,
+    OneToOneSession,
     Placement,
     ProgrammeError,
 )
@@ -38,17 +40,30 @@ def bank_holidays() -> set[date]:
 # --- Groups and their schedule ------------------------------------------------------------
 
 
+def meeting_days_from(start: date, *, weekdays, holidays: set[date]):
+    """The group's meeting days from `start` (included) on, in order, skipping bank holidays:
+    an endless generator (a group meets on at least one weekday)."""
+    days = set(weekdays)
+    if not days:
+        raise ProgrammeError(NO_MEETING_DAYS)
+    day = start
+    while True:
+        if day.weekday() in days and day not in holidays:
+            yield day
+        day += timedelta(days=1)
+
+
 def session_dates(
-    *, first_on_or_after: date, weekday: int, count: int, holidays: set[date]
+    *, first_on_or_after: date, weekdays, count: int, holidays: set[date]
 ) -> list[date]:
-    """Weekly dates on the group's weekday; a bank holiday pushes that session a week on."""
-    day = first_on_or_after + timedelta(days=(weekday - first_on_or_after.weekday()) % 7)
-    dates = []
-    while len(dates) < count:
-        if day not in holidays:
-            dates.append(day)
-        day += timedelta(days=7)
-    return dates
+    """The group's dates: its meeting days in order from the start date. A bank holiday is
+    skipped and every later session moves on to the next meeting day, so the number of
+    sessions never changes (a weekly group's holiday pushes the session a week on)."""
+    days = meeting_days_from(first_on_or_after, weekdays=weekdays, holidays=holidays)
+    return [next(days) for _ in range(count)]
+
+
+NO_MEETING_DAYS = "Choose at least one day of the week the group meets"
 
 
 YOUNG_GROUP_TOO_FEW = (
@@ -82,16 +97,19 @@ def group_create(
     facilitators: list[Staff],
     treatment_manager: Staff | None,
     start_date: date,
-    weekday: int,
+    weekdays: list[int],
     start_time: time,
     by: Staff,
     today: date | None = None,
 ) -> Group:
-    """Form a group and its weekly sessions. `today` is the day it is formed (today; earlier
+    """Form a group and its sessions on its meeting days (one or more weekdays). `today` is the day it is formed (today; earlier
     only for demo data and tests that replay a past group): it cannot start before then."""
     today = today or timezone.localdate()
     if not facilitators:
         raise ProgrammeError("A group needs at least one facilitator")
+    weekdays = sorted(set(weekdays))
+    if not weekdays:
+        raise ProgrammeError(NO_MEETING_DAYS)
     if start_date < today:
         raise ProgrammeError(GROUP_STARTS_IN_THE_PAST.format(today=today))
     if age_band == AgeBand.YOUNG:
@@ -111,14 +129,14 @@ def group_create(
         venue=venue,
         treatment_manager=treatment_manager,
         start_date=start_date,
-        weekday=weekday,
+        weekdays=weekdays,
         start_time=start_time,
         created_by=by,
     )
     group.facilitators.set(facilitators)
     dates = session_dates(
         first_on_or_after=start_date,
-        weekday=weekday,
+        weekdays=weekdays,
         count=programme.sessions,
         holidays=bank_holidays(),
     )
@@ -130,12 +148,19 @@ def group_create(
 
 @transaction.atomic
 def session_move(*, session: GroupSession, new_date: date, move_later: bool) -> list[GroupSession]:
-    """Move a session; with move_later, every later session moves by the same number of days."""
-    sessions = list(session.group.sessions.select_for_update().order_by("number"))
+    """Move a session to a new date (any day but a bank holiday, after the session before it).
+
+    With move_later, the later sessions keep the group's cadence: they take the group's next
+    meeting days after the new date, in order, skipping bank holidays (the number of sessions
+    never changes). A recorded session never moves. Session 1 cannot move to on or before a
+    member's pre-group one-to-one that is still to be held: it comes first."""
+    group = Group.objects.select_for_update().get(pk=session.group_id)
+    sessions = list(group.sessions.select_for_update().order_by("number"))
     current = next(s for s in sessions if s.pk == session.pk)
     if current.register_completed_at:
         raise ProgrammeError("This session's register is complete: its date cannot change")
-    if new_date in bank_holidays():
+    holidays = bank_holidays()
+    if new_date in holidays:
         raise ProgrammeError(f"{new_date:%-d %B %Y} is a bank holiday")
     earlier = [s for s in sessions if s.number < current.number]
     later = [s for s in sessions if s.number > current.number]
@@ -143,21 +168,21 @@ def session_move(*, session: GroupSession, new_date: date, move_later: bool) -> 
         raise ProgrammeError(
             f"The new date must be after session {earlier[-1].number} ({earlier[-1].date:%-d %B %Y})"
         )
-    delta = new_date - current.date
+    if not earlier:
+        pending = pending_pre_group_on_or_after(group=group, day=new_date)
+        if pending:
+            raise ProgrammeError(SESSION_1_BEFORE_ONE_TO_ONE.format(date=pending))
     current.date = new_date
     moved = [current]
     if move_later:
-        holidays = bank_holidays()
-        previous = new_date
+        recorded = next((s for s in later if s.register_completed_at), None)
+        if recorded:
+            raise ProgrammeError(f"Session {recorded.number} is already recorded: it cannot move")
+        days = meeting_days_from(
+            new_date + timedelta(days=1), weekdays=group.weekdays, holidays=holidays
+        )
         for later_session in later:
-            if later_session.register_completed_at:
-                raise ProgrammeError(
-                    f"Session {later_session.number} is already recorded: it cannot move"
-                )
-            day = later_session.date + delta
-            while day in holidays or day <= previous:
-                day += timedelta(days=7)
-            later_session.date = previous = day
+            later_session.date = next(days)
             moved.append(later_session)
     elif later and new_date >= later[0].date:
         raise ProgrammeError(
@@ -166,6 +191,29 @@ def session_move(*, session: GroupSession, new_date: date, move_later: bool) -> 
         )
     GroupSession.objects.bulk_update(moved, ["date"])
     return moved
+
+
+SESSION_1_BEFORE_ONE_TO_ONE = (
+    "A member's pre-group one-to-one is on {date:%-d %B %Y}: session 1 must be after it. "
+    "Move or cancel the one-to-one first"
+)
+
+
+def pending_pre_group_on_or_after(*, group: Group, day: date) -> date | None:
+    """The latest pre-group one-to-one still to be held, on or after `day`, of a man with an
+    open place in the group (None if there is none)."""
+    return (
+        OneToOneSession.objects.pending()
+        .filter(
+            kind=OneToOneKind.PRE_GROUP,
+            referral__placement__group=group,
+            referral__placement__ended_on__isnull=True,
+            date__gte=day,
+        )
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
 
 
 # --- Allocation -----------------------------------------------------------------------------

@@ -52,6 +52,7 @@ from programme.models import (
     RiskReview,
     TargetProgress,
     TreatmentTarget,
+    Weekday,
 )
 from programme.services.letters import letter_context, warning_letter_context
 from referrals.models import (
@@ -907,10 +908,9 @@ def _group_items(group: Group) -> list[Item]:
         Item(
             "group_schedule",
             "Meets",
-            f"{group.get_weekday_display()}s at {group.start_time:%H:%M}, "
-            f"from {long_date(group.start_date)}",
+            f"{group.meeting_days} at {group.start_time:%H:%M}, from {long_date(group.start_date)}",
             {
-                "weekday": group.get_weekday_display(),
+                "weekdays": [Weekday(day).label for day in group.weekdays],
                 "start_time": group.start_time.isoformat(),
                 "start_date": group.start_date.isoformat(),
             },

@@ -74,7 +74,7 @@ def _create_group(form: GroupForm, user):
         facilitators=list(data["facilitators"]),
         treatment_manager=data["treatment_manager"],
         start_date=data["start_date"],
-        weekday=data["weekday"],
+        weekdays=data["weekdays"],
         start_time=data["start_time"],
         by=user,
     )
