@@ -22,6 +22,7 @@ from programme.models import (
     Placement,
     ProgrammeError,
 )
+from programme.services.one_to_ones import pending_pre_group_dates
 from referrals import services as referrals_services
 from referrals.models import (
     AgeBand,
@@ -231,6 +232,11 @@ NON_ASSOCIATION = (
     "offender manager). A programme manager may still allocate him, giving a reason"
 )
 OVERRIDE_NEEDS_REASON = "Give a reason to allocate despite a non-association"
+ONE_TO_ONE_NOT_BEFORE_SESSION_1 = (
+    "His pre-group one-to-one is on {one_to_one:%-d %B %Y}, and session 1 of this group is on "
+    "{first:%-d %B %Y}: the one-to-one comes first. Move or cancel the one-to-one, or choose "
+    "a group that starts later"
+)
 
 
 GROUP_ALREADY_MET = (
@@ -282,6 +288,7 @@ def allocation_refusals(*, group: Group, referrals: list[Referral], on: date) ->
     conflicted = set(
         conflicts_with_members(group=group, offender_ids=[r.offender_id for r in referrals])
     )
+    pending = pending_pre_group_dates(r.pk for r in referrals)
     not_ready = [r.pk for r in referrals if r.status != ReferralStatus.AWAITING_ALLOCATION]
     checklists = (
         {c.referral_id: c for c in PreProgrammeChecklist.objects.filter(referral_id__in=not_ready)}
@@ -296,6 +303,7 @@ def allocation_refusals(*, group: Group, referrals: list[Referral], on: date) ->
             already_placed=referral.offender_id in placed,
             checklist=checklists.get(referral.pk),
             conflicted=referral.offender_id in conflicted,
+            one_to_one_on=pending.get(referral.pk),
         )
         for referral in referrals
     }
@@ -351,6 +359,7 @@ def _refusal(
     already_placed: bool,
     checklist: PreProgrammeChecklist | None,
     conflicted: bool = False,
+    one_to_one_on: date | None = None,
 ) -> str:
     if places.taken >= group.capacity:
         return GROUP_FULL.format(count=places.taken, capacity=group.capacity)
@@ -371,6 +380,14 @@ def _refusal(
         if missing:
             message += ". The pre-programme checklist is missing: " + "; ".join(missing)
         return message
+    if (
+        one_to_one_on
+        and places.first_session is not None
+        and one_to_one_on >= places.first_session.date
+    ):
+        return ONE_TO_ONE_NOT_BEFORE_SESSION_1.format(
+            one_to_one=one_to_one_on, first=places.first_session.date
+        )
     # Last: the one refusal a programme manager may override.
     if conflicted:
         return NON_ASSOCIATION
