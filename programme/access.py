@@ -309,3 +309,61 @@ def get_office_for_capacity(user: Staff, pk: int) -> Office:
     ):
         raise Http404("No such office")
     return Office.objects.select_related("area").get(pk=pk)
+
+
+# --- One-to-ones (the pre-group one-to-one and the post-programme review) -------------------
+
+
+def one_to_ones_visible_to(user: Staff) -> QuerySet:
+    """His offender manager and the office's programme managers see his one-to-ones (as they
+    see his referral); a facilitator sees those they are named on and those of the members of
+    the groups they run."""
+    from programme.models import OneToOneSession
+
+    if not user.is_authenticated or not user.is_active:
+        return OneToOneSession.objects.none()
+    if user.role == Role.FACILITATOR:
+        return OneToOneSession.objects.filter(
+            Q(facilitators=user) | Q(referral__placement__group__in=groups_visible_to(user)),
+            cases_open_to(user, "referral__offender"),
+        ).distinct()
+    if user.role in (Role.OFFENDER_MANAGER, Role.PROGRAMME_MANAGER):
+        return OneToOneSession.objects.filter(referral__in=referrals_visible_to(user))
+    return OneToOneSession.objects.none()
+
+
+def get_one_to_one_for_user(user: Staff, pk: int):
+    from programme.models import OneToOneSession
+
+    try:
+        one_to_one = (
+            one_to_ones_visible_to(user)
+            .select_related(
+                "referral",
+                "referral__offender",
+                "referral__programme",
+                "scheduled_by",
+                "recorded_by",
+                "cancelled_by",
+            )
+            .get(pk=pk)
+        )
+    except OneToOneSession.DoesNotExist:
+        raise Http404("No such one-to-one") from None
+    consulted(one_to_one)
+    return one_to_one
+
+
+def can_schedule_one_to_one(user: Staff, referral: Referral) -> bool:
+    """His offender manager, or a programme manager of his office (call it on a referral the
+    user may see)."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.PROGRAMME_MANAGER:
+        return referral.offender.office_id == user.office_id
+    return user.role == Role.OFFENDER_MANAGER and referral.offender.offender_manager_id == user.pk
+
+
+def records_one_to_one(user: Staff, one_to_one) -> bool:
+    """A facilitator named on it records it."""
+    return user.role == Role.FACILITATOR and one_to_one.facilitators.filter(pk=user.pk).exists()

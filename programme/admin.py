@@ -23,6 +23,7 @@ from programme.models import (
     NonAssociation,
     NonAssociationOverride,
     Notice,
+    OneToOneSession,
     Placement,
     ProgrammeModule,
     ProgrammeSession,
@@ -252,7 +253,7 @@ class SessionInline(TabularInline):
 
 @admin.register(Group)
 class GroupAdmin(NoDeleteAdmin):
-    list_display = ["__str__", "programme", "age_band", "office", "start_date", "weekday"]
+    list_display = ["__str__", "programme", "age_band", "office", "start_date", "meeting_days"]
     list_filter = ["programme", "age_band", "office"]
     search_fields = ["venue"]
     list_select_related = ["programme", "office"]
@@ -575,3 +576,22 @@ class BulkPrintAdmin(ReadOnlyAdmin):
     list_select_related = ["group", "group__programme", "requested_by"]
     fields = ["group", "requested_by", "requested_at", "status", "done", "total", "error"]
     readonly_fields = fields
+
+
+@admin.register(OneToOneSession)
+class OneToOneSessionAdmin(LimitedAccessAdmin):
+    """One-to-ones: scheduled and recorded in the app; a recorded or cancelled one is kept as
+    it was (the database refuses a change), so the admin shows those read-only."""
+
+    offender_path = "referral__offender"
+    list_display = ["referral", "kind", "date", "start_time", "attended", "outcome"]
+    list_filter = ["kind"]
+    search_fields = ["=referral__offender__crn", "referral__offender__last_name"]
+    list_select_related = ["referral", "referral__offender", "referral__programme"]
+    raw_id_fields = ["referral", "scheduled_by", "recorded_by", "cancelled_by"]
+    filter_horizontal = ["facilitators"]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and (obj.recorded_at or obj.cancelled_at):
+            return False
+        return super().has_change_permission(request, obj)

@@ -781,7 +781,8 @@ class Generator:
             treatment_manager_id=office["_pm"],
             lead_facilitator_id=facs[0],
             start_date=start,
-            weekday=weekday,
+            # One meeting day (a smallint[] in COPY's text form).
+            weekdays=f"{{{weekday}}}",
             start_time=rng.choice(["10:00:00", "14:00:00", "18:00:00"]),
             created_by_id=office["_pm"],
             created_at=at,
@@ -790,7 +791,7 @@ class Generator:
             self.new("programme.Group_facilitators", None, group_id=group["id"], staff_id=fac)
         dates = session_dates(
             first_on_or_after=start,
-            weekday=weekday,
+            weekdays=[weekday],
             count=programme.sessions,
             holidays=self.holidays,
         )

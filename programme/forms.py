@@ -11,6 +11,7 @@ from programme.models import (
     AbsenceReason,
     AttendanceOutcome,
     ProgrammeVersion,
+    OneToOneKind,
     RecommendationStatus,
     Weekday,
 )
@@ -23,7 +24,14 @@ from programme.services.management_information import (
     month_start,
 )
 from programme.services.versions import VERSION_OF_ANOTHER_PROGRAMME
-from referrals.models import AgeBand, CaseloadStage, OrderType, Programme, RiskLevel
+from referrals.models import (
+    AgeBand,
+    CaseloadStage,
+    InterviewOutcome,
+    OrderType,
+    Programme,
+    RiskLevel,
+)
 
 
 class GroupForm(GovPlainForm):
@@ -71,13 +79,20 @@ class GroupForm(GovPlainForm):
     start_date = GovDateField(
         label="Start date",
         date_range=CASEWORK_DATE,
-        help_text="Today or later. The first session is on the first chosen weekday from this date.",
+        help_text="Today or later. The first session is on the first chosen day of the week "
+        "from this date.",
     )
-    weekday = forms.TypedChoiceField(
-        label="Day of the week",
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Days of the week it meets",
+        help_text="Choose one or more, for example Monday and Thursday. Sessions take these "
+        "days in order; a bank holiday is skipped and the later sessions move on.",
         choices=Weekday.choices,
         coerce=int,
-        error_messages={"required": "Choose the day of the week"},
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choose at least one day of the week the group meets",
+            "invalid_choice": "Choose days of the week from the list",
+        },
     )
     start_time = forms.TimeField(
         label="Start time",
@@ -104,7 +119,7 @@ class GroupForm(GovPlainForm):
             Field("lead_facilitator"),
             Field("treatment_manager"),
             Field("start_date"),
-            Field("weekday"),
+            Field.checkboxes("weekdays"),
             Field.text("start_time", field_width=5),
         )
 
@@ -182,7 +197,10 @@ class SessionStaffingForm(GovPlainForm):
 class SessionMoveForm(GovPlainForm):
     new_date = GovDateField(label="New date", date_range=CASEWORK_DATE)
     move_later = forms.BooleanField(
-        label="Move the later sessions by the same number of days", required=False
+        label="Move the later sessions too",
+        help_text="They take the group’s next meeting days after the new date, skipping bank "
+        "holidays",
+        required=False,
     )
 
     def __init__(self, *args, **kwargs):
@@ -607,3 +625,81 @@ class ManagementInformationFilterForm(FilterForm):
         if chosen.get("last_month"):
             last = month_end(date.fromisoformat(chosen["last_month"] + "-01"))
         return (first, last) if first <= last else default_period(self.today)
+
+
+class OneToOneScheduleForm(GovPlainForm):
+    kind = forms.ChoiceField(
+        label="Which one-to-one",
+        choices=OneToOneKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose which one-to-one to schedule"},
+    )
+    on = GovDateField(label="Date", date_range=CASEWORK_DATE)
+    start_time = forms.TimeField(
+        label="Start time",
+        help_text="24-hour clock, for example 14:00",
+        error_messages={"required": "Enter the start time", "invalid": "Enter a time like 14:00"},
+    )
+    place = forms.CharField(
+        max_length=200,
+        help_text="For example: Riverside probation office, interview room 1",
+        error_messages={"required": "Enter where it is held"},
+    )
+    facilitators = forms.ModelMultipleChoiceField(
+        queryset=Staff.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one facilitator to hold the one-to-one"},
+    )
+
+    def __init__(self, *args, office, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facilitators"].queryset = Staff.objects.filter(
+            role=Role.FACILITATOR, office=office, is_active=True
+        ).order_by("last_name", "first_name")
+        self.helper.layout = Layout(
+            Field.radios("kind"),
+            Field("on"),
+            Field.text("start_time", field_width=5),
+            Field.text("place"),
+            Field.checkboxes("facilitators"),
+        )
+
+
+class OneToOneRecordForm(GovPlainForm):
+    attended = forms.TypedChoiceField(
+        label="Did he attend?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether he attended"},
+    )
+    outcome = forms.ChoiceField(
+        label="Outcome (pre-group one-to-one he attended)",
+        choices=InterviewOutcome.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    notes = forms.CharField(
+        label="Notes (optional)", widget=forms.Textarea, max_length=NOTE_MAX, required=False
+    )
+
+    def __init__(self, *args, pre_group: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if pre_group:
+            layout = [Field.radios("attended", inline=True), Field.radios("outcome")]
+        else:
+            del self.fields["outcome"]
+            layout = [Field.radios("attended", inline=True)]
+        self.helper.layout = Layout(*layout, Field.textarea("notes", rows=4))
+
+
+class OneToOneCancelForm(GovPlainForm):
+    reason = forms.CharField(
+        label="Why is it cancelled?",
+        max_length=300,
+        error_messages={"required": "Give the reason the one-to-one is cancelled"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.layout = Layout(Field.text("reason"))

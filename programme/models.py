@@ -6,8 +6,10 @@ from datetime import date, timedelta
 import pghistory
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
@@ -24,7 +26,15 @@ from isotp.limits import (
     text_bound,
 )
 from isotp.models import Office
-from referrals.models import AgeBand, Offender, OrderType, Programme, Referral, RiskLevel
+from referrals.models import (
+    AgeBand,
+    InterviewOutcome,
+    Offender,
+    OrderType,
+    Programme,
+    Referral,
+    RiskLevel,
+)
 
 
 @pghistory.track()
@@ -60,6 +70,14 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 4, "Friday"
     SATURDAY = 5, "Saturday"
     SUNDAY = 6, "Sunday"
+
+
+def meeting_days_label(weekdays, *, plural: bool = True) -> str:
+    """[0, 3] → "Mondays and Thursdays" ("Monday and Thursday" with plural=False)."""
+    names = [Weekday(day).label + ("s" if plural else "") for day in sorted(weekdays)]
+    if len(names) < 2:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 class ProgrammeError(Exception):
@@ -344,7 +362,10 @@ class Group(models.Model):
         "changes it for that session.",
     )
     start_date = models.DateField(validators=[CASEWORK_DATE])
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    weekdays = ArrayField(
+        models.PositiveSmallIntegerField(choices=Weekday.choices),
+        help_text="The days of the week it meets, Monday first (0 is Monday, 6 Sunday).",
+    )
     start_time = models.TimeField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -370,6 +391,23 @@ class Group(models.Model):
                 ),
             )
         ]
+        constraints = [
+            # One or more days of the week, each a real day, each once, Monday first: the
+            # schedule takes them in this order (a pair out of order or repeated is FALSE; a
+            # pair past the end of the array is NULL, which a check lets through).
+            models.CheckConstraint(
+                condition=Q(weekdays__len__gte=1)
+                & Q(weekdays__contained_by=Weekday.values)
+                & Q(
+                    RawSQL(  # nosec B611: constant SQL written here, no input in it
+                        " AND ".join(f"weekdays[{i}] < weekdays[{i + 1}]" for i in range(1, 7)),
+                        [],
+                        output_field=models.BooleanField(),
+                    )
+                ),
+                name="group_weekdays_valid_and_distinct",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.programme} {self.get_age_band_display()} group, {self.venue}, from {self.start_date:%-d %B %Y}"
@@ -380,6 +418,11 @@ class Group(models.Model):
     @property
     def capacity(self) -> int:
         return self.programme.max_group_size
+
+    @property
+    def meeting_days(self) -> str:
+        """The days it meets, as a schedule says them: "Mondays and Thursdays"."""
+        return meeting_days_label(self.weekdays)
 
 
 # What to select_related from a GroupSession to show its name without a query a row.
@@ -1193,6 +1236,117 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"Appointment with {self.offender} on {self.on}: {self.purpose}"
+
+
+# --- One-to-ones: the pre-group one-to-one and the post-programme review -------------------
+
+
+class OneToOneKind(models.TextChoices):
+    PRE_GROUP = "pre_group", "Pre-group one-to-one"
+    REVIEW = "review", "Post-programme review"
+
+
+class OneToOneQuerySet(models.QuerySet):
+    def pending(self):
+        """Scheduled, not yet recorded, not cancelled."""
+        return self.filter(recorded_at__isnull=True, cancelled_at__isnull=True)
+
+    def live(self):
+        """Not cancelled: what a schedule shows."""
+        return self.filter(cancelled_at__isnull=True)
+
+
+@pghistory.track()
+class OneToOneSession(models.Model):
+    """A scheduled one-to-one with the facilitators: the pre-group one-to-one (the assessment
+    interview, before session 1) or the post-programme review (after the group's last
+    session). Scheduled by his offender manager or a programme manager; recorded once by a
+    facilitator named on it, and then never changed (the database refuses)."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="one_to_ones")
+    kind = models.CharField(max_length=20, choices=OneToOneKind.choices)
+    date = models.DateField(validators=[CASEWORK_DATE])
+    start_time = models.TimeField()
+    place = models.CharField(max_length=200)
+    facilitators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="one_to_ones_facilitated"
+    )
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    scheduled_at = models.DateTimeField(auto_now_add=True)
+    attended = models.BooleanField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=InterviewOutcome.choices, blank=True)
+    notes = models.TextField(blank=True, max_length=NOTE_MAX)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+
+    objects = OneToOneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "start_time", "pk"]
+        indexes = [models.Index(fields=["referral", "date"], name="one_to_one_referral_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=OneToOneKind.values), name="one_to_one_kind_known"
+            ),
+            # Recorded: who, when and whether he came, all three or none.
+            models.CheckConstraint(
+                condition=Q(recorded_at__isnull=True, recorded_by__isnull=True, attended=None)
+                | Q(recorded_at__isnull=False, recorded_by__isnull=False, attended__isnull=False),
+                name="one_to_one_recorded_whole",
+            ),
+            # An outcome only for a pre-group one-to-one he attended, and then always one.
+            models.CheckConstraint(
+                condition=Q(outcome="")
+                | Q(
+                    kind=OneToOneKind.PRE_GROUP, attended=True, outcome__in=InterviewOutcome.values
+                ),
+                name="one_to_one_outcome_when_attended",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=OneToOneKind.PRE_GROUP, attended=True) | ~Q(outcome=""),
+                name="one_to_one_attended_pre_group_has_outcome",
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True, cancelled_by__isnull=True)
+                | Q(
+                    cancelled_at__isnull=False, cancelled_by__isnull=False, recorded_at__isnull=True
+                ),
+                name="one_to_one_cancelled_whole_and_not_recorded",
+            ),
+            text_bound("one_to_one", "notes", NOTE_MAX),
+        ]
+        triggers = [
+            # Recorded or cancelled, it is kept as it was.
+            pgtrigger.Protect(
+                name="one_to_one_recorded_locked",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                condition=pgtrigger.Q(old__recorded_at__isnull=False)
+                | pgtrigger.Q(old__cancelled_at__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.date:%-d %B %Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("programme:one_to_one", args=[self.pk])
+
+    @property
+    def state(self) -> str:
+        if self.cancelled_at:
+            return "Cancelled"
+        if self.recorded_at:
+            return "Attended" if self.attended else "Did not attend"
+        return "Scheduled"
 
 
 # --- After the programme ------------------------------------------------------------------

@@ -10,6 +10,7 @@ from programme.views import (
     management_information,
     manager,
     non_associations,
+    one_to_ones,
     overview,
     post_programme,
     register,
@@ -41,6 +42,20 @@ urlpatterns = [
     # Who runs each session, and facilitator continuity (programme managers)
     path("groups/<int:pk>/facilitators/", staffing.session_staffing, name="session_staffing"),
     path("groups/continuity/", staffing.office_continuity, name="office_continuity"),
+    # One-to-ones in the schedule: scheduled by his OM or a programme manager, recorded by a
+    # facilitator named on it
+    path("referrals/<int:pk>/one-to-ones/new/", one_to_ones.one_to_one_new, name="one_to_one_new"),
+    path("one-to-ones/<int:pk>/", one_to_ones.one_to_one_detail, name="one_to_one"),
+    path(
+        "one-to-ones/<int:pk>/record/",
+        one_to_ones.one_to_one_record_view,
+        name="one_to_one_record",
+    ),
+    path(
+        "one-to-ones/<int:pk>/cancel/",
+        one_to_ones.one_to_one_cancel_view,
+        name="one_to_one_cancel",
+    ),
     # The waiting list, and allocating from it (programme managers)
     path("waiting-list/", waiting_list.waiting_list, name="waiting_list"),
     path(

@@ -290,30 +290,21 @@ class ChecklistForm(GovModelForm):
         required=False,
         date_range=CASEWORK_DATE,
     )
-    interview_on = GovDateField(
-        label="Assessment interview on", required=False, date_range=CASEWORK_DATE
-    )
-    interview_attended = forms.TypedChoiceField(
-        label="Did he attend the assessment interview?",
-        choices=[("yes", "Yes"), ("no", "No")],
-        coerce=lambda value: value == "yes",
-        empty_value=None,
-        required=False,
-        widget=forms.RadioSelect,
-    )
 
+    # The assessment interview is not typed here: it is the pre-group one-to-one, which the
+    # facilitators record, and recording it fills the checklist (one source of truth).
     class Meta:
         model = PreProgrammeChecklist
-        exclude = ["referral", "updated_at"]
-        widgets = {"interview_outcome": forms.RadioSelect}
+        exclude = [
+            "referral",
+            "updated_at",
+            "interview_on",
+            "interview_attended",
+            "interview_outcome",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.interview_attended is not None:
-            self.initial["interview_attended"] = "yes" if self.instance.interview_attended else "no"
-        self.fields["interview_outcome"].choices = [
-            c for c in self.fields["interview_outcome"].choices if c[0]
-        ]
         documents = [
             Fieldset(
                 Field(f"{prefix}_provided_on"),
@@ -337,13 +328,6 @@ class ChecklistForm(GovModelForm):
                 legend="What is required of him",
                 legend_size="m",
             ),
-            Fieldset(
-                Field("interview_on"),
-                Field.radios("interview_attended", inline=True),
-                Field.radios("interview_outcome"),
-                legend="Assessment interview with facilitators",
-                legend_size="m",
-            ),
         )
 
     def clean(self):
@@ -354,8 +338,6 @@ class ChecklistForm(GovModelForm):
                     f"{prefix}_not_available",
                     f"{label}: either give the date it was provided or tick not available, not both",
                 )
-        if cleaned.get("interview_outcome") and not cleaned.get("interview_attended"):
-            self.add_error("interview_outcome", "Only record an interview outcome if he attended")
         return cleaned
 
 

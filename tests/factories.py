@@ -174,9 +174,12 @@ def make_group(by: Staff, facilitators: list[Staff], **fields):
         "facilitators": facilitators,
         "treatment_manager": None,
         "start_date": date(2026, 2, 2),
-        "weekday": 0,
+        "weekdays": [0],
         "start_time": time(18, 0),
     }
+    # A group meeting on one day may be given as weekday=.
+    if "weekday" in fields:
+        fields["weekdays"] = [fields.pop("weekday")]
     values.update(fields)
     # A group cannot start in the past: tests replay past groups by forming them on their
     # start date (or today, for a group that starts later).

@@ -57,7 +57,7 @@ FIELDS = [
     "venue",
     "facilitators",
     "start_date",
-    "weekday",
+    "weekdays",
     "start_time",
     "new_date",
     "what_changed",

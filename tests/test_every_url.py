@@ -25,6 +25,7 @@ from isotp.models import AccessLog, Office
 from programme.access import (
     enforcements_visible_to,
     groups_visible_to,
+    one_to_ones_visible_to,
     placements_visible_to,
     registers_open_to,
 )
@@ -39,6 +40,7 @@ from programme.models import (
     HandoverMeeting,
     NonAssociation,
     Notice,
+    OneToOneSession,
     Placement,
     Recommendation,
     TreatmentTarget,
@@ -127,6 +129,10 @@ PK_MODELS = {
     "programme:court_bundle_pdf": Referral,
     "programme:referral_move": Referral,
     "programme:appointment_edit": Appointment,
+    "programme:one_to_one_new": Referral,
+    "programme:one_to_one": OneToOneSession,
+    "programme:one_to_one_record": OneToOneSession,
+    "programme:one_to_one_cancel": OneToOneSession,
     "programme:post_programme": Referral,
     "programme:report_edit": Referral,
     "programme:handover_create": Referral,
@@ -166,6 +172,7 @@ def visible(user, model) -> "set[int]":
         Notice: Notice.objects.filter(offender__in=offenders),
         Enforcement: enforcements_visible_to(user),
         Appointment: Appointment.objects.filter(offender__in=offenders),
+        OneToOneSession: one_to_ones_visible_to(user),
         # Read and ended only by his offender manager.
         NonAssociation: NonAssociation.objects.filter(
             offender__in=offenders, offender__offender_manager=user
@@ -216,7 +223,32 @@ def data_set(alice, uma, otto, fern, pat, hilary, ada, audrey, sam, other_office
     make_assessment(
         make_offender(alice, last_name="Noteligible"), alice, internet_offence_confirmed=False
     )
-    make_referral(make_offender(alice, last_name="Waitingman"), alice)
+    waiting = make_referral(make_offender(alice, last_name="Waitingman"), alice)
+    # His pre-group one-to-one: one held and recorded, one cancelled, one to come.
+    from datetime import time
+
+    from programme.services.one_to_ones import (
+        one_to_one_cancel,
+        one_to_one_record,
+        one_to_one_schedule,
+    )
+
+    def book(on, booked_on):
+        return one_to_one_schedule(
+            referral=waiting,
+            kind="pre_group",
+            on=on,
+            start_time=time(10, 0),
+            place="Riverside probation office",
+            facilitators=[fern],
+            by=alice,
+            today=booked_on,
+        )
+
+    held = book(today - timedelta(days=2), today - timedelta(days=9))
+    one_to_one_record(one_to_one=held, attended=False, outcome="", notes="", by=fern)
+    one_to_one_cancel(one_to_one=book(today + timedelta(days=1), today), reason="Ill", by=alice)
+    book(today + timedelta(days=5), today)
     make_ready_referral(make_offender(alice, last_name="Readyman"), alice)
     make_offence(Offender.objects.get(last_name="Readyman"))
 

@@ -30,7 +30,7 @@ def group_form_data(fern, **overrides):
         "start_date_0": str(start.day),
         "start_date_1": str(start.month),
         "start_date_2": str(start.year),
-        "weekday": "0",
+        "weekdays": ["0"],
         "start_time": "18:00",
     }
     data.update(overrides)
@@ -136,7 +136,8 @@ def test_moving_a_session_from_the_page(login, pat, group):
         {"new_date_0": "3", "new_date_1": "2", "new_date_2": "2026", "move_later": "on"},
     )
     assert response.status_code == 302
-    assert session_of(group, 2).date == date(2026, 2, 10)
+    # Session 1 moves a day on, to a Tuesday; session 2 stays on the group's Monday.
+    assert session_of(group, 2).date == date(2026, 2, 9)
 
 
 # --- The register ---------------------------------------------------------------------------
@@ -488,7 +489,7 @@ def add_groups(pat, fern, count, first_start=date(2024, 1, 1)):
             office=pat.office,
             venue=f"Venue {number:03d}",
             start_date=first_start + timedelta(weeks=number),
-            weekday=0,
+            weekdays=[0],
             start_time=time(18, 0),
             created_by=pat,
         )

@@ -129,7 +129,7 @@ def group_fields(pat, fern, start_date):
         "facilitators": [fern],
         "treatment_manager": None,
         "start_date": start_date,
-        "weekday": 0,
+        "weekdays": [0],
         "start_time": time(18, 0),
         "by": pat,
     }

@@ -79,15 +79,19 @@ def test_session_count_comes_from_the_programme_record(pat, fern):
 
 def test_session_dates_start_on_the_first_chosen_weekday():
     assert session_dates(
-        first_on_or_after=date(2026, 2, 4), weekday=0, count=2, holidays=set()
+        first_on_or_after=date(2026, 2, 4), weekdays=[0], count=2, holidays=set()
     ) == [date(2026, 2, 9), date(2026, 2, 16)]
 
 
-def test_moving_a_session_with_the_later_ones_shifts_them_all(group):
+def test_moving_a_session_with_the_later_ones_keeps_the_groups_cadence(group):
+    # A Monday group's session 3 moves to a Wednesday: the later ones stay on Mondays.
     moved = session_move(session=session(group, 3), new_date=date(2026, 2, 18), move_later=True)
     assert len(moved) == 33
     assert session(group, 3).date == date(2026, 2, 18)
-    assert session(group, 4).date == date(2026, 2, 25)
+    assert session(group, 4).date == date(2026, 2, 23)
+    # Moved past the next Monday, the later ones follow from the Monday after.
+    session_move(session=session(group, 3), new_date=date(2026, 2, 24), move_later=True)
+    assert session(group, 4).date == date(2026, 3, 2)
 
 
 def test_moving_a_session_alone_cannot_pass_the_next_one(group):

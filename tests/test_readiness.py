@@ -1,12 +1,13 @@
 """Readiness follows the pre-programme checklist: saving the last item makes the referral
 ready for allocation by itself, undoing one takes it back, each as a recorded automatic move."""
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from programme.services.one_to_ones import one_to_one_record, one_to_one_schedule
 from referrals.models import ReferralError, ReferralStatus, StatusTransition
 from referrals.services import (
     CHECKLIST_LOCKED_MESSAGE,
@@ -50,13 +51,28 @@ def checklist_url(referral) -> str:
 
 
 def test_saving_the_last_checklist_item_makes_the_referral_ready_for_allocation(
-    login, alice, offender
+    login, alice, fern, offender
 ):
     referral = make_referral(offender, alice)
     client = login(alice)
-    client.post(checklist_url(referral), checklist_data(interview_outcome=""))
+    client.post(checklist_url(referral), checklist_data(liaison_on_0=""))
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.AWAITING_ASSESSMENT
+    # The interview comes from his pre-group one-to-one, recorded by the facilitator.
+    held_on = date(2026, 1, 10)
+    one_to_one = one_to_one_schedule(
+        referral=referral,
+        kind="pre_group",
+        on=held_on,
+        start_time=time(10, 0),
+        place="Riverside",
+        facilitators=[fern],
+        by=alice,
+        today=held_on,
+    )
+    one_to_one_record(one_to_one=one_to_one, attended=True, outcome="suitable", notes="", by=fern)
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.AWAITING_ASSESSMENT  # liaison still missing
 
     before = timezone.now()
     response = client.post(checklist_url(referral), checklist_data(), follow=True)

@@ -145,6 +145,8 @@ def may(cell: str, who: Character) -> bool:
         "own office": who.in_office,
         "groups they run": who.runs,
         "the session they cover": who.covers,
+        # The cases name the facilitators who run the groups (Fern, Tess) on the one-to-one.
+        "named on it": who.runs,
         "accredited": who.accredited,
     }
     allowed = False
@@ -275,7 +277,24 @@ def cases(alice, otto, pat, hilary, fern, frank, tess, carl, ada, audrey, sam):
     report_submit(report=submitted, by=fern)
     draft = report_correct(report=submitted, reason="A date was wrong", by=fern)
 
+    from datetime import time
+
+    from programme.services.one_to_ones import one_to_one_schedule
+
+    one_to_one = one_to_one_schedule(
+        referral=waiting,
+        kind="pre_group",
+        on=today,
+        start_time=time(10, 0),
+        place="Riverside probation office",
+        facilitators=[fern, tess],
+        by=alice,
+    )
+
     return {
+        "programme:one_to_one_new": {"pk": waiting.pk},
+        "programme:one_to_one_record": {"pk": one_to_one.pk},
+        "programme:one_to_one_cancel": {"pk": one_to_one.pk},
         "referrals:offender_edit": {"pk": adam.pk},
         "referrals:offence_create": {"pk": adam.pk},
         "referrals:offence_edit": {"pk": adam.pk, "offence_pk": offence.pk},

@@ -455,7 +455,7 @@ def test_the_group_register_pdf_names_the_lead_and_cover_of_each_session(
 def test_groups_formed_before_get_their_staffing_from_their_facilitators(pat, fern, gina):
     import importlib
 
-    migration = importlib.import_module("programme.migrations.0017_session_facilitators")
+    migration = importlib.import_module("programme.migrations.0016_session_facilitators")
     group = make_group(pat, [gina, fern])
     # As before the migration: no usual lead and no staffing rows (the rows cannot be
     # deleted, so a group is made without them).
@@ -466,14 +466,21 @@ def test_groups_formed_before_get_their_staffing_from_their_facilitators(pat, fe
         age_band=group.age_band,
         office=group.office,
         venue="Old room",
+        version=group.version,
         start_date=date(2026, 1, 5),
-        weekday=0,
+        weekdays=[0],
         start_time=group.start_time,
         created_by=pat,
     )
     old.facilitators.set([gina, fern])
+    named = {session.number: session for session in group.version.sessions.all()}
     GroupSession.objects.bulk_create(
-        GroupSession(group=old, number=n, date=date(2026, 1, 5) + timedelta(weeks=n - 1))
+        GroupSession(
+            group=old,
+            number=n,
+            date=date(2026, 1, 5) + timedelta(weeks=n - 1),
+            programme_session=named[n],
+        )
         for n in (1, 2)
     )
     migration.staff_existing_sessions(django_apps, None)

@@ -26,6 +26,7 @@ from programme.models import (
     HandoverMeeting,
     SessionFacilitator,
     SessionRole,
+    OneToOneSession,
 )
 
 # Calendar apps keep what they fetched; two months back and a year ahead covers the planning
@@ -189,6 +190,33 @@ def _appointment_events(staff: Staff, first: date, last: date) -> list[CalendarE
     ]
 
 
+# A one-to-one's length is not recorded: an hour is what calendars are given.
+ONE_TO_ONE_LENGTH = timedelta(hours=1)
+
+
+def _one_to_one_events(staff: Staff, first: date, last: date) -> list[CalendarEvent]:
+    """The one-to-ones the facilitator holds (not cancelled). Its place may be his home: it
+    stays in the app, as does his name."""
+    one_to_ones = (
+        OneToOneSession.objects.live()
+        .filter(facilitators=staff, date__range=(first, last))
+        .order_by("date", "start_time", "pk")
+    )
+    events = []
+    for one_to_one in one_to_ones:
+        start = timezone.make_aware(datetime.combine(one_to_one.date, one_to_one.start_time))
+        events.append(
+            CalendarEvent(
+                uid=f"one-to-one-{one_to_one.pk}",
+                summary=one_to_one.get_kind_display(),
+                start=start,
+                end=start + ONE_TO_ONE_LENGTH,
+                path=one_to_one.get_absolute_url(),
+            )
+        )
+    return events
+
+
 def calendar_events(*, staff: Staff, today: date) -> list[CalendarEvent]:
     """What `staff` has on, from two months ago to a year ahead (five queries)."""
     first, last = today - timedelta(days=DAYS_BEFORE), today + timedelta(days=DAYS_AFTER)
@@ -197,6 +225,7 @@ def calendar_events(*, staff: Staff, today: date) -> list[CalendarEvent]:
         *_catch_up_events(staff, first, last),
         *_handover_events(staff, first, last),
         *_appointment_events(staff, first, last),
+        *_one_to_one_events(staff, first, last),
     ]
 
 

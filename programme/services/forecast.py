@@ -209,7 +209,7 @@ def finish_of_group_starting(
     """The last session of a weekly group whose first session is on `start`."""
     return session_dates(
         first_on_or_after=start,
-        weekday=start.weekday(),
+        weekdays=[start.weekday()],
         count=programme.sessions,
         holidays=set(holidays),
     )[-1]

@@ -15,7 +15,7 @@ from django.utils import dateformat
 
 from isotp.formatting import clock
 from isotp.pdf import report_header
-from programme.models import GroupSession, Placement, Weekday
+from programme.models import GroupSession, Placement, meeting_days_label
 from programme.services.forecast import Forecast, forecasts_for
 from referrals.eligibility import add_months
 from referrals.models import (
@@ -307,7 +307,7 @@ def group_paragraphs(
         paragraphs.append("Your offender manager will tell you where and when your group meets.")
         return paragraphs
     time = clock(group.start_time)
-    where = f"Your group meets at {group.venue}, every {Weekday(group.weekday).label} at {time}."
+    where = f"Your group meets at {group.venue}, every {meeting_days_label(group.weekdays, plural=False)} at {time}."
     if next_session is None:
         when = "Your offender manager will tell you when you must go next."
     elif next_session.number == 1:

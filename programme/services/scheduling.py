@@ -17,12 +17,15 @@ from programme.models import (
     GroupSession,
     NonAssociation,
     NonAssociationOverride,
+    OneToOneKind,
+    OneToOneSession,
     Placement,
     ProgrammeError,
     ProgrammeVersion,
 )
 from programme.services.staffing import sessions_staff_initially, usual_lead
 from programme.services.versions import version_for_new_group
+from programme.services.one_to_ones import pending_pre_group_dates
 from referrals import services as referrals_services
 from referrals.models import (
     AgeBand,
@@ -41,17 +44,30 @@ def bank_holidays() -> set[date]:
 # --- Groups and their schedule ------------------------------------------------------------
 
 
+def meeting_days_from(start: date, *, weekdays, holidays: set[date]):
+    """The group's meeting days from `start` (included) on, in order, skipping bank holidays:
+    an endless generator (a group meets on at least one weekday)."""
+    days = set(weekdays)
+    if not days:
+        raise ProgrammeError(NO_MEETING_DAYS)
+    day = start
+    while True:
+        if day.weekday() in days and day not in holidays:
+            yield day
+        day += timedelta(days=1)
+
+
 def session_dates(
-    *, first_on_or_after: date, weekday: int, count: int, holidays: set[date]
+    *, first_on_or_after: date, weekdays, count: int, holidays: set[date]
 ) -> list[date]:
-    """Weekly dates on the group's weekday; a bank holiday pushes that session a week on."""
-    day = first_on_or_after + timedelta(days=(weekday - first_on_or_after.weekday()) % 7)
-    dates = []
-    while len(dates) < count:
-        if day not in holidays:
-            dates.append(day)
-        day += timedelta(days=7)
-    return dates
+    """The group's dates: its meeting days in order from the start date. A bank holiday is
+    skipped and every later session moves on to the next meeting day, so the number of
+    sessions never changes (a weekly group's holiday pushes the session a week on)."""
+    days = meeting_days_from(first_on_or_after, weekdays=weekdays, holidays=holidays)
+    return [next(days) for _ in range(count)]
+
+
+NO_MEETING_DAYS = "Choose at least one day of the week the group meets"
 
 
 YOUNG_GROUP_TOO_FEW = (
@@ -85,23 +101,27 @@ def group_create(
     facilitators: list[Staff],
     treatment_manager: Staff | None,
     start_date: date,
-    weekday: int,
+    weekdays: list[int],
     start_time: time,
     by: Staff,
     lead: Staff | None = None,
     today: date | None = None,
     version: ProgrammeVersion | None = None,
 ) -> Group:
-    """Form a group and its weekly sessions, each run by the group's facilitators: `lead` (by
-    default the first facilitator in name order) leads, the others cover. It runs `version` of
-    the programme (its sessions are named from it), by default the newest complete one
-    (programme.services.versions). `today` is the day it is formed (today; earlier only for
-    demo data and tests that replay a past group): it cannot start before then."""
+    """Form a group and its sessions on its meeting days (one or more weekdays), each run by
+    the group's facilitators: `lead` (by default the first facilitator in name order) leads,
+    the others cover. It runs `version` of the programme (its sessions are named from it), by
+    default the newest complete one (programme.services.versions). `today` is the day it is
+    formed (today; earlier only for demo data and tests that replay a past group): it cannot
+    start before then."""
     today = today or timezone.localdate()
     version = version_for_new_group(programme=programme, version=version)
     if not facilitators:
         raise ProgrammeError("A group needs at least one facilitator")
     lead = usual_lead(facilitators, lead)
+    weekdays = sorted(set(weekdays))
+    if not weekdays:
+        raise ProgrammeError(NO_MEETING_DAYS)
     if start_date < today:
         raise ProgrammeError(GROUP_STARTS_IN_THE_PAST.format(today=today))
     if age_band == AgeBand.YOUNG:
@@ -122,7 +142,7 @@ def group_create(
         venue=venue,
         treatment_manager=treatment_manager,
         start_date=start_date,
-        weekday=weekday,
+        weekdays=weekdays,
         start_time=start_time,
         lead_facilitator=lead,
         created_by=by,
@@ -130,7 +150,7 @@ def group_create(
     group.facilitators.set(facilitators)
     dates = session_dates(
         first_on_or_after=start_date,
-        weekday=weekday,
+        weekdays=weekdays,
         count=programme.sessions,
         holidays=bank_holidays(),
     )
@@ -145,12 +165,19 @@ def group_create(
 
 @transaction.atomic
 def session_move(*, session: GroupSession, new_date: date, move_later: bool) -> list[GroupSession]:
-    """Move a session; with move_later, every later session moves by the same number of days."""
-    sessions = list(session.group.sessions.select_for_update().order_by("number"))
+    """Move a session to a new date (any day but a bank holiday, after the session before it).
+
+    With move_later, the later sessions keep the group's cadence: they take the group's next
+    meeting days after the new date, in order, skipping bank holidays (the number of sessions
+    never changes). A recorded session never moves. Session 1 cannot move to on or before a
+    member's pre-group one-to-one that is still to be held: it comes first."""
+    group = Group.objects.select_for_update().get(pk=session.group_id)
+    sessions = list(group.sessions.select_for_update().order_by("number"))
     current = next(s for s in sessions if s.pk == session.pk)
     if current.register_completed_at:
         raise ProgrammeError("This session's register is complete: its date cannot change")
-    if new_date in bank_holidays():
+    holidays = bank_holidays()
+    if new_date in holidays:
         raise ProgrammeError(f"{new_date:%-d %B %Y} is a bank holiday")
     earlier = [s for s in sessions if s.number < current.number]
     later = [s for s in sessions if s.number > current.number]
@@ -158,21 +185,21 @@ def session_move(*, session: GroupSession, new_date: date, move_later: bool) -> 
         raise ProgrammeError(
             f"The new date must be after session {earlier[-1].number} ({earlier[-1].date:%-d %B %Y})"
         )
-    delta = new_date - current.date
+    if not earlier:
+        pending = pending_pre_group_on_or_after(group=group, day=new_date)
+        if pending:
+            raise ProgrammeError(SESSION_1_BEFORE_ONE_TO_ONE.format(date=pending))
     current.date = new_date
     moved = [current]
     if move_later:
-        holidays = bank_holidays()
-        previous = new_date
+        recorded = next((s for s in later if s.register_completed_at), None)
+        if recorded:
+            raise ProgrammeError(f"Session {recorded.number} is already recorded: it cannot move")
+        days = meeting_days_from(
+            new_date + timedelta(days=1), weekdays=group.weekdays, holidays=holidays
+        )
         for later_session in later:
-            if later_session.register_completed_at:
-                raise ProgrammeError(
-                    f"Session {later_session.number} is already recorded: it cannot move"
-                )
-            day = later_session.date + delta
-            while day in holidays or day <= previous:
-                day += timedelta(days=7)
-            later_session.date = previous = day
+            later_session.date = next(days)
             moved.append(later_session)
     elif later and new_date >= later[0].date:
         raise ProgrammeError(
@@ -181,6 +208,29 @@ def session_move(*, session: GroupSession, new_date: date, move_later: bool) -> 
         )
     GroupSession.objects.bulk_update(moved, ["date"])
     return moved
+
+
+SESSION_1_BEFORE_ONE_TO_ONE = (
+    "A member's pre-group one-to-one is on {date:%-d %B %Y}: session 1 must be after it. "
+    "Move or cancel the one-to-one first"
+)
+
+
+def pending_pre_group_on_or_after(*, group: Group, day: date) -> date | None:
+    """The latest pre-group one-to-one still to be held, on or after `day`, of a man with an
+    open place in the group (None if there is none)."""
+    return (
+        OneToOneSession.objects.pending()
+        .filter(
+            kind=OneToOneKind.PRE_GROUP,
+            referral__placement__group=group,
+            referral__placement__ended_on__isnull=True,
+            date__gte=day,
+        )
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
 
 
 # --- Allocation -----------------------------------------------------------------------------
@@ -198,6 +248,11 @@ NON_ASSOCIATION = (
     "offender manager). A programme manager may still allocate him, giving a reason"
 )
 OVERRIDE_NEEDS_REASON = "Give a reason to allocate despite a non-association"
+ONE_TO_ONE_NOT_BEFORE_SESSION_1 = (
+    "His pre-group one-to-one is on {one_to_one:%-d %B %Y}, and session 1 of this group is on "
+    "{first:%-d %B %Y}: the one-to-one comes first. Move or cancel the one-to-one, or choose "
+    "a group that starts later"
+)
 
 
 GROUP_ALREADY_MET = (
@@ -249,6 +304,7 @@ def allocation_refusals(*, group: Group, referrals: list[Referral], on: date) ->
     conflicted = set(
         conflicts_with_members(group=group, offender_ids=[r.offender_id for r in referrals])
     )
+    pending = pending_pre_group_dates(r.pk for r in referrals)
     not_ready = [r.pk for r in referrals if r.status != ReferralStatus.AWAITING_ALLOCATION]
     checklists = (
         {c.referral_id: c for c in PreProgrammeChecklist.objects.filter(referral_id__in=not_ready)}
@@ -263,6 +319,7 @@ def allocation_refusals(*, group: Group, referrals: list[Referral], on: date) ->
             already_placed=referral.offender_id in placed,
             checklist=checklists.get(referral.pk),
             conflicted=referral.offender_id in conflicted,
+            one_to_one_on=pending.get(referral.pk),
         )
         for referral in referrals
     }
@@ -318,6 +375,7 @@ def _refusal(
     already_placed: bool,
     checklist: PreProgrammeChecklist | None,
     conflicted: bool = False,
+    one_to_one_on: date | None = None,
 ) -> str:
     if places.taken >= group.capacity:
         return GROUP_FULL.format(count=places.taken, capacity=group.capacity)
@@ -338,6 +396,14 @@ def _refusal(
         if missing:
             message += ". The pre-programme checklist is missing: " + "; ".join(missing)
         return message
+    if (
+        one_to_one_on
+        and places.first_session is not None
+        and one_to_one_on >= places.first_session.date
+    ):
+        return ONE_TO_ONE_NOT_BEFORE_SESSION_1.format(
+            one_to_one=one_to_one_on, first=places.first_session.date
+        )
     # Last: the one refusal a programme manager may override.
     if conflicted:
         return NON_ASSOCIATION

@@ -45,6 +45,7 @@ from programme.models import (
     NonAssociationOverride,
     Notice,
     NoticeKind,
+    OneToOneSession,
     Placement,
     ProgrammeModule,
     ProgrammeSession,
@@ -57,6 +58,7 @@ from programme.models import (
     SessionStaffingChange,
     TargetProgress,
     TreatmentTarget,
+    Weekday,
 )
 from programme.services.letters import letter_context, warning_letter_context
 from referrals.models import (
@@ -202,6 +204,11 @@ FIELDS: dict[type[models.Model], dict[str, object]] = {
         "recorded_by created_at"
     ),
     Appointment: shown("id offender on purpose attended recorded_by"),
+    # The facilitators (a many-to-many) are listed by name with the record.
+    OneToOneSession: shown(
+        "id referral kind date start_time place facilitators scheduled_by scheduled_at attended "
+        "outcome notes recorded_by recorded_at cancelled_by cancelled_at cancel_reason"
+    ),
     NonAssociation: {
         **shown("id offender kind recorded_by recorded_at ended_at ended_by"),
         "other": KEPT_APART,
@@ -510,6 +517,12 @@ def subject_access_build(
     )
     risk_reviews = list(offender.risk_reviews.select_related("recorded_by"))
     appointments = list(offender.appointments.select_related("recorded_by"))
+    one_to_ones = list(
+        OneToOneSession.objects.filter(referral__offender=offender)
+        .select_related("scheduled_by", "recorded_by", "cancelled_by")
+        .prefetch_related("facilitators")
+        .order_by("date", "pk")
+    )
     kept_apart = list(offender.non_associations.select_related("recorded_by", "ended_by"))
     overrides = list(
         NonAssociationOverride.objects.filter(placement__referral__offender=offender)
@@ -631,6 +644,11 @@ def subject_access_build(
             "risk_reviews",
             "Risk reviews",
             [b(r, f"OASys updated on {long_date(r.oasys_on)}") for r in risk_reviews],
+        ),
+        Section(
+            "one_to_ones",
+            "One-to-ones with the facilitators",
+            [b(o, f"{o.get_kind_display()}, {long_date(o.date)}") for o in one_to_ones],
         ),
         Section(
             "appointments",
@@ -769,6 +787,10 @@ class _Builder:
         for name, rule in FIELDS[model].items():
             model_field = model._meta.get_field(name)
             label = field_label(model_field)
+            if model_field.many_to_many:  # staff named on it, by name and role
+                names = ", ".join(staff_name(s) for s in getattr(obj, name).all())
+                items.append(Item(name, label, names, names))
+                continue
             # A blank value withholds nothing: it is shown as blank, not listed.
             if isinstance(rule, Withhold) and rule.applies(row) and row[model_field.attname]:
                 items.append(Item(name, label, "Withheld (see “Withheld”)", None, withheld=True))
@@ -921,10 +943,9 @@ def _group_items(group: Group) -> list[Item]:
         Item(
             "group_schedule",
             "Meets",
-            f"{group.get_weekday_display()}s at {group.start_time:%H:%M}, "
-            f"from {long_date(group.start_date)}",
+            f"{group.meeting_days} at {group.start_time:%H:%M}, from {long_date(group.start_date)}",
             {
-                "weekday": group.get_weekday_display(),
+                "weekdays": [Weekday(day).label for day in group.weekdays],
                 "start_time": group.start_time.isoformat(),
                 "start_date": group.start_date.isoformat(),
             },

@@ -17,12 +17,13 @@ from programme.access import (
     runs_group,
 )
 from programme.forms import GroupForm, SessionMoveForm
-from programme.models import BulkPrint, GroupSession, ProgrammeError
+from programme.models import BulkPrint, GroupSession, OneToOneSession, ProgrammeError
 from programme.services import allocation_refusals, placements_allocate
 from programme.services import group_create as create_group
 from programme.services import (
     session_move as session_move_service,
 )
+from programme.services.one_to_ones import schedule_rows
 from programme.services.scheduling import NON_ASSOCIATION
 from programme.services.staffing import (
     CONTINUITY_MIN_HELD,
@@ -83,7 +84,7 @@ def _create_group(form: GroupForm, user):
         treatment_manager=data["treatment_manager"],
         lead=data["lead_facilitator"],
         start_date=data["start_date"],
-        weekday=data["weekday"],
+        weekdays=data["weekdays"],
         start_time=data["start_time"],
         by=user,
         version=data["version"],
@@ -132,6 +133,12 @@ def _render_group(request, group, *, ticked=(), refused=(), override_reason=""):
     # Who runs each session (one query) and the group's facilitator continuity (one query).
     attach_staffing(sessions)
     team = list(group.facilitators.order_by("last_name", "first_name", "pk"))
+    # Members' one-to-ones (those the user may see) with the sessions, in date order.
+    one_to_ones = list(
+        OneToOneSession.objects.live()
+        .filter(referral_id__in=[p.referral_id for p in active])
+        .select_related("referral__offender")
+    )
     # Past, next and upcoming: the next session first, the long lists folded away.
     past = [session for session in sessions if session.date < today]
     coming = [session for session in sessions if session.date >= today]
@@ -141,6 +148,7 @@ def _render_group(request, group, *, ticked=(), refused=(), override_reason=""):
         {
             "group": group,
             "sessions": sessions,
+            "schedule": schedule_rows(one_to_ones=one_to_ones, sessions=sessions, name_him=True),
             "next_session": coming[0] if coming else None,
             "upcoming_sessions": coming[1:],
             "past_recorded": [session for session in past if session.register_completed_at],

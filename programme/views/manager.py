@@ -15,11 +15,13 @@ from isotp.consultation import consulted
 from isotp.models import Staff
 from programme.access import (
     can_decide_enforcement,
+    can_schedule_one_to_one,
     get_appointment_for_offender_manager,
     get_enforcement_for_user,
     get_notice_for_offender_manager,
     groups_visible_to,
     registers_open_to,
+    one_to_ones_visible_to,
 )
 from programme.forms_manager import (
     AppointmentForm,
@@ -61,6 +63,7 @@ from programme.services import today as today_service
 from programme.services.court_bundle import COURT_DECISIONS
 from programme.services.forecast import forecast_for_referral
 from programme.services.staffing import sessions_staffed_by
+from programme.services.one_to_ones import schedule_rows
 from programme.services.today import catch_ups_to_run
 from referrals.access import (
     can_manage_referral,
@@ -417,10 +420,35 @@ def offender_programme(request, pk: int):
         "appointments": offender.appointments.all(),
         "is_his_offender_manager": offender.offender_manager_id == request.user.pk,
     }
+    waiting = None
     if current is None:
         # Waiting for a place: when he is expected to start (his OM and office PM only).
         waiting = offender.referrals.waiting().select_related("programme").first()
         context["forecast"] = forecast_for_referral(waiting, user=request.user, today=today)
+    # His schedule: his one-to-ones and his group's sessions, in date order; the referral
+    # they are scheduled for is the one with a place, or the one waiting, or his last place's.
+    one_to_ones = list(
+        one_to_ones_visible_to(request.user)
+        .live()
+        .filter(referral__offender=offender)
+        .select_related("referral__offender")
+    )
+    scheduling_for = (
+        current.referral if current else waiting or (placements[0].referral if placements else None)
+    )
+    if scheduling_for is not None:
+        scheduling_for.offender = offender  # the same man, already loaded
+    context["can_schedule_one_to_one"] = (
+        scheduling_for is not None
+        and scheduling_for.is_open
+        and can_schedule_one_to_one(request.user, scheduling_for)
+    )
+    context["scheduling_for"] = scheduling_for
+    context["schedule"] = schedule_rows(
+        one_to_ones=one_to_ones,
+        sessions=list(current.sessions()) if current else [],
+        name_him=False,
+    )
     if current:
         group = current.group
         sessions = list(group.sessions.named().order_by("number"))

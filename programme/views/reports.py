@@ -34,7 +34,7 @@ from programme.models import (
     EnforcementDecisionType,
     GroupSession,
     Placement,
-    Weekday,
+    meeting_days_label,
 )
 from programme.services import court_bundle
 from programme.services.letters import warning_letter_context
@@ -123,7 +123,7 @@ def attendance_record_context(user, placement: Placement) -> dict:
         "offender": offender,
         "group": group,
         "programme": group.programme,
-        "schedule": schedule(group.weekday, group.start_time),
+        "schedule": schedule(group.weekdays, group.start_time),
         "facilitators": list(group.facilitators.all()),
         "rows": [
             session_row(s, attendances.get(s.pk), placement, today, amended=s.pk in amended)
@@ -170,7 +170,7 @@ def group_register_pdf(request, pk: int):
         {
             "group": group,
             "programme": group.programme,
-            "schedule": schedule(group.weekday, group.start_time),
+            "schedule": schedule(group.weekdays, group.start_time),
             "facilitators": list(group.facilitators.all()),
             "usual_lead": group.lead_facilitator,
             "placements": placements,
@@ -443,5 +443,5 @@ def chunks(items: list, size: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def schedule(weekday: int, start_time: time) -> str:
-    return f"{Weekday(weekday).label}s at {clock(start_time)}"
+def schedule(weekdays: list[int], start_time: time) -> str:
+    return f"{meeting_days_label(weekdays)} at {clock(start_time)}"

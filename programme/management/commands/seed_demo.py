@@ -236,7 +236,7 @@ class Command(BaseCommand):
                 facilitators=[facilitator],
                 treatment_manager=None,
                 start_date=start_date,
-                weekday=weekday,
+                weekdays=[weekday],
                 start_time=at,
                 by=programme_manager,
                 today=start_date,  # replayed: formed on the day it starts, or earlier
@@ -314,7 +314,7 @@ class Command(BaseCommand):
             earlier_start = monday - timedelta(weeks=weeks_back)
             dates = session_dates(
                 first_on_or_after=earlier_start,
-                weekday=0,
+                weekdays=[0],
                 count=isotp.sessions,
                 holidays=holidays,
             )
