@@ -604,3 +604,17 @@ def test_the_office_continuity_page_runs_the_same_queries_however_many_groups(
 
 
 QUERIES_OFFICE_CONTINUITY = 9
+
+
+def test_the_weeks_registers_print_includes_the_sessions_he_covers(
+    login, pat, fern, gina, frank, alice
+):
+    today = timezone.localdate()
+    group = make_group(pat, [fern], start_date=today, weekday=today.weekday())
+    make_placement(group, make_offender(alice, last_name="Weekman"), alice, by=pat)
+    change(group, 1, 1, gina, [frank], by=pat)
+    response = login(frank).get(reverse("programme:week_registers_pdf"))
+    assert response.status_code == 200
+    text = " ".join(pdf_text(response.content).split())
+    assert "Lead facilitator: Gina Youngman. Cover: Frank Coverley." in text
+    assert "Weekman" in text
