@@ -611,3 +611,59 @@ def test_the_office_continuity_page_runs_the_same_queries_however_many_groups(
 
 
 QUERIES_OFFICE_CONTINUITY = 9
+
+
+def test_the_weeks_registers_print_includes_the_sessions_he_covers(
+    login, pat, fern, gina, frank, alice
+):
+    today = timezone.localdate()
+    group = make_group(pat, [fern], start_date=today, weekday=today.weekday())
+    make_placement(group, make_offender(alice, last_name="Weekman"), alice, by=pat)
+    change(group, 1, 1, gina, [frank], by=pat)
+    response = login(frank).get(reverse("programme:week_registers_pdf"))
+    assert response.status_code == 200
+    text = " ".join(pdf_text(response.content).split())
+    assert "Lead facilitator: Gina Youngman. Cover: Frank Coverley." in text
+    assert "Weekman" in text
+
+
+def test_today_shows_a_cover_the_register_due_and_the_week_session_he_covers(
+    login, pat, fern, gina, frank, team_group, covered
+):
+    today = timezone.localdate()
+    this_week = make_group(pat, [fern], start_date=today, weekday=today.weekday())
+    change(this_week, 1, 1, gina, [frank], by=pat)
+    response = login(frank).get(reverse("programme:today"))
+    sections = {s.key: s for s in response.context["sections"]}
+    assert [s.pk for s in sections["registers"].items] == [
+        session(team_group, 4).pk,
+        session(this_week, 1).pk,
+    ]
+    assert [s.pk for s in sections["sessions"].items] == [session(this_week, 1).pk]
+    # Fern was replaced for this week's session: it is not in her week any more.
+    fern_week = login(fern).get(reverse("programme:today")).context["sections"]
+    assert session(this_week, 1).pk not in [
+        s.pk for s in next(x for x in fern_week if x.key == "sessions").items
+    ]
+
+
+def test_the_group_page_runs_the_same_queries_however_its_sessions_are_staffed(
+    login, pat, fern, gina, frank, team_group, django_assert_num_queries
+):
+    client = login(pat)
+    url = reverse("programme:group", args=[team_group.pk])
+    client.get(url)
+    with django_assert_num_queries(QUERIES_GROUP_PAGE):
+        client.get(url)
+    held(team_group, range(1, 9), pat)
+    change(team_group, 2, 5, frank, [gina], by=pat, reason="Leave")
+    change(team_group, 20, 30, gina, [frank, fern], by=pat)
+    with django_assert_num_queries(QUERIES_GROUP_PAGE):
+        response = client.get(url)
+    assert "Frank Coverley (stood in)" in response.text
+
+
+# The group page's queries (13 before sessions had their own facilitators), and two for this
+# part: who runs each session, and the continuity of the sessions held (the group's
+# facilitators are read once, as before).
+QUERIES_GROUP_PAGE = 15

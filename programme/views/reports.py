@@ -19,8 +19,8 @@ from programme.access import (
     get_enforcement_for_user,
     get_group_for_user,
     get_placement_for_user,
-    groups_visible_to,
     members_open_to,
+    registers_open_to,
 )
 from programme.models import (
     ATTENDED_OUTCOMES,
@@ -209,19 +209,20 @@ def week_registers_pdf(request):
     today = timezone.localdate()
     monday = today - timedelta(days=today.weekday())
     sunday = monday + timedelta(days=6)
-    groups = {
-        group.pk: group for group in groups_visible_to(user).select_related("programme", "office")
-    }
+    # His groups' sessions, and those he leads or covers for another group.
     sessions = list(
-        GroupSession.objects.filter(group_id__in=groups, date__range=(monday, sunday)).order_by(
-            "date", "group_id", "number"
-        )
+        registers_open_to(user)
+        .filter(date__range=(monday, sunday))
+        .select_related("group__programme", "group__office")
+        .order_by("date", "group_id", "number")
     )
     if not sessions:
         messages.info(request, "None of your groups has a session this week: no registers to print")
         return redirect("programme:facilitator_home")
+    groups = {session.group_id: session.group for session in sessions}
     for session in sessions:
         session.group = groups[session.group_id]
+    attach_staffing(sessions)
     placements, restricted = members_open_to(
         user,
         Placement.objects.filter(group_id__in={s.group_id for s in sessions})
