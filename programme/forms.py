@@ -10,8 +10,8 @@ from isotp.models import Office, Role, Staff
 from programme.models import (
     AbsenceReason,
     AttendanceOutcome,
-    ProgrammeVersion,
     OneToOneKind,
+    ProgrammeVersion,
     RecommendationStatus,
     Weekday,
 )

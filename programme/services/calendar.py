@@ -24,9 +24,9 @@ from programme.models import (
     Group,
     GroupSession,
     HandoverMeeting,
+    OneToOneSession,
     SessionFacilitator,
     SessionRole,
-    OneToOneSession,
 )
 
 # Calendar apps keep what they fetched; two months back and a year ahead covers the planning

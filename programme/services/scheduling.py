@@ -23,9 +23,9 @@ from programme.models import (
     ProgrammeError,
     ProgrammeVersion,
 )
+from programme.services.one_to_ones import pending_pre_group_dates
 from programme.services.staffing import sessions_staff_initially, usual_lead
 from programme.services.versions import version_for_new_group
-from programme.services.one_to_ones import pending_pre_group_dates
 from referrals import services as referrals_services
 from referrals.models import (
     AgeBand,

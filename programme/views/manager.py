@@ -20,8 +20,8 @@ from programme.access import (
     get_enforcement_for_user,
     get_notice_for_offender_manager,
     groups_visible_to,
-    registers_open_to,
     one_to_ones_visible_to,
+    registers_open_to,
 )
 from programme.forms_manager import (
     AppointmentForm,
@@ -62,8 +62,8 @@ from programme.services import (
 from programme.services import today as today_service
 from programme.services.court_bundle import COURT_DECISIONS
 from programme.services.forecast import forecast_for_referral
-from programme.services.staffing import sessions_staffed_by
 from programme.services.one_to_ones import schedule_rows
+from programme.services.staffing import sessions_staffed_by
 from programme.services.today import catch_ups_to_run
 from referrals.access import (
     can_manage_referral,
