@@ -39,9 +39,8 @@ def test_forming_a_group_with_a_new_version_of_the_template(page, ada, pat, fern
     expect(page.locator('input[name="sessions-7-title"]')).to_have_count(0)
     assert_no_serious_violations(page)
     page.goto(reverse("admin:programme_programmeversion_changelist"))
-    row = page.get_by_role("row").filter(has_text="i-SOTP version 1")
-    row.get_by_role("checkbox").check()
-    page.get_by_label("Action").select_option(label="Copy as a new version")
+    page.get_by_role("checkbox", name="Select this object for an action - i-SOTP version 1").check()
+    page.locator('select[name="action"]').select_option(label="Copy as a new version")
     page.get_by_role("button", name="Run").or_(page.get_by_role("button", name="Go")).click()
     expect(page.get_by_text("i-SOTP version 2 made from version 1")).to_be_visible()
     expect(page.get_by_text("Not used by any group yet")).to_be_visible()
@@ -72,14 +71,14 @@ def test_forming_a_group_with_a_new_version_of_the_template(page, ada, pat, fern
     newer = Group.objects.exclude(pk=older.pk).get()
     assert newer.version.number == 2
     expect(page.locator("#programme-version")).to_contain_text("i-SOTP version 2")
-    page.get_by_text("Upcoming sessions").click()
+    page.get_by_text("Upcoming sessions (34)").click()
     expect(page.locator("#sessions-upcoming")).to_contain_text(f"Session 8 — Module 2: {NEW_TITLE}")
     assert_accessible(page)
 
     # The older group still names its sessions from version 1.
     page.goto(older.get_absolute_url())
     expect(page.locator("#programme-version")).to_contain_text("i-SOTP version 1")
-    page.get_by_text("Upcoming sessions").click()
+    page.get_by_text("Upcoming sessions (34)").click()
     expect(page.locator("#sessions-upcoming")).to_contain_text(f"Session 8 — Module 2: {OLD_TITLE}")
     expect(page.get_by_role("main")).not_to_contain_text(NEW_TITLE)
     assert_accessible(page)
