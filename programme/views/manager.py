@@ -526,6 +526,7 @@ def facilitator_home(request):
     # The next session of each group: one row per group (PostgreSQL's DISTINCT ON).
     next_sessions = sorted(
         GroupSession.objects.filter(group_id__in=group_ids, date__gte=today)
+        .named()
         .order_by("group_id", "date", "number")
         .distinct("group_id"),
         key=lambda s: (s.date, s.number, s.pk),
@@ -539,7 +540,9 @@ def facilitator_home(request):
     registers_due = list(
         GroupSession.objects.filter(
             group_id__in=group_ids, date__lte=today, register_completed_at__isnull=True
-        ).order_by("date", "group_id", "number")
+        )
+        .named()
+        .order_by("date", "group_id", "number")
     )
     for session in registers_due:
         session.group = groups_by_id[session.group_id]
@@ -549,7 +552,7 @@ def facilitator_home(request):
             cases_open_to(request.user, "placement__referral__offender"),
             placement__group_id__in=group_ids,
         )
-        .select_related("session", "placement__referral__offender")
+        .select_related("session", f"session__{SESSION_NAME}", "placement__referral__offender")
         .order_by("session__date", "pk")
     )
     for catch_up in catch_ups:
