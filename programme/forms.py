@@ -41,7 +41,7 @@ class GroupForm(GovPlainForm):
         error_messages={"required": "Choose the programme"},
     )
     version = forms.ModelChoiceField(
-        label="Version of the programme's sessions",
+        label="Version of its sessions",
         queryset=ProgrammeVersion.objects.select_related("programme").order_by(
             "programme__name", "-number"
         ),

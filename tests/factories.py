@@ -193,9 +193,13 @@ def version_for_test(programme):
     """The newest complete version of the programme; for a test that shortened the programme
     (sessions=2), a new version of that many sessions, named as the newest one's first ones,
     made the way an admin would (copy, then edit the copy)."""
-    from programme.models import ProgrammeSession
+    from programme.models import ProgrammeModule, ProgrammeSession, ProgrammeVersion
+    from programme.reference_data import ensure_programme_versions
     from programme.services.versions import newest_usable_version, version_copy
+    from referrals.models import Programme
 
+    # Transactional tests that seed their own reference data may not have made version 1.
+    ensure_programme_versions(Programme, ProgrammeVersion, ProgrammeModule, ProgrammeSession)
     programme.refresh_from_db()
     version = newest_usable_version(programme)
     if version is not None:

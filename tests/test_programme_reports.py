@@ -30,6 +30,11 @@ def session(group, number: int):
     return group.sessions.get(number=number)
 
 
+def named(group, number: int) -> str:
+    """The session as the prints name it: "Session 2 — Module 1: …", from the group's version."""
+    return session(group, number).name
+
+
 def long_date(day: date) -> str:
     return f"{day:%-d %B %Y}"
 
@@ -112,15 +117,16 @@ def test_the_attendance_record_lists_every_session_catch_ups_decisions_and_the_c
         "Mondays at 6pm, from 2 February 2026",
         "Facilitators Fern Testington",
         # Every session, recorded or not.
-        f"1 {short_date(session(group, 1).date)} Attended and complied 5 Yes",
-        f"2 {short_date(session(group, 2).date)} Acceptable absence: Medical — —",
-        f"3 {short_date(session(group, 3).date)} Attended, failed to comply 0 No",
-        f"4 {short_date(session(group, 4).date)} Unacceptable absence — —",
-        f"5 {short_date(session(group, 5).date)} Not recorded — —",
-        f"35 {short_date(session(group, 35).date)} Not recorded — —",
+        f"{named(group, 1)} {short_date(session(group, 1).date)} Attended and complied 5 Yes",
+        f"{named(group, 2)} {short_date(session(group, 2).date)} Acceptable absence: Medical — —",
+        f"{named(group, 3)} {short_date(session(group, 3).date)} Attended, failed to comply 0 No",
+        f"{named(group, 4)} {short_date(session(group, 4).date)} Unacceptable absence — —",
+        f"{named(group, 5)} {short_date(session(group, 5).date)} Not recorded — —",
+        f"{named(group, 35)} {short_date(session(group, 35).date)} Not recorded — —",
         # Catch-ups.
-        f"2 {short_date(session(group, 2).date + timedelta(days=2))} Fern Testington Completed",
-        "4 — — Outstanding",
+        f"{named(group, 2)} {short_date(session(group, 2).date + timedelta(days=2))} "
+        "Fern Testington Completed",
+        f"{named(group, 4)} — — Outstanding",
         # The enforcement decision.
         f"{short_date(session(group, 3).date)}: Attended, failed to comply (session 3)",
         "Awaiting decision",
@@ -145,7 +151,7 @@ def test_sessions_still_to_come_are_not_yet_held(login, alice, pat, fern):
     text = text_of(login(alice).get(attendance_url(place)))
 
     first = session(future_group, 1).date
-    assert f"1 {short_date(first)} Not yet held — —" in text
+    assert f"{named(future_group, 1)} {short_date(first)} Not yet held — —" in text
     assert "Not recorded" not in text
     assert "No catch-up sessions needed" in text
     assert "No failures needing an enforcement decision" in text
@@ -158,7 +164,10 @@ def test_a_facilitator_gets_her_members_record_without_the_enforcement_decisions
     text = text_of(login(fern).get(attendance_url(placement)))
 
     assert "Adam Placedperson" in text
-    assert f"1 {short_date(session(placement.group, 1).date)} Unacceptable absence" in text
+    assert (
+        f"{named(placement.group, 1)} {short_date(session(placement.group, 1).date)} Unacceptable absence"
+        in text
+    )
     assert "Formal warning given" not in text
     assert "Not shown: enforcement decisions are for the offender manager" in text
 
@@ -258,8 +267,10 @@ def test_after_his_place_ends_the_register_shows_a_dash_and_his_record_says_so(
         " U U U U U – – – –"
     ) in register
     # His record lists only the sessions of his membership: it ends at session 5.
-    assert f"5 {short_date(session(group, 5).date)} Unacceptable absence" in attendance
-    assert f"6 {short_date(session(group, 6).date)}" not in attendance
+    assert (
+        f"{named(group, 5)} {short_date(session(group, 5).date)} Unacceptable absence" in attendance
+    )
+    assert f"{named(group, 6)} {short_date(session(group, 6).date)}" not in attendance
     assert "catch-ups: 5 of 4 used; unacceptable absences: 5" in attendance
 
 

@@ -376,3 +376,8 @@ def test_a_shortened_programme_in_tests_gets_a_version_of_its_length(pat, fern):
     group = make_group(pat, [fern])
     assert group.sessions.count() == 2 and group.version.number == 2
     assert group.version.is_usable()
+
+
+def test_my_groups_names_the_catch_ups_to_run(login, fern, member):
+    page = login(fern).get(reverse("programme:facilitator_home")).content.decode()
+    assert SESSION_TWO in page

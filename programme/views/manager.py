@@ -560,6 +560,7 @@ def facilitator_home(request):
     # The next session of each group: one row per group (PostgreSQL's DISTINCT ON).
     next_sessions = sorted(
         GroupSession.objects.filter(group_id__in=group_ids, date__gte=today)
+        .named()
         .order_by("group_id", "date", "number")
         .distinct("group_id"),
         key=lambda s: (s.date, s.number, s.pk),
@@ -575,6 +576,7 @@ def facilitator_home(request):
         registers_open_to(request.user)
         .filter(date__lte=today, register_completed_at__isnull=True)
         .select_related("group__programme")
+        .named()
         .order_by("date", "group_id", "number")
     )
     covering = list(
@@ -582,6 +584,7 @@ def facilitator_home(request):
         .exclude(group_id__in=group_ids)
         .filter(date__gte=today)
         .select_related("group__programme")
+        .named()
         .order_by("date", "number", "pk")[:COVERING_SHOWN]
     )
     catch_ups = list(
@@ -590,7 +593,7 @@ def facilitator_home(request):
             cases_open_to(request.user, "placement__referral__offender"),
             placement__group_id__in=group_ids,
         )
-        .select_related("session", "placement__referral__offender")
+        .select_related("session", f"session__{SESSION_NAME}", "placement__referral__offender")
         .order_by("session__date", "pk")
     )
     for catch_up in catch_ups:
