@@ -330,3 +330,31 @@ def test_who_may_open_a_one_to_one(login, alice, otto, pat, hilary, fern, frank,
         assert login(allowed).get(url).status_code == 200
     for refused in (otto, hilary, frank):
         assert login(refused).get(url).status_code == 404
+
+
+def test_the_schedules_run_the_same_queries_however_many_one_to_ones(
+    login, alice, pat, fern, group
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    placements = [make_placement(group, make_offender(alice), alice, by=pat) for _ in range(3)]
+    client = login(pat)
+    his_page = reverse("programme:offender_programme", args=[placements[0].referral.offender_id])
+
+    def counts() -> tuple[int, int]:
+        client.get(group.get_absolute_url())
+        client.get(his_page)
+        found = []
+        for url in (group.get_absolute_url(), his_page):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries))
+        return tuple(found)
+
+    book(placements[0].referral, alice, [fern], on=date(2026, 1, 27))
+    before = counts()
+    for placement in placements:
+        book(placement.referral, alice, [fern], on=date(2026, 1, 28))
+        book(placement.referral, alice, [fern], on=date(2026, 12, 1), kind="review")
+    assert counts() == before
