@@ -358,3 +358,13 @@ def test_the_schedules_run_the_same_queries_however_many_one_to_ones(
         book(placement.referral, alice, [fern], on=date(2026, 1, 28))
         book(placement.referral, alice, [fern], on=date(2026, 12, 1), kind="review")
     assert counts() == before
+
+
+def test_the_facilitators_today_page_lists_the_one_to_ones_to_hold_and_record(
+    login, alice, fern, frank, waiting
+):
+    book(waiting, alice, [fern], on=TODAY)
+    html = login(fern).get(reverse("programme:today")).content.decode()
+    assert "One-to-ones this week and to record" in html
+    assert "Record the one-to-one" in html and "Walter Waitson" in html
+    assert "Walter Waitson" not in login(frank).get(reverse("programme:today")).content.decode()
