@@ -368,3 +368,14 @@ def test_the_facilitators_today_page_lists_the_one_to_ones_to_hold_and_record(
     assert "One-to-ones this week and to record" in html
     assert "Record the one-to-one" in html and "Walter Waitson" in html
     assert "Walter Waitson" not in login(frank).get(reverse("programme:today")).content.decode()
+
+
+def test_a_recorded_one_to_one_is_on_his_timeline(login, alice, fern, waiting):
+    one_to_one = book(waiting, alice, [fern], on=TODAY)
+    one_to_one_record(one_to_one=one_to_one, attended=True, outcome="suitable", notes="", by=fern)
+    html = (
+        login(alice)
+        .get(reverse("programme:offender_timeline", args=[waiting.offender_id]))
+        .content.decode()
+    )
+    assert "Pre-group one-to-one" in html and "He attended: suitable" in html
