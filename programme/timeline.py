@@ -27,6 +27,7 @@ from programme.models import (
     Enforcement,
     EnforcementCorrection,
     HandoverMeeting,
+    OneToOneSession,
     Reassessment,
     ReportStatus,
     RiskReview,
@@ -394,8 +395,34 @@ def _risk_review_events(offender: Offender) -> list[TimelineEvent]:
     return events
 
 
+def _one_to_one_events(offender: Offender) -> list[TimelineEvent]:
+    """His one-to-ones once recorded (scheduled ones are on his schedule, not his history)."""
+    one_to_ones = OneToOneSession.objects.filter(
+        referral__offender=offender, recorded_at__isnull=False
+    ).select_related("recorded_by")
+    events = []
+    for one_to_one in one_to_ones:
+        detail = "He attended" if one_to_one.attended else "He did not attend"
+        if one_to_one.outcome:
+            detail += f": {one_to_one.get_outcome_display().lower()}"
+        events.append(
+            TimelineEvent(
+                at=timezone.make_aware(datetime.combine(one_to_one.date, one_to_one.start_time)),
+                title=one_to_one.get_kind_display(),
+                detail=detail,
+                by=_name(one_to_one.recorded_by),
+                url=one_to_one.get_absolute_url(),
+                tag="" if one_to_one.attended else "Did not attend",
+                tag_colour="" if one_to_one.attended else TAG_ORANGE,
+                recorded_at=one_to_one.recorded_at,
+            )
+        )
+    return events
+
+
 def timeline_for(offender: Offender) -> list[TimelineEvent]:
-    """Every dated event in his case, newest first (nine queries, whatever their number)."""
+    """Every dated event in his case, newest first (one query per kind of record, whatever
+    their number)."""
     # Events of the same day keep this order (Python's sort is stable, also in reverse): what
     # follows from a session (its catch-up, its enforcement decision) above the session.
     events = [
@@ -403,6 +430,7 @@ def timeline_for(offender: Offender) -> list[TimelineEvent]:
         *_reassessment_events(offender),
         *_handover_events(offender),
         *_report_events(offender),
+        *_one_to_one_events(offender),
         *_catch_up_events(offender),
         *_enforcement_events(offender),
         *_attendance_events(offender),

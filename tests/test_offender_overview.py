@@ -556,7 +556,7 @@ def long_history(alice, fern, placement):
 
 
 @pytest.mark.parametrize("history", ["short", "long"])
-def test_the_timeline_runs_eleven_queries_whatever_his_history(
+def test_the_timeline_runs_twelve_queries_whatever_his_history(
     alice, fern, placement, history, django_assert_num_queries
 ):
     if history == "long":
@@ -564,8 +564,8 @@ def test_the_timeline_runs_eleven_queries_whatever_his_history(
     else:
         record(session(placement.group, 1), placement, "attended", fern)
     # One per kind of record: risk reviews, re-assessments, handovers, reports, enforcement,
-    # catch-ups, attendance, status moves, assessments.
-    with django_assert_num_queries(11):
+    # catch-ups, attendance, status moves, assessments, one-to-ones.
+    with django_assert_num_queries(12):
         events = timeline_for(placement.offender)
     # Long: his assessment, four status moves, eight sessions, two catch-ups, two enforcement
     # events (one decided, one waiting) and a risk review. Short: one session, no catch-up.

@@ -198,8 +198,8 @@ def short_and_long(placement, fern, history: str) -> None:
     ("name", "queries"),
     [
         # Session, user and her device; the offender; the access log; the header's count of
-        # what is due today; the timeline's eleven.
-        ("programme:offender_timeline", 17),
+        # what is due today; the timeline's twelve.
+        ("programme:offender_timeline", 18),
         # The same six; his offences.
         ("programme:offender_personal_details", 7),
         # The same six; the history's events (no signed-in user wrote them: no names).

@@ -330,3 +330,52 @@ def test_who_may_open_a_one_to_one(login, alice, otto, pat, hilary, fern, frank,
         assert login(allowed).get(url).status_code == 200
     for refused in (otto, hilary, frank):
         assert login(refused).get(url).status_code == 404
+
+
+def test_the_schedules_run_the_same_queries_however_many_one_to_ones(
+    login, alice, pat, fern, group
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    placements = [make_placement(group, make_offender(alice), alice, by=pat) for _ in range(3)]
+    client = login(pat)
+    his_page = reverse("programme:offender_programme", args=[placements[0].referral.offender_id])
+
+    def counts() -> tuple[int, int]:
+        client.get(group.get_absolute_url())
+        client.get(his_page)
+        found = []
+        for url in (group.get_absolute_url(), his_page):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries))
+        return tuple(found)
+
+    book(placements[0].referral, alice, [fern], on=date(2026, 1, 27))
+    before = counts()
+    for placement in placements:
+        book(placement.referral, alice, [fern], on=date(2026, 1, 28))
+        book(placement.referral, alice, [fern], on=date(2026, 12, 1), kind="review")
+    assert counts() == before
+
+
+def test_the_facilitators_today_page_lists_the_one_to_ones_to_hold_and_record(
+    login, alice, fern, frank, waiting
+):
+    book(waiting, alice, [fern], on=TODAY)
+    html = login(fern).get(reverse("programme:today")).content.decode()
+    assert "One-to-ones this week and to record" in html
+    assert "Record the one-to-one" in html and "Walter Waitson" in html
+    assert "Walter Waitson" not in login(frank).get(reverse("programme:today")).content.decode()
+
+
+def test_a_recorded_one_to_one_is_on_his_timeline(login, alice, fern, waiting):
+    one_to_one = book(waiting, alice, [fern], on=TODAY)
+    one_to_one_record(one_to_one=one_to_one, attended=True, outcome="suitable", notes="", by=fern)
+    html = (
+        login(alice)
+        .get(reverse("programme:offender_timeline", args=[waiting.offender_id]))
+        .content.decode()
+    )
+    assert "Pre-group one-to-one" in html and "He attended: suitable" in html

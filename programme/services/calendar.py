@@ -1,5 +1,5 @@
 """Each member of staff's private calendar feed (iCalendar, RFC 5545): their group sessions,
-catch-ups, handover meetings and appointments, for any calendar app to subscribe to.
+catch-ups, handover meetings, appointments and one-to-ones, for any calendar app to subscribe to.
 
 A feed is reached by a secret link, not a sign-in (calendar apps cannot sign in), so it holds
 nothing about any offender: no name, CRN or note, only what, when and where, and a link to the

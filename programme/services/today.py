@@ -24,6 +24,7 @@ from programme.models import (
     GroupSession,
     HandoverMeeting,
     Notice,
+    OneToOneSession,
     Reassessment,
     Recommendation,
     ReportStatus,
@@ -215,6 +216,18 @@ def facilitator_sections(user: Staff, today: date) -> list[Section]:
             .select_related("group__programme")
             .order_by("date", "group_id", "number"),
             my_groups + "#registers-due",
+        ),
+        Section(
+            "one-to-ones",
+            "One-to-ones this week and to record",
+            OneToOneSession.objects.pending()
+            .filter(
+                cases_open_to(user, "referral__offender"),
+                facilitators=user,
+                date__lte=week_end(today),
+            )
+            .select_related("referral__offender")
+            .order_by("date", "start_time", "pk"),
         ),
         Section(
             "catch-ups",

@@ -37,7 +37,7 @@ def test_form_a_group_record_a_register_and_give_a_formal_warning(page, alice, p
     page.get_by_label("Venue").fill("Riverside probation office, room 2")
     page.get_by_label(str(fern)).check()
     fill_date(page, "start_date", date.today() + timedelta(days=7))
-    page.get_by_label("Day of the week").select_option(label="Monday")
+    page.get_by_role("group", name="Days of the week it meets").get_by_label("Monday").check()
     page.get_by_label("Start time").fill("18:00")
     assert_accessible(page)
     page.get_by_role("button", name="Form the group").click()

@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, sign_in
@@ -15,7 +16,7 @@ def fill_date(page, field: str, day: date) -> None:
     page.locator(f"#id_{field}_2").fill(str(day.year))
 
 
-def test_assess_refer_complete_the_checklist_and_appear_on_the_waiting_list(page, alice, pat):
+def test_assess_refer_complete_the_checklist_and_appear_on_the_waiting_list(page, alice, pat, fern):
     offender = make_offender(
         alice,
         first_name="Journey",
@@ -65,18 +66,42 @@ def test_assess_refer_complete_the_checklist_and_appear_on_the_waiting_list(page
         "previous_convictions_provided_on",
         "liaison_on",
         "understands_requirements_on",
-        "interview_on",
     ]:
         fill_date(page, field, date(2026, 1, 10))
     page.get_by_label("No additional reports").check()
-    page.get_by_role("group", name="Did he attend the assessment interview?").get_by_label(
-        "Yes"
-    ).check()
-    page.get_by_label("Suitable", exact=True).check()
+    # The interview is not typed: it comes from the pre-group one-to-one.
+    expect(page.get_by_text("This comes from his pre-group one-to-one")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Save checklist").click()
+    expect(page.locator("#missing-items")).to_contain_text("Assessment interview")
+
+    # His offender manager schedules the pre-group one-to-one for today with Fern...
+    page.goto(f"/offenders/{offender.pk}/programme/")
+    page.get_by_role("link", name="Schedule his pre-group one-to-one").click()
+    fill_date(page, "on", date.today())
+    page.get_by_label("Start time").fill("10:00")
+    page.get_by_label("Place").fill("Riverside probation office, interview room 1")
+    page.get_by_label(str(fern)).check()
+    assert_accessible(page)
+    page.get_by_role("button", name="Schedule the one-to-one").click()
+    expect(page.get_by_role("alert")).to_contain_text("Pre-group one-to-one scheduled")
+    assert_accessible(page)
+    one_to_one = page.get_by_role("link", name="Pre-group one-to-one at 10am")
+    url = one_to_one.get_attribute("href")
+
+    # ...and Fern records it once held: the checklist is filled and he is ready.
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, fern.username)
+    page.goto(url)
+    page.get_by_role("group", name="Did he attend?").get_by_label("Yes").check()
+    page.get_by_label("Suitable", exact=True).check()
+    assert_accessible(page)
+    page.get_by_role("button", name="Record the one-to-one").click()
+    expect(page.get_by_role("alert")).to_contain_text("Pre-group one-to-one recorded")
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, alice.username)
+    page.goto(reverse("referrals:referral", args=[offender.referrals.get().pk]))
     expect(page.get_by_text("Complete", exact=True)).to_be_visible()
-    expect(page.get_by_role("alert")).to_contain_text("the referral is now “Ready for allocation”")
     expect(page.locator(".govuk-tag", has_text="Ready for allocation")).to_be_visible()
     expect(page.get_by_text("Awaiting assessment interview → Ready for allocation")).to_be_visible()
     assert_accessible(page)

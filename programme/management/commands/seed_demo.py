@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from isotp.management.commands.demo_code import DEMO_TOTP_KEY, demo_secret
 from isotp.models import Office, ProbationArea, Role, Staff
-from programme.models import Group, add_working_days
+from programme.models import Group, OneToOneKind, add_working_days
 from programme.services import (
     RegisterEntry,
     bank_holidays,
@@ -24,6 +24,7 @@ from programme.services import (
     session_dates,
     session_move,
 )
+from programme.services.one_to_ones import one_to_one_schedule
 from referrals.models import Assessment, Gender, Offence, Offender, OrderType, Programme
 from referrals.services import assessment_record, checklist_save, referral_create
 
@@ -243,7 +244,20 @@ class Command(BaseCommand):
             )
 
         # On the waiting list: referred three weeks ago, checklist still open.
-        refer("Waiting", "Checklistman", "D800001", today - timedelta(days=25), ready_on=None)
+        waiting = refer(
+            "Waiting", "Checklistman", "D800001", today - timedelta(days=25), ready_on=None
+        )
+        # His pre-group one-to-one (the assessment interview) is booked for three days on.
+        one_to_one_schedule(
+            referral=waiting,
+            kind=OneToOneKind.PRE_GROUP,
+            on=today + timedelta(days=3),
+            start_time=datetime.time(14, 0),
+            place="Riverside probation office, interview room 1",
+            facilitators=[facilitator],
+            by=manager,
+            today=today,
+        )
 
         # The running group meets today, on today's weekday, and first met five weeks ago.
         # (A bank holiday pushes a session a week; on a bank holiday itself there is no
