@@ -350,16 +350,6 @@ def conflicts_with_members(*, group: Group, offender_ids) -> dict[int, list[NonA
             if man in wanted and other_is_member:
                 conflicts.setdefault(man, []).append(pair)
     return conflicts
-    wanted = set(offender_ids)
-    for pair in (
-        NonAssociation.objects.active()
-        .involving(wanted)
-        .filter(Q(offender_id__in=members) | Q(other_id__in=members))
-    ):
-        for man, other in ((pair.offender_id, pair.other_id), (pair.other_id, pair.offender_id)):
-            if man in wanted and other in members:
-                conflicts.setdefault(man, []).append(pair)
-    return conflicts
 
 
 def allocation_refusal(*, group: Group, referral: Referral, on: date) -> str:
