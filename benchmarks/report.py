@@ -129,7 +129,8 @@ How each figure is taken, page by page, in one process against PostgreSQL:
 - **PDF first**: the first request for that record in the run (the renderer's process started
   before); **again**: the p50 of the warm runs for the unchanged record.
 - **EXPLAIN**: every SELECT of the page is explained, the slowest (by replay time) with ANALYZE;
-  the run fails (exit 1) on a sequential scan of a table with over 10,000 rows (pg_class.reltuples).
+  the run fails (exit 1) on a sequential scan of a table with over 10,000 rows (pg_class.reltuples)
+  that the planner expects to keep under 5% of them (a scan keeping more is the right plan).
 - **Throughput**: gunicorn (isotp/'s gunicorn config if there is one, else 2 sync workers) and
   wrk (2 threads, 8 connections), the offender manager's caseload with a real signed-in session
   (password and verified second factor) and `/health/`, one after the other.

@@ -109,6 +109,21 @@ OFFENCES = [
 LANGUAGES = ["Polish", "Romanian", "Urdu", "Punjabi", "Lithuanian", "Portuguese", "Arabic"]
 LATENESS = (0, 0, 0, 0, 0, 0, 0, 0, 5, 10)
 RISK_NOTE = "Spoke of contact with a child online: shared with the offender manager."
+REPORT_SECTIONS = {
+    "overall_progress": "Attended well and took part; understands the pattern of his offending.",
+    "risk_factors": "Isolation, late-night internet use and low mood.",
+    "relapse_prevention_plan": "Filtering software, an evening routine, and a named person "
+    "he will tell when he feels low.",
+}
+TARGET_PROGRESS = "Some progress: he can name the steps and is practising them."
+RECOMMENDATIONS = [
+    "Check the monitoring software on his devices at each supervision appointment.",
+    "Refer him to the local employment and training service.",
+    "Review his relapse prevention plan with him every three months.",
+    "Support his contact with the community mental health team.",
+    "Agree safe use of social media and record it in his sentence plan.",
+]
+HANDOVER_PLACE = "Probation office, interview room 1"
 ABSENCE_REASONS = [r.value for r in AbsenceReason if r != AbsenceReason.STOOD_DOWN]
 
 Row = dict
@@ -265,9 +280,12 @@ class Generator:
             if reason.status == "withdrawn" and reason.text.startswith("Order revoked"):
                 self.court_revoked = reason.pk
         self.transitions = set(StatusTransition.objects.values_list("from_status", "to_status"))
-        from programme.models import BankHoliday
+        from programme.models import BankHoliday, TreatmentTarget
 
         self.holidays = set(BankHoliday.objects.values_list("date", flat=True))
+        self.targets: dict[int, list[int]] = {}
+        for target in TreatmentTarget.objects.order_by("number"):
+            self.targets.setdefault(target.programme_id, []).append(target.pk)
         self.men: dict[int, Man] = {}
         self._all_rows: dict[str, list[Row]] = {}  # every row, by model label, in id order
         self.notices: list[Row] = []
@@ -878,6 +896,10 @@ class Generator:
                         attendance=attendance["id"],
                     )
                 m.recorded.add(session["number"])
+                m.outcomes[outcome] = m.outcomes.get(outcome, 0) + 1
+                if reason:
+                    label = str(AbsenceReason(reason).label)
+                    m.absence_reasons[label] = m.absence_reasons.get(label, 0) + 1
                 if outcome not in ATTENDED_OUTCOMES:
                     m.miss(self, session, at, by, rng)
                 if outcome in ENFORCEABLE_OUTCOMES:
@@ -940,6 +962,146 @@ class Generator:
             day=done_on,
         )
         m.completed = True
+        self.after_programme(m, done_on, facilitator=by)
+
+    def after_programme(self, m: "Attempt", done_on: date, *, facilitator: int) -> None:
+        """What follows completion, as far as the day allows: the report (report_submit, with
+        its notice and recommendations), the handover (handover_record), the re-assessment
+        (reassessment_record), the recommendations worked, and closing (referral_close)."""
+        rng = self.rng
+        today = self.today
+        referral = m.referral.row
+        om = m.referral.offender["offender_manager_id"]
+        submit_on = done_on + timedelta(days=rng.randint(5, 45))
+        started_on = done_on + timedelta(days=rng.randint(1, 4))
+        if submit_on >= today:
+            if started_on < today and rng.random() < 0.5:
+                self.report(m, facilitator, started_on, submitted_on=None)
+            return
+        report = self.report(m, facilitator, started_on, submitted_on=submit_on)
+        at = report["submitted_at"]
+        due = submit_on + timedelta(days=m.programme.handover_due_days)
+        self.notice(
+            m.referral.offender,
+            NoticeKind.REPORT,
+            "The end-of-programme report (version 1) has been submitted. Arrange the three-way "
+            f"handover meeting with him and a facilitator by {due:%-d %B %Y}.",
+            by=facilitator,
+            at=at,
+            day=submit_on,
+        )
+        closed_on = [submit_on]
+        for number, text in enumerate(report["recommendations"], 1):
+            recommendation = self.new(
+                "programme.Recommendation",
+                at,
+                referral_id=referral["id"],
+                number=number,
+                text=text,
+                owner_id=om,
+                due_on=submit_on + timedelta(days=90),
+                status="not_started",
+                not_pursued_reason="",
+            )
+            worked_on = submit_on + timedelta(days=rng.randint(7, 30))
+            done = worked_on + timedelta(days=rng.randint(20, 200))
+            if done < today:
+                if rng.random() < 0.05:
+                    reason = "He moved to another area: passed to his new offender manager"
+                    self.update(
+                        recommendation, ts(done), status="not_pursued", not_pursued_reason=reason
+                    )
+                else:
+                    self.update(recommendation, ts(done), status="done")
+                closed_on.append(done)
+            else:
+                closed_on.append(None)
+                if worked_on < today:
+                    self.update(recommendation, ts(worked_on), status="in_progress")
+        held_on = submit_on + timedelta(days=rng.randint(7, 45))
+        if held_on >= today:
+            return
+        if rng.random() < 0.08:  # he did not come: kept, but it does not count
+            self.handover(referral, held_on, om, offender_attended=False)
+            held_on += timedelta(days=rng.randint(7, 21))
+            if held_on >= today:
+                return
+        self.handover(referral, held_on, om, offender_attended=True)
+        reassessed_on = held_on + timedelta(days=rng.randint(0, 21))
+        if reassessed_on >= today:
+            return
+        risk = rng.choice(["low", "low", "medium"])
+        self.new(
+            "programme.Reassessment",
+            ts(reassessed_on),
+            referral_id=referral["id"],
+            oasys_on=reassessed_on,
+            risk_of_serious_harm=risk,
+            rm2000_on=reassessed_on,
+            rm2000_category=risk,
+            what_changed="Completed the programme; protective factors stronger",
+            recorded_by_id=om,
+            created_at=ts(reassessed_on),
+        )
+        if None in closed_on:
+            return
+        close_on = max([reassessed_on, *closed_on]) + timedelta(days=rng.randint(0, 14))
+        if close_on < today:
+            self.move(
+                referral,
+                "programme_complete",
+                by=om,
+                at=ts(close_on, 960),
+                note="Report submitted, handover held, risk re-assessed, recommendations closed",
+            )
+
+    def report(self, m: "Attempt", author: int, started_on: date, *, submitted_on) -> Row:
+        """Version 1 of his end-of-programme report, a draft or submitted, with progress
+        against each of the programme's treatment targets."""
+        at = ts(submitted_on, 900) if submitted_on else None
+        report = self.new(
+            "programme.EndOfProgrammeReport",
+            at or ts(started_on),
+            referral_id=m.referral.row["id"],
+            version=1,
+            status="submitted" if submitted_on else "draft",
+            previous_version_id=None,
+            attendance_summary=m.attendance_summary() if submitted_on else {},
+            recommendations=self.rng.sample(RECOMMENDATIONS, self.rng.randint(1, 3)),
+            correction_reason="",
+            author_id=author,
+            created_at=ts(started_on),
+            submitted_at=at,
+            submitted_by_id=author if submitted_on else None,
+            **REPORT_SECTIONS,
+        )
+        for target in self.targets.get(m.programme.pk, []):
+            self.new(
+                "programme.TargetProgress",
+                ts(started_on),
+                report_id=report["id"],
+                target_id=target,
+                progress=TARGET_PROGRESS,
+            )
+        return report
+
+    def handover(self, referral: Row, held_on: date, om: int, *, offender_attended: bool) -> None:
+        self.new(
+            "programme.HandoverMeeting",
+            ts(held_on, 840),
+            referral_id=referral["id"],
+            held_on=held_on,
+            place=HANDOVER_PLACE,
+            offender_attended=offender_attended,
+            facilitator_attended=True,
+            offender_manager_attended=True,
+            notes="" if offender_attended else "He did not come: another meeting is arranged",
+            agreed_actions="Supervision to follow the relapse prevention plan"
+            if offender_attended
+            else "",
+            recorded_by_id=om,
+            created_at=ts(held_on, 840),
+        )
 
     def restart(self, m: "Attempt", session, at, by, pool) -> None:
         """placement_restart: end the attempt, back on the waiting list with his place."""
@@ -1258,8 +1420,24 @@ class Attempt:
         self.told_over_limit = False
         self.completed = False
         self.held: list[Row] = []
+        self.outcomes: dict[str, int] = {}
+        self.absence_reasons: dict[str, int] = {}
         # Most men rarely miss; a few miss often.
         self.p_miss = 0.02 if luck < 0.7 else 0.07 if luck < 0.95 else 0.2
+
+    def attendance_summary(self) -> dict:
+        """post_programme.attendance_summary, from what the registers recorded of him."""
+        return {
+            "sessions": len(self.recorded),
+            "attended": self.outcomes.get(AttendanceOutcome.ATTENDED, 0),
+            "failed_to_comply": self.outcomes.get(AttendanceOutcome.FAILED_TO_COMPLY, 0),
+            "sent_home": self.outcomes.get(AttendanceOutcome.SENT_HOME, 0),
+            "acceptable_absences": self.outcomes.get(AttendanceOutcome.ACCEPTABLE_ABSENCE, 0),
+            "acceptable_absence_reasons": self.absence_reasons,
+            "unacceptable_absences": self.outcomes.get(AttendanceOutcome.UNACCEPTABLE_ABSENCE, 0),
+            "catch_ups_completed": len(self.misses),
+            "catch_ups_needed": len(self.misses),
+        }
 
     def member_at(self, session: Row) -> bool:
         """Placement.is_member_at: from his first session to his last (while open, on)."""

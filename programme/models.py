@@ -1298,6 +1298,14 @@ class RecommendationNote(models.Model):
         return f"Note on recommendation {self.recommendation.number}, {self.on}"
 
 
+class HandoverMeetingQuerySet(models.QuerySet):
+    def held(self):
+        """Meetings that count as the handover: all three people were there."""
+        return self.filter(
+            offender_attended=True, facilitator_attended=True, offender_manager_attended=True
+        )
+
+
 @pghistory.track()
 class HandoverMeeting(models.Model):
     """The three-way handover: the offender, a facilitator and the offender manager."""
@@ -1316,6 +1324,8 @@ class HandoverMeeting(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = HandoverMeetingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-held_on", "-pk"]

@@ -1,6 +1,6 @@
 """Offenders and their orders, offences and needs (phases 1 and 2 build on these)."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pghistory
 import pgtrigger
@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Case, ExpressionWrapper, F, Func, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Lower, Upper
 from django.urls import reverse
+from django.utils import timezone
 
 from isotp.limits import ANY_DATE, CASEWORK_DATE, DATE_OF_BIRTH, NOTE_MAX, SEARCH_MAX, text_bound
 from isotp.models import Office
@@ -370,6 +371,13 @@ class Programme(models.Model):
         if age_on(date_of_birth, on) < self.young_band_upper_age:
             return AgeBand.YOUNG
         return AgeBand.ADULT
+
+    def handover_due_after(self, first_report_submitted_at: datetime) -> date:
+        """The handover rule: due the programme's period after the first version of the
+        end-of-programme report was submitted (the day counted in local time)."""
+        return timezone.localdate(first_report_submitted_at) + timedelta(
+            days=self.handover_due_days
+        )
 
 
 # --- Assessment -------------------------------------------------------------------------

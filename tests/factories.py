@@ -279,3 +279,25 @@ def let_time_pass(group, weeks: int) -> None:
     group.sessions.update(date=F("date") - shift)
     type(group).objects.filter(pk=group.pk).update(start_date=F("start_date") - shift)
     group.refresh_from_db()
+
+
+def make_men_absent_from_first_session(
+    count: int, offender_manager: Staff, programme_manager: Staff, facilitator: Staff
+) -> None:
+    """`count` men of the offender manager, ten to a group, each with an unacceptable absence
+    from his group's first session and a risk-relevant note: an enforcement decision, a notice
+    and a catch-up each. For query counts that must not grow with the list."""
+    groups = [make_group(programme_manager, [facilitator]) for _ in range((count + 9) // 10)]
+    for number in range(count):
+        group = groups[number // 10]
+        placement = make_placement(
+            group, make_offender(offender_manager), offender_manager, by=programme_manager
+        )
+        record(
+            group.sessions.get(number=1),
+            placement,
+            "unacceptable_absence",
+            by=facilitator,
+            risk_relevant=True,
+            note="Risk note",
+        )

@@ -14,6 +14,7 @@ from programme.services import enforcement_decide
 from referrals.models import OrderType, Programme, Referral, ReferralStatus
 from tests.factories import (
     make_group,
+    make_men_absent_from_first_session,
     make_offender,
     make_placement,
     make_referral,
@@ -253,18 +254,7 @@ def test_the_consultation_log_keeps_what_was_looked_for(login, alice, absence):
 def test_the_due_column_and_filters_run_the_same_queries_whatever_the_size(
     login, alice, pat, fern, size, django_assert_num_queries
 ):
-    groups = [make_group(pat, [fern]) for _ in range((size + 9) // 10)]
-    for number in range(size):
-        group = groups[number // 10]
-        placement = make_placement(group, make_offender(alice), alice, by=pat)
-        record(
-            group.sessions.get(number=1),
-            placement,
-            "unacceptable_absence",
-            by=fern,
-            risk_relevant=True,
-            note="Risk note",
-        )
+    make_men_absent_from_first_session(size, alice, pat, fern)
     client = login(alice)
     client.get(CASELOAD)
     # session, user, device, the programmes (filter choices), the header's count, the

@@ -18,10 +18,15 @@ from programme.management.commands.generate_data import REFUSED_NOT_EMPTY, REFUS
 from programme.models import (
     ATTENDED_OUTCOMES,
     Attendance,
+    EndOfProgrammeReport,
     Enforcement,
+    HandoverMeeting,
     Notice,
+    NoticeKind,
     Placement,
+    ReportStatus,
 )
+from programme.services.post_programme import attendance_summary, closing_missing
 from programme.services.register import completion_missing
 from referrals.eligibility import decide_eligibility
 from referrals.models import (
@@ -54,6 +59,11 @@ DIGEST_TABLES = [
     "programme_catchup",
     "programme_enforcement",
     "programme_notice",
+    "programme_endofprogrammereport",
+    "programme_targetprogress",
+    "programme_recommendation",
+    "programme_handovermeeting",
+    "programme_reassessment",
     "programme_attendanceevent",
     "referrals_referralevent",
 ]
@@ -228,11 +238,41 @@ def test_restarts_happen_past_the_catch_up_limit_and_only_then(generated):
             assert placement.missed_attendances().count() <= limit
 
 
+COMPLETED = [ReferralStatus.POST_PROGRAMME, ReferralStatus.PROGRAMME_COMPLETE]
+
+
 def test_completed_attempts_have_every_session_and_catch_up_done(generated):
-    completed = Placement.objects.filter(referral__status=ReferralStatus.POST_PROGRAMME)
+    completed = Placement.objects.filter(referral__status__in=COMPLETED)
     assert completed.exists()
     for placement in completed[:40]:
         assert completion_missing(placement) == []
+
+
+def test_reports_handovers_and_closing_follow_the_services_rules(generated):
+    submitted = EndOfProgrammeReport.objects.filter(status=ReportStatus.SUBMITTED)
+    assert submitted.exists()
+    for report in submitted.select_related("referral__placement")[:40]:
+        referral = report.referral
+        assert referral.status in COMPLETED
+        # The summary report_submit would have taken from the register.
+        assert report.attendance_summary == attendance_summary(referral.placement)
+        assert [r.text for r in referral.recommendations.order_by("number")] == (
+            report.recommendations
+        )
+        assert referral.offender.notices.filter(kind=NoticeKind.REPORT).exists()
+        for meeting in HandoverMeeting.objects.filter(referral=referral):
+            assert meeting.held_on >= report.submitted_at.date()
+    # Handovers and re-assessments only follow a submitted report.
+    assert not HandoverMeeting.objects.exclude(referral__end_reports__status="submitted").exists()
+    closed = Referral.objects.filter(status=ReferralStatus.PROGRAMME_COMPLETE)
+    assert closed.exists()
+    for referral in closed[:40]:
+        # Only the status check remains: it is closed, no longer waiting to be.
+        assert closing_missing(referral) == [
+            "He has not completed the programme's sessions and catch-ups"
+        ]
+    waiting_to_close = Referral.objects.filter(status=ReferralStatus.POST_PROGRAMME)
+    assert any(closing_missing(referral) for referral in waiting_to_close[:40])
 
 
 def test_status_history_chains_to_the_status_and_matches_pghistory(generated):

@@ -18,7 +18,14 @@ from programme.models import (
 )
 from programme.services import notice_acknowledge
 from programme.views.manager import ACTIONS_PAGE_SIZES
-from tests.factories import make_assessment, make_group, make_offender, make_placement, record
+from tests.factories import (
+    make_assessment,
+    make_group,
+    make_men_absent_from_first_session,
+    make_offender,
+    make_placement,
+    record,
+)
 
 
 @pytest.fixture
@@ -308,18 +315,7 @@ def test_acknowledging_twice_says_so_instead_of_failing(login, alice, risk_notic
 def test_actions_page_runs_the_same_queries_whatever_its_length(
     login, alice, pat, fern, size, django_assert_num_queries
 ):
-    groups = [make_group(pat, [fern]) for _ in range((size + 9) // 10)]
-    for number in range(size):
-        group = groups[number // 10]
-        placement = make_placement(group, make_offender(alice), alice, by=pat)
-        record(
-            group.sessions.get(number=1),
-            placement,
-            "unacceptable_absence",
-            by=fern,
-            risk_relevant=True,
-            note="Risk note",
-        )
+    make_men_absent_from_first_session(size, alice, pat, fern)
     client = login(alice)
     # session, user, the second-factor device, pending enforcements counted (all and
     # overdue) and a page of them (with offender and session joined), unacknowledged notices

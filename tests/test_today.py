@@ -11,6 +11,7 @@ from programme.models import Enforcement, Notice
 from referrals.models import Programme
 from tests.factories import (
     make_group,
+    make_men_absent_from_first_session,
     make_offender,
     make_placement,
     make_ready_referral,
@@ -210,18 +211,7 @@ def test_the_page_is_in_the_consultation_log(login, alice, absence):
 def test_offender_managers_page_runs_the_same_queries_whatever_its_length(
     login, alice, pat, fern, size, django_assert_num_queries
 ):
-    groups = [make_group(pat, [fern]) for _ in range((size + 9) // 10)]
-    for number in range(size):
-        group = groups[number // 10]
-        placement = make_placement(group, make_offender(alice), alice, by=pat)
-        record(
-            group.sessions.get(number=1),
-            placement,
-            "unacceptable_absence",
-            by=fern,
-            risk_relevant=True,
-            note="Risk note",
-        )
+    make_men_absent_from_first_session(size, alice, pat, fern)
     client = login(alice)
     client.get(TODAY)
     # session, user, second-factor device, every section's count (one query, which the

@@ -52,14 +52,15 @@ def _due_records(kind: str) -> tuple[QuerySet, str]:
     raise ValueError(f"Unknown kind of due work: {kind}")
 
 
-def _his(kind: str) -> QuerySet:
+def _his(kind: str) -> tuple[QuerySet, str]:
+    """The records that make `kind` due for the offender of the outer query, and their path."""
     records, path = _due_records(kind)
-    return records.filter(**{path: OuterRef("pk")}).order_by()
+    return records.filter(**{path: OuterRef("pk")}).order_by(), path
 
 
 def _count(kind: str):
-    _records, path = _due_records(kind)
-    counted = _his(kind).values(path).annotate(number=Count("pk")).values("number")[:1]
+    his, path = _his(kind)
+    counted = his.values(path).annotate(number=Count("pk")).values("number")[:1]
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
@@ -75,7 +76,8 @@ def with_due(offenders: QuerySet[Offender]) -> QuerySet[Offender]:
         annotations[f"due_{kind}"] = _count(kind)
         if kind in DUE_DATE_FIELDS:
             field = DUE_DATE_FIELDS[kind]
-            earliest = _his(kind).filter(**{f"{field}__isnull": False}).order_by(field)
+            his, _path = _his(kind)
+            earliest = his.filter(**{f"{field}__isnull": False}).order_by(field)
             annotations[f"due_{kind}_on"] = Subquery(earliest.values(field)[:1])
     return offenders.annotate(**annotations)
 

@@ -2,7 +2,7 @@
 the handover, the re-assessment and closing the referral."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import DateField, ExpressionWrapper, F, OuterRef, QuerySet, Subquery
@@ -32,7 +32,6 @@ from programme.models import (
 )
 from programme.services.reminders import notice_notify
 from referrals.models import (
-    Programme,
     Referral,
     ReferralStatus,
     ReferralStatusChange,
@@ -245,18 +244,12 @@ def latest_submitted_report(referral: Referral):
     return referral.end_reports.filter(status=ReportStatus.SUBMITTED).order_by("-version").first()
 
 
-def handover_due_after(first_submitted_at: datetime, programme: Programme) -> date:
-    """The handover rule: due the programme's period after the first version of the report
-    was submitted (the day counted in local time)."""
-    return timezone.localdate(first_submitted_at) + timedelta(days=programme.handover_due_days)
-
-
 def handover_due_on(referral: Referral) -> date | None:
     """When the handover is due: the programme's period after the first report was submitted."""
     first = referral.end_reports.filter(status=ReportStatus.SUBMITTED).order_by("version").first()
     if first is None:
         return None
-    return handover_due_after(first.submitted_at, referral.programme)
+    return referral.programme.handover_due_after(first.submitted_at)
 
 
 def with_post_programme_dates(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
@@ -297,7 +290,7 @@ def with_post_programme_dates(referrals: QuerySet[Referral]) -> QuerySet[Referra
             .values("submitted_at")[:1]
         ),
     )
-    # `handover_due`: `handover_due_after` in SQL (the local day, plus the programme's days).
+    # `handover_due`: `Programme.handover_due_after` in SQL (the local day, plus the programme's days).
     return annotated.annotate(
         handover_due=ExpressionWrapper(
             TruncDate("first_report_at") + F("programme__handover_due_days"),
@@ -448,7 +441,7 @@ class PostProgramme:
         )
         if first is None:
             return None
-        return handover_due_after(first, self.referral.programme)
+        return self.referral.programme.handover_due_after(first)
 
     @property
     def handover_overdue(self) -> bool:

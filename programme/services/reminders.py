@@ -2,11 +2,10 @@
 checks for what is coming due. Each function here is one call from where the event happens,
 inside its transaction; `isotp.notifications.services.notify` does the rest."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Exists, Min, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
 
 from isotp.models import Role, Staff
 from isotp.notifications.models import Kind
@@ -121,14 +120,7 @@ def handovers_overdue_notify(*, today: date) -> int:
             first_report_at=Min(
                 "end_reports__submitted_at", filter=Q(end_reports__status=ReportStatus.SUBMITTED)
             ),
-            handover_held=Exists(
-                HandoverMeeting.objects.filter(
-                    referral=OuterRef("pk"),
-                    offender_attended=True,
-                    facilitator_attended=True,
-                    offender_manager_attended=True,
-                )
-            ),
+            handover_held=Exists(HandoverMeeting.objects.held().filter(referral=OuterRef("pk"))),
         )
         .filter(first_report_at__isnull=False, handover_held=False)
         .select_related("offender__offender_manager", "programme", "placement__group")
@@ -136,10 +128,7 @@ def handovers_overdue_notify(*, today: date) -> int:
     )
     count = 0
     for referral in referrals:
-        due = timezone.localdate(referral.first_report_at) + timedelta(
-            days=referral.programme.handover_due_days
-        )
-        if due >= today:
+        if referral.programme.handover_due_after(referral.first_report_at) >= today:
             continue
         facilitators = list(referral.placement.group.facilitators.all())
         count += len(

@@ -69,12 +69,7 @@ def week_end(today: date) -> date:
 
 
 def _handover_held():
-    return HandoverMeeting.objects.filter(
-        referral=OuterRef("pk"),
-        offender_attended=True,
-        facilitator_attended=True,
-        offender_manager_attended=True,
-    )
+    return HandoverMeeting.objects.held().filter(referral=OuterRef("pk"))
 
 
 def _submitted_report():
