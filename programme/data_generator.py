@@ -48,6 +48,7 @@ from programme.models import (
     EnforcementAction,
     EnforcementDecisionType,
     NoticeKind,
+    ProgrammeSession,
     add_working_days,
     propose_enforcement,
 )
@@ -268,6 +269,12 @@ class Generator:
             code: dict(version.sessions.values_list("number", "pk"))
             for code, version in self.versions.items()
             if version is not None
+        }
+        self.session_names = {
+            session.pk: session.name
+            for session in ProgrammeSession.objects.filter(
+                version__in=[v for v in self.versions.values() if v is not None]
+            ).select_related("module")
         }
         self.isotp_rules = self.programmes["isotp"].rules()
         self.nsogp_rules = self.programmes["nsogp"].rules()
@@ -915,6 +922,7 @@ class Generator:
                     label = str(AbsenceReason(reason).label)
                     m.absence_reasons[label] = m.absence_reasons.get(label, 0) + 1
                 if outcome not in ATTENDED_OUTCOMES:
+                    m.missed.append((session, outcome))
                     m.miss(self, session, at, by, rng)
                 if outcome in ENFORCEABLE_OUTCOMES:
                     self.open_enforcement(m, attendance, day, at)
@@ -1080,7 +1088,7 @@ class Generator:
             version=1,
             status="submitted" if submitted_on else "draft",
             previous_version_id=None,
-            attendance_summary=m.attendance_summary() if submitted_on else {},
+            attendance_summary=m.attendance_summary(self) if submitted_on else {},
             recommendations=self.rng.sample(RECOMMENDATIONS, self.rng.randint(1, 3)),
             correction_reason="",
             author_id=author,
@@ -1426,6 +1434,7 @@ class Attempt:
         self.programme = programme
         self.recorded: set[int] = set()
         self.misses: list[Row] = []
+        self.missed: list[tuple[Row, str]] = []  # (session, outcome), for the report
         self.outstanding: list[tuple[date, Row]] = []  # (done on, catch-up row)
         self.catch_up_days: list[date] = []
         self.last_number: int | None = None
@@ -1439,9 +1448,19 @@ class Attempt:
         # Most men rarely miss; a few miss often.
         self.p_miss = 0.02 if luck < 0.7 else 0.07 if luck < 0.95 else 0.2
 
-    def attendance_summary(self) -> dict:
+    def attendance_summary(self, gen: "Generator") -> dict:
         """post_programme.attendance_summary, from what the registers recorded of him."""
         return {
+            "version": str(gen.versions[self.programme.code]),
+            "missed_sessions": [
+                {
+                    "session": gen.session_names[session["programme_session_id"]],
+                    "outcome": str(AttendanceOutcome(outcome).label),
+                    # A report is written once every session and catch-up is done.
+                    "caught_up": True,
+                }
+                for session, outcome in sorted(self.missed, key=lambda each: each[0]["number"])
+            ],
             "sessions": len(self.recorded),
             "attended": self.outcomes.get(AttendanceOutcome.ATTENDED, 0),
             "failed_to_comply": self.outcomes.get(AttendanceOutcome.FAILED_TO_COMPLY, 0),
@@ -1556,10 +1575,14 @@ def app_tables() -> list[str]:
 
 
 def empty_app_tables() -> None:
-    """Empty every table but the reference data, ids restarted (as the owner: TRUNCATE)."""
+    """Empty every table but the reference data, ids restarted (as the owner: TRUNCATE);
+    version 1 of each programme's template is made again."""
     quoted = ", ".join(f'"{t}"' for t in app_tables())
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY")
+    # The programmes' versions are reference data, but they name who made them (staff, who
+    # are emptied): they go with the rest and version 1 of each comes back at once.
+    ensure_reference_data()
 
 
 def ensure_reference_data() -> None:
