@@ -41,7 +41,7 @@ def get_group_for_user(user: Staff, pk: int) -> Group:
     try:
         group = (
             groups_visible_to(user)
-            .select_related("programme", "office", "lead_facilitator", "version")
+            .select_related("programme", "office", "lead_facilitator", "version__programme")
             .get(pk=pk)
         )
     except Group.DoesNotExist:

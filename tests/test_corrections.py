@@ -165,7 +165,10 @@ def test_the_attendance_record_pdf_marks_the_amended_entry(login, alice, group, 
     text = " ".join(pdf_text(response.content).split())
     assert "Attended and complied (amended*)" in text
     assert "Amended entries" in text
-    assert "Session 1: Amended: was Unacceptable absence, now Attended and complied" in text
+    # The entry names the session, as every record of it does ("Session 1 — Module 1: …").
+    named = session(group, 1).name
+    assert named.startswith("Session 1 — Module 1: ")
+    assert f"{named}: Amended: was Unacceptable absence, now Attended and complied" in text
     assert "He was there" in text
 
 

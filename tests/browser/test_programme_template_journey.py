@@ -63,7 +63,7 @@ def test_forming_a_group_with_a_new_version_of_the_template(page, ada, pat, fern
     page.get_by_label("Venue").fill("Riverside probation office, room 5")
     page.get_by_label(str(fern)).check()
     fill_date(page, "start_date", date.today() + timedelta(days=10))
-    page.get_by_label("Day of the week").select_option(label="Tuesday")
+    page.get_by_role("group", name="Days of the week it meets").get_by_label("Tuesday").check()
     page.get_by_label("Start time").fill("10:00")
     assert_accessible(page)
     page.get_by_role("button", name="Form the group").click()
