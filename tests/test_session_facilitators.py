@@ -12,6 +12,7 @@ from django.apps import apps as django_apps
 from django.db import IntegrityError, InternalError, ProgrammingError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from isotp.models import AccessLog
 from programme.models import (
@@ -392,6 +393,8 @@ def test_my_groups_lists_the_sessions_he_covers_and_their_registers_due(
     page = login(frank).get(reverse("programme:facilitator_home")).text
     assert "Sessions you cover for other groups" in page
     assert reverse("programme:register", args=[session(upcoming, 1).pk]) in page
+    # Named as in his own groups' list ("Session 1 — Module 1: …").
+    assert escape(session(upcoming, 1).name) in page
     # Session 4 of the group he covers was held and is not recorded: its register is due.
     assert reverse("programme:register", args=[session(team_group, 4).pk]) in page
 
