@@ -21,7 +21,7 @@ RUN_ENV = DJANGO_DEBUG=true SECRET_KEY=development-only-not-secret $(DATABASE_EN
 TEST_ENV = DJANGO_DEBUG=false SECRET_KEY=test-only-not-secret HTTPS_ONLY=false STATIC_MANIFEST=false \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(DATABASE_ENV)
 
-.PHONY: help setup run serve test test-model lint format assets database chromium demo-data demo-code generate-data check-deploy bandit benchmark screenshots \
+.PHONY: help setup run serve test test-dates test-model lint format assets database chromium demo-data demo-code generate-data check-deploy bandit benchmark screenshots \
 	backup restore-check
 
 help:
@@ -85,6 +85,7 @@ run: demo-data
 serve: setup
 	$(DATABASE_ENV) .ci/serve.sh
 
+# TEST_TODAY=YYYY-MM-DD runs the suite as if that were today (tests/clock.py).
 test: $(VENV)/.installed assets database chromium
 	$(TEST_ENV) $(PYTHON) manage.py collectstatic --no-input --verbosity 0
 	$(VENV)/bin/ruff check .
@@ -92,6 +93,22 @@ test: $(VENV)/.installed assets database chromium
 	$(MAKE) --no-print-directory check-deploy
 	$(TEST_ENV) $(PYTHON) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The whole suite at each date tests/clock.py's dates_to_try lists (the next twelve months' bank
+# holidays and the days either side, a Monday, a Friday, 29 February 2028, a month's and a
+# year's last day), as if it were today; not part of `make test`. DATES="2027-03-26 ..." runs
+# those instead; PYTEST_ARGS narrows the tests. Prints each date's result and a summary.
+test-dates: $(VENV)/.installed assets database chromium
+	$(TEST_ENV) $(PYTHON) manage.py collectstatic --no-input --verbosity 0
+	@dates="$${DATES:-$$($(PYTHON) -c 'from datetime import date; from tests.clock import dates_to_try; print(*dates_to_try(date.today()))')}"; \
+	passed=0; failed=""; \
+	for day in $$dates; do \
+		echo "=== make test-dates: the suite as if today were $$day"; \
+		if TEST_TODAY=$$day $(TEST_ENV) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -q \
+			$(PYTEST_ARGS); then passed=$$((passed + 1)); else failed="$$failed $$day"; fi; \
+	done; \
+	echo "=== make test-dates: $$passed of $$(echo $$dates | wc -w) dates passed$${failed:+; failed:$$failed}"; \
+	[ -z "$$failed" ]
 
 # The model-based tests of the programme's rules, with many more and longer sequences.
 test-model: $(VENV)/.installed assets database

@@ -18,6 +18,7 @@ its grants from the migrate that creates it.
 """
 
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -132,10 +133,26 @@ def keep_history_triggers_on(*, using: str = DEFAULT_DB_ALIAS) -> None:
         )
 
 
+_flushes = threading.local()
+
+
+@contextmanager
+def flushing() -> Iterator[None]:
+    """Marks a `flush` (isotp/management/commands/flush.py): it sends post_migrate too, but
+    emptying tables changes no grant or trigger, so secure_after_migrate has nothing to do."""
+    _flushes.active = True
+    try:
+        yield
+    finally:
+        _flushes.active = False
+
+
 def secure_after_migrate(sender, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
     """post_migrate receiver (isotp/apps.py): every migrate ends, as the owner, with the app
     role's grants and the history triggers kept on. Nothing to do when the app and the owner
-    are one role (only DATABASE_URL set): that role owns everything anyway."""
+    are one role (only DATABASE_URL set): that role owns everything anyway, or after a flush."""
+    if getattr(_flushes, "active", False):
+        return
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         cursor.execute("SELECT current_user")
         if cursor.fetchone()[0] == settings.DATABASE_APP_ROLE:

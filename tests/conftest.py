@@ -9,6 +9,7 @@ every office of the probation area, no case record).
 
 import json
 import logging
+import uuid
 from datetime import date
 
 import pytest
@@ -17,7 +18,22 @@ from django.db import connection
 
 from isotp.database_roles import reconnect_as
 from isotp.log_format import JsonLinesFormatter
-from tests.factories import Role, make_office, make_staff
+from tests.clock import start_travelling
+from tests.factories import make_character, make_office
+
+
+def pytest_configure(config):
+    # TEST_TODAY=YYYY-MM-DD runs the suite as if that were today (tests/clock.py); in each
+    # xdist worker too, which configures pytest afresh.
+    start_travelling()
+
+
+def pytest_report_header(config):
+    from tests.clock import travel_date
+
+    day = travel_date()
+    return f"today: {day or date.today()} ({'TEST_TODAY' if day else 'the real date'})"
+
 
 # --- The database roles (docs/security.md) ------------------------------------------------
 # The owner role creates, migrates and drops the test databases, as it does the real one;
@@ -33,12 +49,34 @@ def django_db_modify_db_settings(django_db_modify_db_settings):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_modify_db_settings, django_db_blocker):
+def django_db_setup(
+    request, django_test_environment, django_db_modify_db_settings, django_db_blocker
+):
+    """Each worker's test database is a copy of one migrated for the whole run (tests/databases.py),
+    made and dropped as the owner; the tests then connect as the app."""
+    from tests import databases
+
+    run_id = getattr(request.config, "workerinput", {}).get("testrunuid") or uuid.uuid4().hex
     with django_db_blocker.unblock():
+        name = databases.create_from_template(
+            run_id=run_id, verbosity=request.config.option.verbose
+        )
         owner = reconnect_as(connection, django_db_modify_db_settings)
     yield
     with django_db_blocker.unblock():
-        reconnect_as(connection, owner)
+        app = reconnect_as(connection, owner)
+        databases.drop(name, app_credentials=app)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hasher():
+    """Tests hash with MD5: production's PBKDF2 (a million iterations) costs 0.36 s a user here,
+    and the suite makes thousands. tests/test_login_and_security.py checks that production
+    still uses the strong hasher."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture
@@ -78,39 +116,37 @@ def other_office(db):
 
 @pytest.fixture
 def alice(office):
-    return make_staff(
-        "alice.accredited", Role.OFFENDER_MANAGER, office, accredited_on=date(2024, 3, 14)
-    )
+    return make_character("alice")
 
 
 @pytest.fixture
 def uma(office):
-    return make_staff("uma.unaccredited", Role.OFFENDER_MANAGER, office)
+    return make_character("uma")
 
 
 @pytest.fixture
 def otto(office):
-    return make_staff("otto.other", Role.OFFENDER_MANAGER, office, accredited_on=date(2023, 1, 9))
+    return make_character("otto")
 
 
 @pytest.fixture
 def fern(office):
-    return make_staff("fern.facilitator", Role.FACILITATOR, office)
+    return make_character("fern")
 
 
 @pytest.fixture
 def pat(office):
-    return make_staff("pat.manager", Role.PROGRAMME_MANAGER, office)
+    return make_character("pat")
 
 
 @pytest.fixture
 def hilary(other_office):
-    return make_staff("hilary.elsewhere", Role.PROGRAMME_MANAGER, other_office)
+    return make_character("hilary")
 
 
 @pytest.fixture
 def ada(office):
-    return make_staff("ada.admin", Role.ADMIN, office, is_staff=True, is_superuser=True)
+    return make_character("ada")
 
 
 @pytest.fixture
@@ -148,14 +184,14 @@ def placement(group, alice, pat):
 @pytest.fixture
 def audrey(office):
     """Audrey is an auditor (information assurance): she answers subject access requests."""
-    return make_staff("audrey.auditor", Role.AUDITOR, office)
+    return make_character("audrey")
 
 
 @pytest.fixture
 def sam(office):
     """Sam is a senior manager: management information for every office of Riverside's
     probation area (Northshire), and no case record."""
-    return make_staff("sam.senior", Role.SENIOR_MANAGER, office)
+    return make_character("sam")
 
 
 @pytest.fixture

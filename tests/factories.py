@@ -1,6 +1,6 @@
 """Plain make_* helpers for tests: each makes one valid record, overridable by keyword."""
 
-from datetime import date
+from datetime import date, timedelta
 from itertools import count
 
 from isotp.models import Office, ProbationArea, Role, Staff
@@ -28,6 +28,36 @@ def make_staff(username: str, role: str, office: Office | None = None, **fields)
     staff.set_password(PASSWORD)
     staff.save()
     return staff
+
+
+# The named characters (tests/conftest.py): username, role, office and fields of each.
+CHARACTERS = {
+    "alice": (
+        "alice.accredited",
+        Role.OFFENDER_MANAGER,
+        "Riverside PDU",
+        {"accredited_on": date(2024, 3, 14)},
+    ),
+    "uma": ("uma.unaccredited", Role.OFFENDER_MANAGER, "Riverside PDU", {}),
+    "otto": (
+        "otto.other",
+        Role.OFFENDER_MANAGER,
+        "Riverside PDU",
+        {"accredited_on": date(2023, 1, 9)},
+    ),
+    "fern": ("fern.facilitator", Role.FACILITATOR, "Riverside PDU", {}),
+    "pat": ("pat.manager", Role.PROGRAMME_MANAGER, "Riverside PDU", {}),
+    "hilary": ("hilary.elsewhere", Role.PROGRAMME_MANAGER, "Hillside PDU", {}),
+    "ada": ("ada.admin", Role.ADMIN, "Riverside PDU", {"is_staff": True, "is_superuser": True}),
+    "audrey": ("audrey.auditor", Role.AUDITOR, "Riverside PDU", {}),
+    "sam": ("sam.senior", Role.SENIOR_MANAGER, "Riverside PDU", {}),
+}
+
+
+def make_character(name: str) -> Staff:
+    """One of the named characters, in their office (made if missing)."""
+    username, role, office, fields = CHARACTERS[name]
+    return make_staff(username, role, make_office(office), **fields)
 
 
 def make_offender(offender_manager: Staff, **fields) -> Offender:
@@ -183,7 +213,7 @@ def make_group(by: Staff, facilitators: list[Staff], **fields):
     values.update(fields)
     # A group cannot start in the past: tests replay past groups by forming them on their
     # start date (or today, for a group that starts later).
-    values.setdefault("today", min(date.today(), values["start_date"]))
+    values.setdefault("today", min(today(), values["start_date"]))
     if "version" not in values:
         values["version"] = version_for_test(values["programme"])
     return group_create(by=by, **values)
@@ -228,7 +258,7 @@ def make_placement(group, offender: Offender, manager: Staff, by: Staff | None =
 def allocation_day(group) -> date:
     """A day to allocate on before the group first meets: today, or the group's start date if
     that has passed (tests replay past groups: the service takes the day of allocation)."""
-    return min(date.today(), group.start_date)
+    return min(today(), group.start_date)
 
 
 def record(session, placement, outcome: str, by: Staff, **fields):
@@ -271,16 +301,77 @@ def make_reassessment(referral, by: Staff, **fields):
     return Reassessment.objects.create(referral=referral, recorded_by=by, **values)
 
 
-def let_time_pass(group, weeks: int) -> None:
-    """Simulate weeks going by for a group formed in a test: its dates move back, so that its
-    first sessions are behind us and their registers can be recorded."""
-    from datetime import timedelta
+# --- Dates that hold on any day (tests/clock.py) --------------------------------------------
+# A test that needs "a session today", "sessions behind us" or "a group next week" asks these
+# for its dates: they walk the meeting days and skip the bank holidays as the scheduling service
+# does, instead of shifting dates by whole weeks (which a bank holiday breaks).
 
-    from django.db.models import F
 
-    shift = timedelta(weeks=weeks)
-    group.sessions.update(date=F("date") - shift)
-    type(group).objects.filter(pk=group.pk).update(start_date=F("start_date") - shift)
+def today() -> date:
+    """The day the suite runs as: the real date, or TEST_TODAY (tests/clock.py)."""
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def _holidays() -> set[date]:
+    from programme.services.scheduling import bank_holidays
+
+    return bank_holidays()
+
+
+def next_meeting_day(weekdays, *, on_or_after: date | None = None) -> date:
+    """The first day on or after the given one (today) a group meeting on these weekdays
+    meets: today itself when it is one of them and no bank holiday."""
+    from programme.services.scheduling import meeting_days_from
+
+    start = on_or_after or today()
+    return next(meeting_days_from(start, weekdays=weekdays, holidays=_holidays()))
+
+
+def start_with_sessions_behind(weekdays, behind: int) -> date:
+    """The start date of a group meeting on these weekdays whose first `behind` sessions were
+    held before today and whose next session is its next meeting day (today, if it meets
+    today)."""
+    days, holidays = set(weekdays), _holidays()
+    start = next_meeting_day(weekdays)
+    day = start
+    for _ in range(behind):
+        day -= timedelta(days=1)
+        while day.weekday() not in days or day in holidays:
+            day -= timedelta(days=1)
+        start = day
+    return start
+
+
+def make_running_group(by: Staff, facilitators: list[Staff], *, behind: int, **fields):
+    """A group already running: sessions 1 to `behind` are behind us and session behind + 1
+    is its next meeting day (today, when today is a meeting day and no bank holiday). It meets
+    on today's weekday unless weekday= or weekdays= says otherwise; behind=0 is a group that
+    starts on its next meeting day."""
+    if "weekday" in fields:
+        fields["weekdays"] = [fields.pop("weekday")]
+    weekdays = fields.pop("weekdays", [today().weekday()])
+    start = start_with_sessions_behind(weekdays, behind)
+    return make_group(by, facilitators, start_date=start, weekdays=weekdays, today=start, **fields)
+
+
+def let_sessions_pass(group, behind: int) -> None:
+    """Time goes by for a group formed in a test (through its pages, say): its sessions are
+    re-dated on its meeting days, bank holidays skipped, so that sessions 1 to `behind` are
+    behind us and the next is its next meeting day."""
+    from programme.models import Group, GroupSession
+    from programme.services.scheduling import session_dates
+
+    start = start_with_sessions_behind(group.weekdays, behind)
+    sessions = list(group.sessions.order_by("number"))
+    dates = session_dates(
+        first_on_or_after=start, weekdays=group.weekdays, count=len(sessions), holidays=_holidays()
+    )
+    # Earliest first: each session moves back onto a day no other session holds any more.
+    for session, day in zip(sessions, dates, strict=True):
+        GroupSession.objects.filter(pk=session.pk).update(date=day)
+    Group.objects.filter(pk=group.pk).update(start_date=start)
     group.refresh_from_db()
 
 

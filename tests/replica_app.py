@@ -17,6 +17,9 @@ import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isotp.settings")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.clock import start_travelling  # noqa: E402
+
+start_travelling()
 django.setup()
 
 import psycopg2  # noqa: E402

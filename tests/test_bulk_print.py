@@ -5,7 +5,6 @@ the download, and the consultation log."""
 import io
 import os
 import subprocess
-import sys
 import zipfile
 from datetime import timedelta
 
@@ -19,6 +18,7 @@ from isotp.models import AccessLog
 from programme.models import BulkPrint, BulkPrintStatus
 from programme.services.bulk_print import NO_LONGER_OPEN, bulk_print_run
 from referrals.models import CaseAccess
+from tests import clock
 from tests.factories import make_offender, make_placement
 from tests.pdf_text import pdf_text
 
@@ -53,7 +53,7 @@ def run_the_worker() -> str:
         "DATABASE_OWNER_URL": app_url.replace(db["USER"], settings.DATABASE_OWNER["USER"], 1),
     }
     done = subprocess.run(
-        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "-v", "2"],
+        clock.command("db_worker", "--batch", "--no-startup-delay", "-v", "2"),
         cwd=settings.BASE_DIR,
         env=environment,
         capture_output=True,

@@ -21,6 +21,7 @@ from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from isotp import pdf
 from isotp.models import AccessLog, Office
 from programme.access import (
     enforcements_visible_to,
@@ -65,9 +66,10 @@ from referrals.models import (
     Offender,
     Referral,
 )
-from tests.factories import Role as StaffRole
 from tests.factories import (
+    CHARACTERS,
     make_assessment,
+    make_character,
     make_group,
     make_handover,
     make_offence,
@@ -76,10 +78,12 @@ from tests.factories import (
     make_ready_referral,
     make_reassessment,
     make_referral,
+    make_running_group,
     make_staff,
     record,
     sign_in_verified,
 )
+from tests.factories import Role as StaffRole
 
 # The model behind each URL's `pk` (and `offence_pk`): a new URL must say what it shows.
 PK_MODELS = {
@@ -211,12 +215,32 @@ def url_patterns(resolver=None, prefix="", namespace=""):
 # --- A data set with a man in every phase -------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def data_set(django_db_setup, django_db_blocker):
+    """Made once for the module's tests in each worker, in a transaction rolled back at the end
+    (each test's own transaction, and each visit's savepoint, nest inside it)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield make_data_set()
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def data_set(alice, uma, otto, fern, pat, hilary, ada, audrey, sam, other_office):
+def without_weasyprint(monkeypatch):
+    """These tests read who may see a PDF, not what it says, and their visits roll back, so no
+    rendering would ever be kept: the report's HTML is still rendered from the records, but
+    WeasyPrint is not run on it (tests/test_pdf_*.py and each report's tests read real PDFs)."""
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda html, timeout: b"%PDF-1.7 not rendered")
+
+
+def make_data_set():
     """Alice's men in every phase, Otto's man in the running group, and a case of another
     office; groups finished, running (a register due today) and yet to start."""
+    characters = {name: make_character(name) for name in CHARACTERS}
+    alice, otto, fern, pat, hilary = (
+        characters[n] for n in ("alice", "otto", "fern", "pat", "hilary")
+    )
+    other_office = hilary.office
     today = timezone.localdate()
-    monday = today - timedelta(days=today.weekday())
 
     # Before the programme: assessed only (incomplete, not eligible), waiting, ready.
     make_assessment(make_offender(alice, last_name="Incompleteassessed"), alice, rm2000_category="")
@@ -256,10 +280,9 @@ def data_set(alice, uma, otto, fern, pat, hilary, ada, audrey, sam, other_office
     future = make_group(pat, [fern], start_date=today + timedelta(days=14), weekday=today.weekday())
     make_placement(future, make_offender(alice, last_name="Scheduledman"), alice, by=pat)
 
-    # A running group: five sessions held, the fifth's register still to do, one today.
-    running = make_group(
-        pat, [fern], start_date=today - timedelta(weeks=5), weekday=today.weekday()
-    )
+    # A running group: five sessions held, the fifth's register still to do, the sixth today
+    # (or on its next meeting day, when today is a bank holiday).
+    running = make_running_group(pat, [fern], behind=5)
     missing = make_placement(running, make_offender(alice, last_name="Misserman"), alice, by=pat)
     warned = make_placement(running, make_offender(alice, last_name="Warnedman"), alice, by=pat)
     restarted = make_placement(running, make_offender(alice, last_name="Restarter"), alice, by=pat)
@@ -324,7 +347,7 @@ def data_set(alice, uma, otto, fern, pat, hilary, ada, audrey, sam, other_office
     )
 
     # A finished group: a report in draft, a report submitted, a case closed.
-    finished = make_group(pat, [fern], start_date=monday - timedelta(weeks=40), weekday=0)
+    finished = make_running_group(pat, [fern], behind=35, weekday=0)
     men = [
         make_placement(finished, make_offender(alice, last_name=name), alice, by=pat)
         for name in ("Draftreported", "Submittedreported", "Closedman")
@@ -371,9 +394,7 @@ def data_set(alice, uma, otto, fern, pat, hilary, ada, audrey, sam, other_office
     olga.save()
     make_ready_referral(make_offender(olga, last_name="Elsewhereman"), olga)
     make_group(hilary, [make_staff("felix.elsewhere", StaffRole.FACILITATOR, other_office)])
-    characters = {"alice": alice, "uma": uma, "otto": otto, "fern": fern, "pat": pat}
-    characters |= {"hilary": hilary, "ada": ada, "audrey": audrey, "sam": sam, "anonymous": None}
-    return {"users": characters, "today": today}
+    return {"users": characters | {"anonymous": None}, "today": today}
 
 
 def sample_sessions():
@@ -618,7 +639,7 @@ BATCHES = [
 
 @pytest.mark.parametrize("characters", BATCHES, ids="+".join)
 def test_no_url_gives_a_server_error_or_shows_a_record_to_someone_who_may_not_see_it(
-    data_set, characters
+    data_set, db, without_weasyprint, characters
 ):
     today = data_set["today"]
     targets = list(urls_to_visit())

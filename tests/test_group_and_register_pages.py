@@ -543,15 +543,13 @@ def test_pages_write_the_group_time_the_gov_uk_way(login, pat, fern, group):
 
 
 def test_the_group_page_shows_the_next_session_first_and_folds_the_rest(login, alice, pat, fern):
-    from django.utils import timezone
+    from tests.factories import make_running_group, today
 
-    from tests.factories import let_time_pass
-
-    next_week = timezone.localdate() + timedelta(weeks=1)
-    group = make_group(pat, [fern], start_date=next_week, weekday=next_week.weekday())
+    # Sessions 1 and 2 are behind us; session 3 is the next (today, if the group meets today).
+    group = make_running_group(pat, [fern], behind=2)
     placement = make_placement(group, make_offender(alice, last_name="Memberman"), alice, by=pat)
-    let_time_pass(group, weeks=3)  # sessions 1 and 2 are behind us, session 3 is today
     record(session_of(group, 1), placement, "attended", fern)
+    next_on = session_of(group, 3).date
 
     def register(number):
         return reverse("programme:register", args=[session_of(group, number).pk])
@@ -561,7 +559,9 @@ def test_the_group_page_shows_the_next_session_first_and_folds_the_rest(login, a
 
     page = login(fern).get(group.get_absolute_url()).content.decode()
     next_card = page[page.index('id="next-session"') : page.index('id="not-recorded"')]
-    assert "Next session: session 3 of 35" in next_card and "Today," in next_card
+    assert "Next session: session 3 of 35" in next_card
+    assert f"{next_on:%A %-d %B %Y} at 6pm" in next_card
+    assert ("Today," in next_card) == (next_on == today())
     assert register(3) in next_card and "Record the register" in next_card
     not_recorded = page[page.index('id="not-recorded"') : page.index('id="past-sessions"')]
     assert "Past sessions not recorded (1)" in not_recorded and register(2) in not_recorded
@@ -582,9 +582,9 @@ def test_the_group_page_shows_the_next_session_first_and_folds_the_rest(login, a
 
 
 def test_when_every_session_is_behind_us_the_page_says_so(login, pat, fern, group):
-    from tests.factories import let_time_pass
+    from tests.factories import let_sessions_pass
 
-    let_time_pass(group, weeks=52 * 3)
+    let_sessions_pass(group, behind=35)
     content = login(pat).get(group.get_absolute_url()).content.decode()
     assert "All 35 sessions have been held." in content
     assert 'id="next-session"' not in content

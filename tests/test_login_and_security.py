@@ -191,3 +191,17 @@ def test_a_bad_boolean_setting_stops_start_up_loudly():
     result = _run_manage(["check"], {"DJANGO_DEBUG": "perhaps"})
     assert result.returncode != 0
     assert "DJANGO_DEBUG must be true or false" in result.stderr
+
+
+def test_production_hashes_passwords_with_the_strong_hasher():
+    """The suite swaps in a fast hasher (tests/conftest.py); the settings production runs must
+    keep Django's PBKDF2 with its full iteration count first."""
+    import importlib
+
+    from django.conf import global_settings
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    production = importlib.import_module("isotp.settings")
+    hashers = getattr(production, "PASSWORD_HASHERS", global_settings.PASSWORD_HASHERS)
+    assert hashers[0] == "django.contrib.auth.hashers.PBKDF2PasswordHasher"
+    assert PBKDF2PasswordHasher.iterations >= 1_000_000

@@ -8,7 +8,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 from datetime import date, datetime, timedelta
 
@@ -27,6 +26,7 @@ from isotp.notifications.tasks import send_digests, send_email
 from programme.models import Enforcement, HandoverMeeting, ReportStatus
 from programme.services import feedback_send
 from programme.services.reminders import daily_reminders
+from tests import clock
 from tests.factories import make_offender, make_placement, record
 from tests.smtp_inbox import SMTPServer
 
@@ -86,7 +86,7 @@ def run_worker_once(smtp) -> str:
     """One cycle of the worker, as `make run` starts it but with --batch: the scheduler looks
     once, then the queue is worked until it is empty."""
     done = subprocess.run(
-        [sys.executable, "manage.py", "run_worker", "--batch", "--no-startup-delay", "-v", "2"],
+        clock.command("run_worker", "--batch", "--no-startup-delay", "-v", "2"),
         cwd=settings.BASE_DIR,
         env=worker_environment(smtp),
         capture_output=True,
@@ -99,9 +99,7 @@ def run_worker_once(smtp) -> str:
 
 def start_worker(smtp, **extra) -> subprocess.Popen:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
+        clock.command(
             "run_worker",
             "--no-reload",
             "--no-startup-delay",
@@ -109,7 +107,7 @@ def start_worker(smtp, **extra) -> subprocess.Popen:
             "0.2",
             "--schedule-interval",
             "0.5",
-        ],
+        ),
         cwd=settings.BASE_DIR,
         env=worker_environment(smtp, **extra),
         stdout=subprocess.DEVNULL,

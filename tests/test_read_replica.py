@@ -167,6 +167,7 @@ def test_the_group_register_reads_the_replica_and_writes_the_primary(
         cwd=BASE,
         env={
             "PATH": os.environ["PATH"],
+            "TEST_TODAY": os.environ.get("TEST_TODAY", ""),
             "DJANGO_DEBUG": "false",
             "SECRET_KEY": "x",
             "HTTPS_ONLY": "false",

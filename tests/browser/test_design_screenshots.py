@@ -5,21 +5,18 @@ MoJ component the design says it uses, passes axe, and is photographed.
 notes describe; otherwise they go to a temporary folder and only the checks count."""
 
 import os
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.factories import (
-    let_time_pass,
-    make_group,
     make_offence,
     make_offender,
     make_placement,
     make_ready_referral,
+    make_running_group,
     record,
 )
 
@@ -47,9 +44,8 @@ def shots(tmp_path):
 
 
 def test_the_redesigned_pages_use_their_components(page, alice, pat, fern, shots):
-    # A group running now: four weeks in, its fifth session next week.
-    next_week = timezone.localdate() + timedelta(weeks=1)
-    group = make_group(pat, [fern], start_date=next_week, weekday=next_week.weekday())
+    # A group running now: four sessions behind us, the fifth at its next meeting.
+    group = make_running_group(pat, [fern], behind=4)
     men = [
         make_offender(alice, first_name=first, last_name=last)
         for first, last in (("Arthur", "Attender"), ("Bertie", "Bystander"), ("Cyril", "Absent"))
@@ -57,7 +53,6 @@ def test_the_redesigned_pages_use_their_components(page, alice, pat, fern, shots
     for man in men:
         make_offence(man)
     placements = [make_placement(group, man, alice, by=pat) for man in men]
-    let_time_pass(group, weeks=5)
     sessions = {n: group.sessions.get(number=n) for n in (1, 2, 3, 4)}
     for number in (1, 2, 3):
         for placement in placements[:2]:

@@ -2,14 +2,11 @@
 keyboard user reaches the next session's register in a few tab stops, not after 35 rows of
 links (issue 11: the page had a Register and a Move link on every one of its 35 sessions)."""
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from tests.browser.conftest import assert_accessible, sign_in
-from tests.factories import let_time_pass, make_group, make_offender, make_placement, record
+from tests.factories import make_offender, make_placement, make_running_group, record
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,11 +23,9 @@ def tab_stops(page, url: str) -> int:
 
 
 def test_the_group_page_has_few_tab_stops_and_the_next_session_first(page, alice, pat, fern):
-    next_week = timezone.localdate() + timedelta(weeks=1)
-    group = make_group(pat, [fern], start_date=next_week, weekday=next_week.weekday())
+    # Ten sessions are behind us (five recorded, five not); the eleventh is the next.
+    group = make_running_group(pat, [fern], behind=10)
     placement = make_placement(group, make_offender(alice, last_name="Tabperson"), alice, by=pat)
-    # Ten sessions are behind us (five recorded, five not); the eleventh is today.
-    let_time_pass(group, weeks=11)
     for number in range(1, 6):
         record(group.sessions.get(number=number), placement, "attended", fern)
     url = reverse("programme:group", args=[group.pk])

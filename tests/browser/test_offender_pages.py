@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.browser.test_reflow import WIDTH, assert_reflows
-from tests.factories import let_time_pass, make_offence, make_offender, make_placement, record
+from tests.factories import let_sessions_pass, make_offence, make_offender, make_placement, record
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +28,7 @@ def placed(alice, pat, fern, group):
     )
     make_offence(offender)
     placement = make_placement(group, offender, alice, by=pat)
-    let_time_pass(group, weeks=4)
+    let_sessions_pass(group, behind=3)
     record(group.sessions.get(number=1), placement, "attended", fern)
     record(group.sessions.get(number=2), placement, "attended", fern, minutes_late=10)
     record(group.sessions.get(number=3), placement, "unacceptable_absence", fern)

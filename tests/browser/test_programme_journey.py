@@ -7,11 +7,12 @@ from programme.models import CatchUp, Group
 from programme.services import catch_up_record
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.factories import (
-    let_time_pass,
+    let_sessions_pass,
     make_offender,
     make_placement,
     make_ready_referral,
     record,
+    today,
 )
 from tests.pdf_text import pdf_text
 
@@ -36,7 +37,7 @@ def test_form_a_group_record_a_register_and_give_a_formal_warning(page, alice, p
     page.get_by_label("21+").check()
     page.get_by_label("Venue").fill("Riverside probation office, room 2")
     page.get_by_label(str(fern)).check()
-    fill_date(page, "start_date", date.today() + timedelta(days=7))
+    fill_date(page, "start_date", today() + timedelta(days=7))
     page.get_by_role("group", name="Days of the week it meets").get_by_label("Monday").check()
     page.get_by_label("Start time").fill("18:00")
     assert_accessible(page)
@@ -53,7 +54,7 @@ def test_form_a_group_record_a_register_and_give_a_formal_warning(page, alice, p
     page.get_by_role("button", name="Sign out").click()
 
     # Three weeks go by: sessions 1 and 2 have been held.
-    let_time_pass(Group.objects.get(), weeks=3)
+    let_sessions_pass(Group.objects.get(), behind=2)
 
     # The facilitator records session 1: everyone attended, then one unacceptable absence.
     sign_in(page, fern.username)

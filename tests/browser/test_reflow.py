@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from tests.browser.conftest import assert_accessible, assert_no_serious_violations, sign_in
 from tests.factories import (
-    let_time_pass,
+    let_sessions_pass,
     make_assessment,
     make_offender,
     make_placement,
@@ -53,7 +53,7 @@ def test_every_page_type_reflows_at_320_px(page, alice, pat, fern, audrey, ada, 
     placement = make_placement(group, placed, alice, by=pat)
     waiting = make_offender(alice, first_name="Bartholomew", last_name="Winterbottom-Smythe")
     referral = make_ready_referral(waiting, alice)
-    let_time_pass(group, weeks=2)
+    let_sessions_pass(group, behind=1)
     # An unacceptable absence puts a decision on the offender manager's actions page.
     record(group.sessions.get(number=1), placement, "unacceptable_absence", fern)
     assessed = make_offender(alice, first_name="Cornelius", last_name="Abernathy")

@@ -11,7 +11,7 @@ from referrals.models import Assessment
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.factories import (
     PASSWORD,
-    let_time_pass,
+    let_sessions_pass,
     make_assessment,
     make_authenticator,
     make_offender,
@@ -123,7 +123,7 @@ def test_forms_and_audit_pages_reflow_at_320_px(page, alice, otto, pat, fern, au
         alice, first_name="Maximilian-Alexander", last_name="Featherstonehaugh-Worthington"
     )
     placement = make_placement(group, placed, alice, by=pat)
-    let_time_pass(group, weeks=2)
+    let_sessions_pass(group, behind=1)
     # An unacceptable absence: an enforcement decision to make and a catch-up to hold.
     record(group.sessions.get(number=1), placement, "unacceptable_absence", fern)
     enforcement = placement.attendances.get(session__number=1).enforcement
