@@ -10,7 +10,7 @@ PostgreSQL keeps the real clock: only timestamps it writes itself (history) see 
 import os
 import runpy
 import sys
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -30,26 +30,46 @@ def travel_date() -> date | None:
 
 
 def start_travelling() -> time_machine.travel | None:
-    """Move this process's clock to TEST_TODAY's morning, if it is set; returns the traveller."""
+    """Move this process's clock to TEST_TODAY's morning (or to TEST_NOW, the moment a parent
+    test process had reached when it started this one), if set; returns the traveller."""
     day = travel_date()
     if day is None:
         return None
-    traveller = time_machine.travel(
-        datetime.combine(day, MORNING, tzinfo=ZoneInfo("Europe/London")), tick=True
+    moment = os.environ.get("TEST_NOW")
+    start = (
+        datetime.fromisoformat(moment)
+        if moment
+        else datetime.combine(day, MORNING, tzinfo=ZoneInfo("Europe/London"))
     )
+    traveller = time_machine.travel(start, tick=True)
     traveller.start()
     return traveller
 
 
+def child_environment() -> dict[str, str]:
+    """What a process a test starts needs in its environment to share the test's clock: the
+    moment the test has reached (its clock has ticked on since the morning of TEST_TODAY)."""
+    if travel_date() is None:
+        return {}
+    return {"TEST_TODAY": os.environ["TEST_TODAY"], "TEST_NOW": datetime.now(UTC).isoformat()}
+
+
 def command(*arguments: str) -> list[str]:
     """The command line that runs `manage.py` with these arguments on the suite's clock."""
-    return [sys.executable, "-m", "tests.clock", "manage.py", *arguments]
+    moment = child_environment().get("TEST_NOW")
+    return [sys.executable, "-m", "tests.clock", *([f"--now={moment}"] if moment else [])] + [
+        "manage.py",
+        *arguments,
+    ]
 
 
 if __name__ == "__main__":
-    # python -m tests.clock manage.py ARGS: run manage.py as if TEST_TODAY were today.
+    # python -m tests.clock [--now=ISO] manage.py ARGS: manage.py on the test's clock.
+    arguments = sys.argv[1:]
+    if arguments[0].startswith("--now="):
+        os.environ["TEST_NOW"] = arguments.pop(0).removeprefix("--now=")
     start_travelling()
-    sys.argv = sys.argv[1:]
+    sys.argv = arguments
     runpy.run_path(sys.argv[0], run_name="__main__")
 
 

@@ -9,7 +9,6 @@ every office of the probation area, no case record).
 
 import json
 import logging
-import uuid
 from datetime import date
 
 import pytest
@@ -52,16 +51,18 @@ def django_db_modify_db_settings(django_db_modify_db_settings):
 def django_db_setup(
     request, django_test_environment, django_db_modify_db_settings, django_db_blocker
 ):
-    """Each worker's test database is a copy of one migrated for the whole run (tests/databases.py),
-    made and dropped as the owner; the tests then connect as the app."""
+    """Each worker's test database is a copy of a migrated template (tests/databases.py), made
+    and dropped as the owner; the tests then connect as the app. Their commits do not wait for
+    the disk (synchronous_commit off, for the test connections alone: a test database is
+    thrown away, and the server's other databases keep their setting)."""
     from tests import databases
 
-    run_id = getattr(request.config, "workerinput", {}).get("testrunuid") or uuid.uuid4().hex
     with django_db_blocker.unblock():
-        name = databases.create_from_template(
-            run_id=run_id, verbosity=request.config.option.verbose
-        )
+        name = databases.create_from_template(verbosity=request.config.option.verbose)
         owner = reconnect_as(connection, django_db_modify_db_settings)
+        options = settings.DATABASES[connection.alias].setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+        connection.settings_dict["OPTIONS"] = options
     yield
     with django_db_blocker.unblock():
         app = reconnect_as(connection, owner)
@@ -209,3 +210,22 @@ def events(caplog):
         return [event for event in logged if name is None or event["event"] == name]
 
     return _events
+
+
+@pytest.fixture
+def a_meeting_day(db):
+    """For a test that needs a session today: on a bank holiday no group meets (the rules
+    skip them and refuse a session moved onto one), so the clock moves on to the next day
+    that is no bank holiday, at the same time, for this test alone (tests/clock.py)."""
+    import time_machine
+    from django.utils import timezone
+
+    from tests.factories import next_meeting_day
+
+    now = timezone.localtime()
+    meets = next_meeting_day(range(7), on_or_after=now.date())
+    if meets == now.date():
+        yield now.date()
+        return
+    with time_machine.travel(now + (meets - now.date()), tick=True):
+        yield meets

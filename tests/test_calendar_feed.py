@@ -12,7 +12,15 @@ from icalendar import Calendar
 from isotp.models import CalendarFeed, Role
 from programme.models import Appointment, CatchUp
 from programme.services.calendar import ALREADY_REVOKED
-from tests.factories import make_group, make_handover, make_offender, make_placement, make_staff
+from tests.factories import (
+    make_group,
+    make_handover,
+    make_offender,
+    make_placement,
+    make_staff,
+    next_meeting_day,
+    today,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +28,7 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def next_monday() -> date:
-    today = date.today()
-    return today + timedelta(days=7 - today.weekday())
+    return today() + timedelta(days=7 - today().weekday())
 
 
 @pytest.fixture
@@ -68,7 +75,9 @@ def test_a_facilitator_subscribes_to_her_group_sessions(login, fern, alice, upco
     assert str(first["summary"]) == "i-SOTP group session 1 (lead)"
     assert str(first["location"]) == "Riverside office, room 2"
     start = first.decoded("dtstart")
-    assert start == datetime.combine(next_monday(), time(18, 0), tzinfo=LONDON)
+    # Its first Monday that is no bank holiday.
+    first_day = next_meeting_day([0], on_or_after=next_monday())
+    assert start == datetime.combine(first_day, time(18, 0), tzinfo=LONDON)
     session = upcoming_group.sessions.get(number=1)
     assert str(first["url"]).endswith(reverse("programme:register", args=[session.pk]))
     # Nothing about the men in it: not his name, not his CRN.

@@ -626,13 +626,17 @@ def problem(response, url, name, kwargs_models, user, allowed) -> str:
     return ""
 
 
-# The characters in four batches, so that the test runs in parallel and each batch shares one
-# data set. Ada, the admin, also visits every page of the Django admin.
+# One test a character, so that the workers share them; each worker's tests share one data
+# set. Ada, the admin, also visits every page of the Django admin.
 BATCHES = [
     ("alice",),
     ("pat",),
-    ("uma", "otto", "fern"),
-    ("hilary", "ada", "audrey", "anonymous"),
+    ("uma",),
+    ("otto",),
+    ("fern",),
+    ("hilary",),
+    ("ada",),
+    ("audrey", "anonymous"),
     ("sam",),
 ]
 

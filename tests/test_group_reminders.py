@@ -10,7 +10,15 @@ from django.utils import dateformat, timezone
 
 from isotp.models import AccessLog
 from programme.services.session_reminders import coming_week
-from tests.factories import make_group, make_offender, make_placement, record
+from tests.factories import (
+    make_group,
+    make_offender,
+    make_placement,
+    make_running_group,
+    next_meeting_day,
+    record,
+    today,
+)
 from tests.pdf_text import assert_accessible_pdf, pdf_reader, pdf_text
 
 
@@ -21,8 +29,12 @@ def next_monday():
 
 @pytest.fixture
 def running_group(pat, fern):
-    """A group that has met twice, on the two Mondays before the coming week."""
-    return make_group(pat, [fern], start_date=next_monday() - timedelta(days=14))
+    """A group that has met twice and meets again in the coming week, on the first day of it
+    that is no bank holiday (a week of bank holidays on its meeting day has no letters)."""
+    start, end = coming_week(today())
+    meets = next_meeting_day(range(7), on_or_after=start)
+    assert meets <= end
+    return make_running_group(pat, [fern], behind=2, weekday=meets.weekday())
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests import clock
 from tests.factories import make_offender, make_placement
 
 BASE = Path(__file__).resolve().parent.parent
@@ -167,7 +168,7 @@ def test_the_group_register_reads_the_replica_and_writes_the_primary(
         cwd=BASE,
         env={
             "PATH": os.environ["PATH"],
-            "TEST_TODAY": os.environ.get("TEST_TODAY", ""),
+            **clock.child_environment(),
             "DJANGO_DEBUG": "false",
             "SECRET_KEY": "x",
             "HTTPS_ONLY": "false",

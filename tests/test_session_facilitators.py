@@ -403,7 +403,7 @@ def test_my_groups_lists_the_sessions_he_covers_and_their_registers_due(
 
 
 def test_the_calendar_shows_a_cover_his_session_and_no_longer_the_replaced_facilitators(
-    pat, fern, gina, frank
+    a_meeting_day, pat, fern, gina, frank
 ):
     today = timezone.localdate()
     group = make_group(pat, [fern, gina], start_date=today, weekday=today.weekday())
@@ -617,7 +617,7 @@ QUERIES_OFFICE_CONTINUITY = 9
 
 
 def test_the_weeks_registers_print_includes_the_sessions_he_covers(
-    login, pat, fern, gina, frank, alice
+    a_meeting_day, login, pat, fern, gina, frank, alice
 ):
     today = timezone.localdate()
     group = make_group(pat, [fern], start_date=today, weekday=today.weekday())
@@ -631,7 +631,7 @@ def test_the_weeks_registers_print_includes_the_sessions_he_covers(
 
 
 def test_today_shows_a_cover_the_register_due_and_the_week_session_he_covers(
-    login, pat, fern, gina, frank, team_group, covered
+    a_meeting_day, login, pat, fern, gina, frank, team_group, covered
 ):
     today = timezone.localdate()
     this_week = make_group(pat, [fern], start_date=today, weekday=today.weekday())
