@@ -1,12 +1,33 @@
 """Each role's start page: what needs doing today, most urgent first."""
 
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from isotp.consultation import consulted
+from isotp.models import Role
 from programme.services import today as today_service
+
+
+@require_safe
+def home(request):
+    """Send each role to the page their work starts from (the root URLs name it `home`)."""
+    if request.user.role == Role.ADMIN or (request.user.is_staff and not request.user.role):
+        return redirect("admin:index")
+    if today_service.has_today_page(request.user):
+        return redirect(reverse("programme:today"))
+    if request.user.role == Role.SENIOR_MANAGER:
+        # Management information is all a senior manager sees (docs/decisions.md).
+        return redirect(reverse("programme:management_information"))
+    if request.user.role == Role.AUDITOR:
+        # The consultation log's pages, once they are wired in; until then the (empty) caseload.
+        try:
+            return redirect(reverse("audit:home"))
+        except NoReverseMatch:
+            pass
+    return redirect(reverse("programme:caseload"))
 
 
 @require_safe
