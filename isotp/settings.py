@@ -87,7 +87,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 # The header's links and today's count: the programme's, as only it sees
                 # what is due (isotp imports neither app; settings name it by its path).
-                "programme.context_processors.navigation",
+                "programme.casework.context_processors.navigation",
             ],
         },
     },

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from isotp import sign_in, views
-from programme.views.today import home
+from programme.casework.views.today import home
 
 admin.site.site_header = "i-SOTP case management: administration"
 admin.site.site_title = "i-SOTP admin"

@@ -15,7 +15,6 @@ from programme.models import (
     RecommendationStatus,
     Weekday,
 )
-from programme.services.caseload import Due
 from programme.services.management_information import (
     MONTHS_OFFERED,
     add_months,
@@ -26,9 +25,7 @@ from programme.services.management_information import (
 from programme.services.versions import VERSION_OF_ANOTHER_PROGRAMME
 from referrals.models import (
     AgeBand,
-    CaseloadStage,
     InterviewOutcome,
-    OrderType,
     Programme,
     RiskLevel,
 )
@@ -536,37 +533,6 @@ class RecommendationForm(GovPlainForm):
         ):
             self.add_error("not_pursued_reason", "Say why the recommendation is not being pursued")
         return cleaned
-
-
-class CaseloadFilterForm(FilterForm):
-    """The caseload's filters: each category narrows the list; the choices within one are
-    alternatives (the MoJ filter's convention)."""
-
-    kept_params = ("sort",)
-
-    q = forms.CharField(label="Name, CRN or PNC number", required=False, strip=True, max_length=100)
-    due = forms.MultipleChoiceField(label="What is due", choices=Due.choices, required=False)
-    stage = forms.MultipleChoiceField(label="Status", choices=CaseloadStage.choices, required=False)
-    order_type = forms.MultipleChoiceField(
-        label="Order or licence", choices=OrderType.choices, required=False
-    )
-    programme = forms.MultipleChoiceField(label="Programme", choices=(), required=False)
-    manager = forms.ChoiceField(label="Offender manager", choices=(), required=False)
-
-    def __init__(self, *args, user: Staff, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["programme"].choices = [
-            (str(pk), name) for pk, name in Programme.objects.values_list("pk", "name")
-        ]
-        if user.role == Role.PROGRAMME_MANAGER:
-            managers = Staff.objects.filter(
-                role=Role.OFFENDER_MANAGER, office_id=user.office_id
-            ).order_by("last_name", "first_name", "pk")
-            self.fields["manager"].choices = [("", "All offender managers")] + [
-                (str(staff.pk), str(staff)) for staff in managers
-            ]
-        else:
-            del self.fields["manager"]
 
 
 # --- Management information ---------------------------------------------------------------------

@@ -1,36 +1,32 @@
-from django.urls import path
+from django.urls import include, path
 
 from programme.views import (
     bulk_print,
     calendar,
     capacity,
-    caseload,
     groups,
     letters,
     management_information,
-    manager,
     non_associations,
+    offender_manager,
     one_to_ones,
-    overview,
     post_programme,
     register,
     reports,
     staffing,
     subject_access,
-    today,
-    waiting_list,
 )
 
 app_name = "programme"
 
 urlpatterns = [
-    path("today/", today.today, name="today"),
+    # Each sub-package's pages, in this namespace (docs/architecture.md)
+    path("", include("programme.casework.urls")),
     path(
         "management-information/",
         management_information.management_information_page,
         name="management_information",
     ),
-    path("offenders/", caseload.caseload, name="caseload"),
     path("account/calendar/", calendar.calendar_settings, name="calendar_settings"),
     path("calendar/<str:secret>.ics", calendar.calendar_feed, name="calendar_feed"),
     # Groups, their schedule and allocation (programme managers; facilitators read)
@@ -56,13 +52,6 @@ urlpatterns = [
         one_to_ones.one_to_one_cancel_view,
         name="one_to_one_cancel",
     ),
-    # The waiting list, and allocating from it (programme managers)
-    path("waiting-list/", waiting_list.waiting_list, name="waiting_list"),
-    path(
-        "waiting-list/allocate/",
-        waiting_list.waiting_list_allocate,
-        name="waiting_list_allocate",
-    ),
     # Groups needed to clear the waiting list against the facilitators (programme managers)
     path("offices/<int:pk>/capacity/", capacity.office_capacity_page, name="office_capacity"),
     # Registers, catch-ups and members (facilitators)
@@ -70,24 +59,14 @@ urlpatterns = [
     path("catch-ups/<int:pk>/", register.catch_up, name="catch_up"),
     path("placements/<int:pk>/", register.placement_detail, name="placement"),
     path("placements/<int:pk>/feedback/", register.placement_feedback, name="placement_feedback"),
-    # The offender's overview: every phase, and his timeline
-    path("offenders/<int:pk>/", overview.offender_overview, name="offender"),
-    path("offenders/<int:pk>/timeline/", overview.offender_timeline, name="offender_timeline"),
-    path(
-        "offenders/<int:pk>/personal-details/",
-        overview.offender_personal_details,
-        name="offender_personal_details",
-    ),
-    path("offenders/<int:pk>/history/", overview.offender_history, name="offender_history"),
-    path("offenders/<int:pk>/outside/", overview.case_outside, name="case_outside"),
     # The offender manager's work
-    path("actions/", manager.actions, name="actions"),
-    path("notices/acknowledge/", manager.notices_acknowledge, name="notices_acknowledge"),
-    path("notices/<int:pk>/acknowledge/", manager.notice_acknowledge, name="notice_acknowledge"),
-    path("enforcement/<int:pk>/", manager.enforcement, name="enforcement"),
-    path("enforcement/<int:pk>/correct/", manager.enforcement_correct, name="enforcement_correct"),
-    path("referrals/<int:pk>/move/", manager.referral_move, name="referral_move"),
-    path("offenders/<int:pk>/programme/", manager.offender_programme, name="offender_programme"),
+    path("enforcement/<int:pk>/", offender_manager.enforcement, name="enforcement"),
+    path(
+        "enforcement/<int:pk>/correct/",
+        offender_manager.enforcement_correct,
+        name="enforcement_correct",
+    ),
+    path("referrals/<int:pk>/move/", offender_manager.referral_move, name="referral_move"),
     path(
         "offenders/<int:pk>/non-associations/",
         non_associations.non_associations,
@@ -100,26 +79,15 @@ urlpatterns = [
     ),
     path(
         "offenders/<int:pk>/risk-reviews/new/",
-        manager.risk_review_create,
+        offender_manager.risk_review_create,
         name="risk_review_create",
     ),
     path(
         "offenders/<int:pk>/appointments/new/",
-        manager.appointment_create,
+        offender_manager.appointment_create,
         name="appointment_create",
     ),
-    path("appointments/<int:pk>/", manager.appointment_edit, name="appointment_edit"),
-    path("my-groups/", manager.facilitator_home, name="facilitator_home"),
-    path(
-        "my-groups/reports-to-write/",
-        post_programme.reports_to_write,
-        name="reports_to_write",
-    ),
-    path(
-        "my-groups/handovers-to-attend/",
-        post_programme.handovers_to_attend,
-        name="handovers_to_attend",
-    ),
+    path("appointments/<int:pk>/", offender_manager.appointment_edit, name="appointment_edit"),
     # After the programme
     path("referrals/<int:pk>/post-programme/", post_programme.overview, name="post_programme"),
     path("referrals/<int:pk>/report/", post_programme.report_edit, name="report_edit"),

@@ -105,6 +105,21 @@ def get_referral_for_user(user: Staff, pk: int) -> Referral:
     return referral
 
 
+def get_referrals_for_user(user: Staff, ids: list[str]) -> list[Referral]:
+    """The referrals ticked (digits only, checked by the caller), in the order ticked, each
+    once; one the user may not see refuses the whole request (404)."""
+    wanted = list(dict.fromkeys(int(each) for each in ids))
+    found = {
+        referral.pk: referral
+        for referral in referrals_visible_to(user)
+        .filter(pk__in=wanted)
+        .select_related("offender", "programme")
+    }
+    if len(found) != len(wanted):
+        raise Http404("Someone ticked is not on a caseload you can see")
+    return [found[pk] for pk in wanted]
+
+
 def get_assessment_for_user(user: Staff, pk: int) -> Assessment:
     try:
         assessment = (

@@ -181,7 +181,7 @@ def test_the_men_shown_are_in_the_consultation_log(login, finished, alice, pat, 
 
 
 def test_a_long_list_is_paged(login, finished, alice, pat, fern, monkeypatch):
-    from programme.views import post_programme
+    from programme.casework.views import my_groups as post_programme
 
     monkeypatch.setattr(post_programme, "AFTER_PROGRAMME_PAGE_SIZE", 3)
     size = 5

@@ -357,7 +357,7 @@ def test_the_forecast_is_only_for_his_offender_manager_and_his_office_managers(
 
 
 def test_a_manager_reading_his_case_from_outside_does_not_see_the_forecast(hilary, late_man):
-    from programme.views.overview import phases_for
+    from programme.casework.overview import phases_for
 
     offender = late_man.offender
     phases = phases_for(

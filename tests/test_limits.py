@@ -15,6 +15,7 @@ from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
+import programme.casework.forms
 import programme.forms
 import programme.forms_manager
 import referrals.forms
@@ -104,7 +105,7 @@ def test_every_date_field_of_every_model_has_a_sane_range():
 
 
 def project_form_classes():
-    modules = [referrals.forms, programme.forms, programme.forms_manager]
+    modules = [referrals.forms, programme.forms, programme.forms_manager, programme.casework.forms]
     return [
         cls
         for module in modules

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from isotp.models import AccessLog
+from programme.casework.views.actions import ACTIONS_PAGE_SIZES
 from programme.models import (
     Appointment,
     Enforcement,
@@ -17,7 +18,6 @@ from programme.models import (
     RiskReview,
 )
 from programme.services import notice_acknowledge
-from programme.views.manager import ACTIONS_PAGE_SIZES
 from tests.factories import (
     make_assessment,
     make_group,

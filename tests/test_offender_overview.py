@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from isotp.database_roles import connected_as_owner
 from isotp.models import AccessLog
+from programme.casework.timeline import timeline_for
 from programme.models import (
     CatchUp,
     EndOfProgrammeReport,
@@ -23,7 +24,6 @@ from programme.models import (
     RiskReview,
 )
 from programme.services import catch_up_record, enforcement_decide
-from programme.timeline import timeline_for
 from referrals.models import Offender, Programme, ReferralStatus, ReferralStatusChange
 from tests.factories import (
     make_assessment,

@@ -7,18 +7,13 @@ was a breach or a recall; until then there is nothing to take to court.
 """
 
 from programme.models import (
+    COURT_DECISIONS,
     ENFORCEABLE_OUTCOMES,
     Enforcement,
     EnforcementDecisionType,
     Placement,
 )
 from referrals.models import Referral, ReferralStatusChange
-
-# The decisions that take a case to court (breach) or to the parole board (recall).
-COURT_DECISIONS = [
-    EnforcementDecisionType.BREACH_INITIATED,
-    EnforcementDecisionType.RECALL_REQUESTED,
-]
 
 
 class NoCourtBundle(Exception):

@@ -476,6 +476,16 @@ def placements_allocate(
     return allocated, refused
 
 
+def allocated_message(allocated: list[Referral], where: str) -> str:
+    """What an allocation tells the person: who has a place, and where ("" for nobody)."""
+    if len(allocated) == 1:
+        return f"{allocated[0].offender.full_name} has a place in {where}"
+    if allocated:
+        names = ", ".join(referral.offender.full_name for referral in allocated)
+        return f"{len(allocated)} men have a place in {where}: {names}"
+    return ""
+
+
 def _band_label(band: str) -> str:
     return AgeBand(band).label
 

@@ -24,15 +24,15 @@ from programme.services import (
     session_move as session_move_service,
 )
 from programme.services.one_to_ones import schedule_rows
-from programme.services.scheduling import NON_ASSOCIATION
+from programme.services.scheduling import NON_ASSOCIATION, allocated_message
 from programme.services.staffing import (
     CONTINUITY_MIN_HELD,
     CONTINUITY_THRESHOLD,
     attach_staffing,
     group_continuity,
 )
-from referrals.access import referrals_visible_to
-from referrals.models import Referral, ReferralStatus
+from referrals.access import get_referrals_for_user, referrals_visible_to
+from referrals.models import ReferralStatus
 
 # An office forms dozens of groups a year; the list is newest first, a page at a time.
 GROUP_PAGE_SIZE = 25
@@ -184,30 +184,6 @@ def _render_group(request, group, *, ticked=(), refused=(), override_reason=""):
     )
 
 
-def ticked_referrals(user, ids: list[str]) -> list[Referral]:
-    """The referrals ticked (digits only, checked by the caller), in the order ticked, each
-    once; one the user may not see refuses the whole request (404)."""
-    wanted = list(dict.fromkeys(int(each) for each in ids))
-    found = {
-        referral.pk: referral
-        for referral in referrals_visible_to(user)
-        .filter(pk__in=wanted)
-        .select_related("offender", "programme")
-    }
-    if len(found) != len(wanted):
-        raise Http404("Someone ticked is not on a caseload you can see")
-    return [found[pk] for pk in wanted]
-
-
-def report_allocated(request, allocated: list[Referral], where: str) -> None:
-    """The success message of an allocation: who has a place, and where."""
-    if len(allocated) == 1:
-        messages.success(request, f"{allocated[0].offender.full_name} has a place in {where}")
-    elif allocated:
-        names = ", ".join(referral.offender.full_name for referral in allocated)
-        messages.success(request, f"{len(allocated)} men have a place in {where}: {names}")
-
-
 @require_POST
 def group_allocate(request, pk: int):
     """Allocate the men ticked (one or several): each rule is checked for each man; those
@@ -219,12 +195,13 @@ def group_allocate(request, pk: int):
     if not ids or not all(each.isdigit() for each in ids):
         messages.error(request, "Choose someone from the waiting list to allocate")
         return redirect(group)
-    referrals = ticked_referrals(request.user, ids)
+    referrals = get_referrals_for_user(request.user, ids)
     override_reason = request.POST.get("override_reason", "").strip()[:NOTE_MAX]
     allocated, refused = placements_allocate(
         group=group, referrals=referrals, by=request.user, override_reason=override_reason
     )
-    report_allocated(request, allocated, "the group")
+    if message := allocated_message(allocated, "the group"):
+        messages.success(request, message)
     if not refused:
         return redirect(group)
     # Shown here, not after a redirect: the refused men stay ticked to try again or untick.

@@ -2,12 +2,9 @@
 re-assessment, the recommendations, and closing the referral."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from isotp.consultation import consulted
@@ -26,7 +23,6 @@ from programme.forms import (
     ReportForm,
 )
 from programme.models import (
-    EndOfProgrammeReport,
     HandoverMeeting,
     ProgrammeError,
     Recommendation,
@@ -49,7 +45,6 @@ from programme.services import (
     report_correct as correct_report,
 )
 from programme.services import report_submit as submit_report
-from programme.services import today as today_service
 from programme.services.post_programme import PostProgramme
 
 
@@ -339,49 +334,3 @@ def referral_close(request, pk: int):
     else:
         messages.success(request, "The referral is closed: programme complete")
     return redirect("programme:post_programme", pk=referral.pk)
-
-
-# --- The facilitator's lists of work after the programme ---------------------------------------
-
-# A facilitator running several groups a year has a few men a month to report on.
-AFTER_PROGRAMME_PAGE_SIZE = 25
-
-
-@require_safe
-def reports_to_write(request):
-    """The whole of the today page's "End-of-programme reports to write", a page at a time."""
-    return _after_programme_list(request, "reports")
-
-
-@require_safe
-def handovers_to_attend(request):
-    """The whole of the today page's "Handovers to attend", a page at a time."""
-    return _after_programme_list(request, "handovers")
-
-
-def _after_programme_list(request, key: str):
-    if not request.user.is_facilitator:
-        raise Http404("This page is for facilitators")
-    today = timezone.localdate()
-    # The today page's section itself: one rule for the page and the list.
-    section = today_service.section_for(request.user, key, today)
-    records = section.records.annotate(
-        has_draft=Exists(
-            EndOfProgrammeReport.objects.filter(referral=OuterRef("pk"), status=ReportStatus.DRAFT)
-        )
-    )
-    page = Paginator(records, AFTER_PROGRAMME_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    for referral in rows:
-        referral.due_since = (
-            timezone.localdate(referral.completed_at)
-            if referral.completed_at
-            else referral.last_session_on
-        )
-        referral.days_due = (today - referral.due_since).days if referral.due_since else None
-    consulted(*rows, action="list", result_count=page.paginator.count)
-    return render(
-        request,
-        "programme/after_programme_list.html",
-        {"page": page, "rows": rows, "section": section, "key": key, "today": today},
-    )

@@ -1,6 +1,6 @@
 """The caseload that answers questions: what is due for each man, and filters that combine.
 
-What is due is what the today pages count (`programme.services.today`), seen from the man:
+What is due is what the today pages count (`programme.casework.today`), seen from the man:
 each kind is a QuerySet of the records due and the path from them to him. A row's "Due"
 column is one correlated subquery a kind, evaluated only for the page's rows; the "What is
 due" filter is a set of offenders a kind (`id IN (...)`), ORed within the filter as
@@ -14,12 +14,12 @@ from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from programme.models import Enforcement, Notice, Recommendation
-from programme.services.today import (
+from programme.casework.today import (
     after_programme_due,
     catch_ups_to_run,
     reports_to_write,
 )
+from programme.models import Enforcement, Notice, Recommendation
 from referrals.models import Offender, Referral, ReferralStatus
 
 

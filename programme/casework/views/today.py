@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 
 from isotp.consultation import consulted
 from isotp.models import Role
-from programme.services import today as today_service
+from programme.casework.today import has_today_page, load
 
 
 @require_safe
@@ -16,7 +16,7 @@ def home(request):
     """Send each role to the page their work starts from (the root URLs name it `home`)."""
     if request.user.role == Role.ADMIN or (request.user.is_staff and not request.user.role):
         return redirect("admin:index")
-    if today_service.has_today_page(request.user):
+    if has_today_page(request.user):
         return redirect(reverse("programme:today"))
     if request.user.role == Role.SENIOR_MANAGER:
         # Management information is all a senior manager sees (docs/decisions.md).
@@ -32,10 +32,10 @@ def home(request):
 
 @require_safe
 def today(request):
-    if not today_service.has_today_page(request.user):
+    if not has_today_page(request.user):
         raise Http404("This page is for offender managers, facilitators and programme managers")
     day = timezone.localdate()
-    sections = today_service.load(request.user, day)
+    sections = load(request.user, day)
     # The header's count is the page's total: counted once.
     request.today_total = sum(s.count for s in sections)
     consulted(
@@ -45,7 +45,7 @@ def today(request):
     )
     return render(
         request,
-        "programme/today.html",
+        "programme/casework/today.html",
         {
             "sections": sections,
             "total": request.today_total,

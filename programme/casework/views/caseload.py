@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from isotp.consultation import consulted
-from programme.forms import CaseloadFilterForm
-from programme.services.caseload import due_for, with_any_due, with_due
+from programme.casework.caseload import due_for, with_any_due, with_due
+from programme.casework.forms import CaseloadFilterForm
 from referrals.access import (
     OpenCasesThenClosed,
     can_add_offenders,
@@ -90,7 +90,7 @@ def caseload(request):
     )
     return render(
         request,
-        "programme/caseload.html",
+        "programme/casework/caseload.html",
         {
             "page": page,
             "filters": filters,

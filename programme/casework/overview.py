@@ -1,23 +1,14 @@
-"""The offender's overview: his record, where he is in each of the four phases with the next
-thing to do, and a dated timeline of his case.
-
-It lives in the programme app because it shows every phase: this app may import the
-referrals app, never the other way round.
-"""
+"""Where a man is in each of the four phases (assessment, pre-programme, the programme, after
+it), with the next thing to do: what the offender's overview shows, read from both apps."""
 
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.shortcuts import render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_safe
 
-from isotp.consultation import reason_given
-from isotp.history import history_for
 from isotp.models import Staff
 from programme.models import ATTENDED_OUTCOMES, Enforcement, Placement, ReportStatus
 from programme.services import (
@@ -27,8 +18,6 @@ from programme.services import (
     projected_finish,
 )
 from programme.services.forecast import expected_start_text, forecast_for_referral
-from programme.timeline import timeline_for
-from referrals.access import get_offender_for_user, get_offender_outside_work
 from referrals.models import (
     Assessment,
     Offender,
@@ -374,105 +363,3 @@ def phases_for(
 def next_action(phases: list[Phase]) -> Phase | None:
     """The phase whose action comes next: the first one, in order, that has one."""
     return next((phase for phase in phases if phase.action), None)
-
-
-# The timeline's page size: a man on the programme has 35 sessions and more besides.
-TIMELINE_PAGE_SIZE = 25
-
-
-@require_safe
-def offender_overview(request, pk: int):
-    """Where he is: the four phases as a task list, and the next thing to do."""
-    offender = get_offender_for_user(request.user, pk)
-    today = timezone.localdate()
-    assessments = list(offender.assessments.select_related("assessor", "outcome_programme"))
-    referrals = list(
-        offender.referrals.select_related("programme", "checklist").order_by("-created_at", "-pk")
-    )
-    phases = phases_for(
-        offender=offender,
-        assessments=assessments,
-        referrals=referrals,
-        user=request.user,
-        today=today,
-    )
-    return render(
-        request,
-        "programme/offender_overview.html",
-        {
-            "offender": offender,
-            "section": "overview",
-            "phases": phases,
-            "next_action": next_action(phases),
-            "current_phase": next((p for p in phases if p.task_status == IN_PROGRESS), None),
-            "assessments": assessments,
-            "open_referral": next((r for r in referrals if r.is_open), None),
-            "closed_referrals": [r for r in referrals if not r.is_open],
-            "can_assess": request.user.is_accredited_assessor,
-        },
-    )
-
-
-@require_safe
-def offender_timeline(request, pk: int):
-    """What happened in his case, newest first, a page at a time."""
-    offender = get_offender_for_user(request.user, pk)
-    page = Paginator(timeline_for(offender), TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "programme/offender_timeline.html",
-        {"offender": offender, "section": "timeline", "page": page},
-    )
-
-
-@require_safe
-def offender_personal_details(request, pk: int):
-    """His record: personal details, order, offences, and the format of what he is sent."""
-    offender = get_offender_for_user(request.user, pk)
-    return render(
-        request,
-        "programme/offender_personal_details.html",
-        {
-            "offender": offender,
-            "section": "personal-details",
-            "age": offender.age_on(timezone.localdate()),
-            "offences": offender.offences.all(),
-        },
-    )
-
-
-@require_safe
-def offender_history(request, pk: int):
-    """Every change to his record and the records about him, as the history triggers kept it."""
-    offender = get_offender_for_user(request.user, pk)
-    return render(
-        request,
-        "programme/offender_history.html",
-        {"offender": offender, "section": "history", "history": history_for(offender)},
-    )
-
-
-@require_safe
-def case_outside(request, pk: int):
-    """A case outside the reader's own work, read-only, once they have given a reason."""
-    reason = reason_given(request, pk)
-    offender = get_offender_outside_work(request.user, pk, reason=reason)
-    referrals = list(offender.referrals.select_related("programme").order_by("-created_at", "-pk"))
-    placement = (
-        Placement.objects.filter(referral__offender=offender)
-        .select_related("group", "group__programme", "group__office")
-        .order_by("-allocated_at", "-pk")
-        .first()
-    )
-    return render(
-        request,
-        "programme/case_outside.html",
-        {
-            "offender": offender,
-            "age": offender.age_on(timezone.localdate()),
-            "open_referral": next((r for r in referrals if r.is_open), None),
-            "placement": placement,
-            "timeline": timeline_for(offender),
-            "reason": reason,
-        },
-    )

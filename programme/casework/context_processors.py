@@ -1,7 +1,7 @@
 from django.urls import reverse
 
 from isotp.models import Role
-from programme.services.today import has_today_page, total_due
+from programme.casework.today import has_today_page, total_due
 
 
 def navigation(request):

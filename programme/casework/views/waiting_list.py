@@ -6,6 +6,7 @@ it: each section's ready men can be ticked and given places in a group forming i
 and groups are programme's records, which referrals may not import (docs/today.md).
 """
 
+from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,12 +15,12 @@ from django.views.decorators.http import require_POST, require_safe
 
 from isotp.consultation import consulted
 from programme.access import can_manage_groups, groups_visible_to
+from programme.casework.today import section_for
 from programme.models import Group
 from programme.services import placements_allocate
-from programme.services import today as today_service
 from programme.services.forecast import attach_forecasts
-from programme.views.groups import report_allocated, ticked_referrals
-from referrals.access import referrals_visible_to
+from programme.services.scheduling import allocated_message
+from referrals.access import get_referrals_for_user, referrals_visible_to
 from referrals.forms import WaitingListFilterForm
 from referrals.models import ReferralStatus
 from referrals.waiting_list import waiting_list_sections
@@ -59,7 +60,7 @@ def _render_waiting_list(request, *, posted=None, ticked=(), errors=()):
         # The groups forming in the office with places left: the today page's "Groups
         # forming" (one rule for both), in one query for every section.
         forming = list(
-            today_service.section_for(request.user, "forming", today)
+            section_for(request.user, "forming", today)
             .records.filter(places_left__gt=0)
             .select_related("programme")
         )
@@ -86,7 +87,7 @@ def _render_waiting_list(request, *, posted=None, ticked=(), errors=()):
     )
     return render(
         request,
-        "programme/waiting_list.html",
+        "programme/casework/waiting_list.html",
         {
             "filters": filters,
             "sections": sections,
@@ -130,10 +131,11 @@ def waiting_list_allocate(request):
         group = groups_visible_to(request.user).select_related("programme").get(pk=group_id)
     except Group.DoesNotExist:  # another office's group, or none
         raise Http404("No such group") from None
-    referrals = ticked_referrals(request.user, ids)
+    referrals = get_referrals_for_user(request.user, ids)
     allocated, refused = placements_allocate(group=group, referrals=referrals, by=request.user)
     where = f"the {group.programme} {group.get_age_band_display()} group at {group.venue}"
-    report_allocated(request, allocated, where)
+    if message := allocated_message(allocated, where):
+        messages.success(request, message)
     if not refused:
         query = request.GET.urlencode()
         return redirect(reverse("programme:waiting_list") + (f"?{query}" if query else ""))
