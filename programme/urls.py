@@ -14,7 +14,6 @@ from programme.views import (
     register,
     reports,
     staffing,
-    subject_access,
 )
 
 app_name = "programme"
@@ -22,6 +21,7 @@ app_name = "programme"
 urlpatterns = [
     # Each sub-package's pages, in this namespace (docs/architecture.md)
     path("", include("programme.casework.urls")),
+    path("", include("programme.auditing.urls")),
     path(
         "management-information/",
         management_information.management_information_page,
@@ -141,6 +141,4 @@ urlpatterns = [
         bulk_print.bulk_print_download,
         name="bulk_print_download",
     ),
-    # Subject access requests (auditors): everything held about one man, in one download
-    path("subject-access/<int:pk>/", subject_access.subject_access, name="subject_access"),
 ]

@@ -15,6 +15,7 @@ from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
+import programme.auditing.forms
 import programme.casework.forms
 import programme.forms
 import programme.forms_manager
@@ -105,7 +106,13 @@ def test_every_date_field_of_every_model_has_a_sane_range():
 
 
 def project_form_classes():
-    modules = [referrals.forms, programme.forms, programme.forms_manager, programme.casework.forms]
+    modules = [
+        referrals.forms,
+        programme.forms,
+        programme.forms_manager,
+        programme.casework.forms,
+        programme.auditing.forms,
+    ]
     return [
         cls
         for module in modules

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from isotp.models import AccessLog
+from programme.auditing.subject_access import FIELDS, NOT_ABOUT_HIM, Withhold
 from programme.models import Appointment, Enforcement, TreatmentTarget
 from programme.services import (
     catch_up_record,
@@ -23,7 +24,6 @@ from programme.services import (
     report_submit,
     risk_review_record,
 )
-from programme.services.subject_access import FIELDS, NOT_ABOUT_HIM, Withhold
 from referrals.models import Referral
 from tests.factories import (
     make_handover,

@@ -3,8 +3,7 @@
 - `scheduling`: groups, their sessions, allocation and membership in time;
 - `register`: registers, catch-ups, restarts, completion and the projection;
 - `enforcement`: enforcement decisions, notices and risk reviews;
-- `post_programme`: the end-of-programme report, recommendations, handover, closing;
-- `subject_access`: everything held about one man, for a subject access request.
+- `post_programme`: the end-of-programme report, recommendations, handover, closing.
 
 Each function is atomic and locks what it counts, so two people working at once cannot break
 a rule between them. The names are re-exported here so callers import from one place.
@@ -94,10 +93,6 @@ from programme.services.scheduling import (
     session_move,
     young_referrals_waiting,
 )
-from programme.services.subject_access import (
-    consultations_about,
-    subject_access_build,
-)
 
 __all__ = [
     "CATCH_UP_NOT_NEEDED",
@@ -176,6 +171,4 @@ __all__ = [
     "session_move",
     "warnings_in_window",
     "young_referrals_waiting",
-    "consultations_about",
-    "subject_access_build",
 ]

@@ -5,22 +5,19 @@ ZIP download. Nobody else may: for them the page does not exist (404)."""
 import io
 import json
 import zipfile
-from datetime import date
 
-from django import forms
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
 from isotp.consultation import consulted
-from isotp.forms import GovDateField, GovPlainForm
 from isotp.models import Staff
 from isotp.pdf import PdfTimeout, pdf_bytes, report_header
 from isotp.security_events import security_event
-from programme.services.subject_access import (
+from programme.auditing.forms import SubjectAccessForm
+from programme.auditing.subject_access import (
     FIELDS,
     NOT_ABOUT_HIM,
     Withhold,
@@ -30,9 +27,6 @@ from programme.services.subject_access import (
 from referrals.access import cases_open_to
 from referrals.models import Offender
 
-# The Data Protection Act 2018 came into force on 25 May 2018: no request under it is older.
-ACT_IN_FORCE = date(2018, 5, 25)
-REFERENCE_MAX_LENGTH = 100
 PDF_TOO_SLOW = (
     "The download took too long to produce and was stopped, so nothing was sent. The service "
     "may be busy: try again in a few minutes"
@@ -53,37 +47,6 @@ def get_offender_for_subject_access(user: Staff, pk: int) -> Offender:
         )
     except Offender.DoesNotExist:
         raise Http404("No such offender") from None
-
-
-class SubjectAccessForm(GovPlainForm):
-    reference = forms.CharField(
-        label="Request reference",
-        max_length=REFERENCE_MAX_LENGTH,
-        help_text="The reference the request was logged under, for example SAR-2026-0142.",
-        error_messages={
-            "required": "Enter the request reference",
-            "max_length": f"The request reference must be {REFERENCE_MAX_LENGTH} characters "
-            "or fewer",
-        },
-    )
-    received_on = GovDateField(
-        label="Date the request was received", help_text="For example, 27 3 2026"
-    )
-
-    def clean_reference(self):
-        # PostgreSQL refuses NUL characters; a reference never has one.
-        return self.cleaned_data["reference"].replace("\x00", "").strip()
-
-    def clean_received_on(self):
-        received_on = self.cleaned_data["received_on"]
-        if received_on and received_on > timezone.localdate():
-            raise forms.ValidationError("The date the request was received cannot be in the future")
-        if received_on and received_on < ACT_IN_FORCE:
-            raise forms.ValidationError(
-                "The date the request was received must be on or after 25 May 2018, when the "
-                "Data Protection Act 2018 came into force"
-            )
-        return received_on
 
 
 @require_http_methods(["GET", "POST"])
@@ -112,7 +75,7 @@ def subject_access(request, pk: int):
         status = 200
     return render(
         request,
-        "programme/subject_access.html",
+        "programme/auditing/subject_access.html",
         {
             "offender": offender,
             "form": form,
