@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
 
+from programme.documents.services import bulk_print_run
 from programme.services import reminders
-from programme.services.bulk_print import bulk_print_run
 
 
 @task()

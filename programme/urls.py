@@ -1,18 +1,15 @@
 from django.urls import include, path
 
 from programme.views import (
-    bulk_print,
     calendar,
     capacity,
     groups,
-    letters,
     management_information,
     non_associations,
     offender_manager,
     one_to_ones,
     post_programme,
     register,
-    reports,
     staffing,
 )
 
@@ -21,6 +18,7 @@ app_name = "programme"
 urlpatterns = [
     # Each sub-package's pages, in this namespace (docs/architecture.md)
     path("", include("programme.casework.urls")),
+    path("", include("programme.documents.urls")),
     path("", include("programme.auditing.urls")),
     path(
         "management-information/",
@@ -94,9 +92,7 @@ urlpatterns = [
     path("reports/<int:pk>/", post_programme.report_detail, name="report"),
     path("reports/<int:pk>/submit/", post_programme.report_submit, name="report_submit"),
     path("reports/<int:pk>/correct/", post_programme.report_correct, name="report_correct"),
-    path("reports/<int:pk>/report.pdf", post_programme.report_pdf, name="report_pdf"),
     path("referrals/<int:pk>/handover/", post_programme.handover_create, name="handover_create"),
-    path("handovers/<int:pk>/record.pdf", post_programme.handover_pdf, name="handover_pdf"),
     path(
         "referrals/<int:pk>/reassessment/",
         post_programme.reassessment_create,
@@ -104,41 +100,4 @@ urlpatterns = [
     ),
     path("recommendations/<int:pk>/", post_programme.recommendation_edit, name="recommendation"),
     path("referrals/<int:pk>/close/", post_programme.referral_close, name="referral_close"),
-    # What the offender is given, in the format he needs
-    path(
-        "offenders/<int:pk>/information-letter.pdf",
-        letters.information_letter_pdf,
-        name="information_letter_pdf",
-    ),
-    path(
-        "offenders/<int:pk>/information-letter.txt",
-        letters.information_letter_text,
-        name="information_letter_text",
-    ),
-    # PDFs
-    path(
-        "placements/<int:pk>/attendance.pdf",
-        reports.attendance_record_pdf,
-        name="attendance_record_pdf",
-    ),
-    path("my-groups/registers.pdf", reports.week_registers_pdf, name="week_registers_pdf"),
-    path("groups/<int:pk>/register.pdf", reports.group_register_pdf, name="group_register_pdf"),
-    path("groups/<int:pk>/reminders.pdf", letters.group_reminders_pdf, name="group_reminders_pdf"),
-    path(
-        "groups/<int:pk>/reminders.txt", letters.group_reminders_text, name="group_reminders_text"
-    ),
-    path("enforcement/<int:pk>/letter.pdf", reports.warning_letter_pdf, name="warning_letter_pdf"),
-    path("referrals/<int:pk>/court-bundle.pdf", reports.court_bundle_pdf, name="court_bundle_pdf"),
-    # Every member's attendance record at once, printed in the background
-    path(
-        "groups/<int:pk>/attendance-records/",
-        bulk_print.bulk_print_start,
-        name="bulk_print_start",
-    ),
-    path("bulk-prints/<int:pk>/", bulk_print.bulk_print_progress, name="bulk_print"),
-    path(
-        "bulk-prints/<int:pk>/attendance-records.zip",
-        bulk_print.bulk_print_download,
-        name="bulk_print_download",
-    ),
 ]

@@ -105,6 +105,12 @@ RULES = [
         )
         for package, allowed in SUBPACKAGES.items()
     ],
+    Rule(
+        "views are imported by URL modules only",
+        ("*",),
+        tuple(f"{app}{middle}views" for app in APPS for middle in (".", ".*.")),
+        allowed=("*.urls",),
+    ),
 ]
 
 
@@ -235,6 +241,9 @@ def test_the_check_finds_a_broken_rule_between_the_programme_s_parts():
         "programme.services.scheduling": SCHEDULING,
         "programme.models": "from programme.casework.today import load",
         "programme.reporting.forecast": "from programme.casework import today",
+        "programme.documents.services": (
+            "from programme.documents.views.reports import attendance_record_context"
+        ),
         "programme.casework.today": "from programme.services.scheduling import placements_allocate",
         "programme.auditing.subject_access": (
             "from programme.documents.letters import letter_context\n"
@@ -246,6 +255,9 @@ def test_the_check_finds_a_broken_rule_between_the_programme_s_parts():
         "programme.auditing imports no other sub-package but programme.documents",
         "programme.casework.today imports programme.services.scheduling.placements_allocate: "
         "a module that reads never calls a write",
+        "programme.documents.services imports "
+        "programme.documents.views.reports.attendance_record_context: "
+        "views are imported by URL modules only",
         "programme.models imports programme.casework.today.load: "
         "the programme's core never imports a sub-package",
         "programme.reporting.forecast imports programme.casework.today: "

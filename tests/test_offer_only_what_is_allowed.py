@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from programme.documents.letters import letter_context
 from programme.models import Group, ProgrammeError
 from programme.services import (
     GROUP_STARTS_IN_THE_PAST,
@@ -17,7 +18,6 @@ from programme.services import (
     referral_close,
     referral_move,
 )
-from programme.services.letters import letter_context
 from referrals.models import ClosingReason, Programme
 from tests.factories import (
     make_group,

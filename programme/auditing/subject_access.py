@@ -26,6 +26,7 @@ from django.utils import timezone
 from pghistory.models import Events
 
 from isotp.models import AccessLog, Staff
+from programme.documents.letters import letter_context, warning_letter_context
 from programme.models import (
     ENFORCEABLE_OUTCOMES,
     Appointment,
@@ -60,7 +61,6 @@ from programme.models import (
     TreatmentTarget,
     Weekday,
 )
-from programme.services.letters import letter_context, warning_letter_context
 from referrals.models import (
     Assessment,
     CaseAccess,
@@ -1056,7 +1056,7 @@ def long_datetime(moment: datetime | None) -> str:
 
 def information_letter(offender: Offender, *, today: date) -> Letter:
     """The information letter as the app produces it today (its sentences are built once, in
-    programme.services.letters; the app keeps no copy of each one printed)."""
+    programme.documents.letters; the app keeps no copy of each one printed)."""
     letter = letter_context(offender, today=today)["letter"]
     paragraphs = [letter.title, letter.greeting, *letter.introduction]
     for section in letter.sections:

@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from isotp.consultation import consulted
-from isotp.pdf import render_pdf, report_header
 from programme.access import (
     get_referral_after_programme,
     get_report_for_user,
@@ -23,7 +22,6 @@ from programme.forms import (
     ReportForm,
 )
 from programme.models import (
-    HandoverMeeting,
     ProgrammeError,
     Recommendation,
     ReportStatus,
@@ -193,24 +191,6 @@ def report_correct(request, pk: int):
     )
 
 
-@require_safe
-def report_pdf(request, pk: int):
-    report = get_report_for_user(request.user, pk)
-    referral = get_referral_after_programme(request.user, report.referral_id)
-    consulted(report, action="print")
-    return render_pdf(
-        "reports/end_of_programme_report.html",
-        {
-            "report": report,
-            "referral": referral,
-            "offender": referral.offender,
-            "progress": report.progress.select_related("target"),
-            **report_header(referral.offender),
-        },
-        filename=f"end-of-programme-report-{referral.offender.crn}-v{report.version}.pdf",
-    )
-
-
 def _get_run_referral(request, pk: int):
     referral = get_referral_after_programme(request.user, pk)
     if not runs_post_programme(request.user, referral):
@@ -241,25 +221,6 @@ def handover_create(request, pk: int):
         request,
         "programme/handover_form.html",
         {"form": form, "referral": referral, "offender": referral.offender},
-    )
-
-
-@require_safe
-def handover_pdf(request, pk: int):
-    meeting = get_object_or_404(HandoverMeeting.objects.select_related("recorded_by"), pk=pk)
-    referral = get_referral_after_programme(request.user, meeting.referral_id)
-    consulted(meeting, action="print")
-    return render_pdf(
-        "reports/handover_record.html",
-        {
-            "meeting": meeting,
-            "referral": referral,
-            "offender": referral.offender,
-            "report": latest_submitted_report(referral),
-            "recommendations": referral.recommendations.select_related("owner"),
-            **report_header(referral.offender),
-        },
-        filename=f"handover-{referral.offender.crn}-{meeting.held_on}.pdf",
     )
 
 

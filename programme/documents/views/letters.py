@@ -1,6 +1,6 @@
 """The offender's information letter, as a PDF (standard or large print) and as plain text,
 and a group's reminder letters for the coming week, likewise. Their sentences are built in
-programme.services.letters and programme.services.session_reminders.
+programme.documents.letters and programme.documents.session_reminders.
 """
 
 from django.contrib import messages
@@ -14,8 +14,8 @@ from django.views.decorators.http import require_safe
 from isotp.consultation import consulted
 from isotp.pdf import render_pdf
 from programme.access import get_group_for_user, members_open_to
-from programme.services.letters import letter_context
-from programme.services.session_reminders import coming_week, group_reminders
+from programme.documents.letters import letter_context
+from programme.documents.session_reminders import coming_week, group_reminders
 from referrals.access import get_offender_for_user
 
 # ?print=large or ?print=standard overrides the format chosen from his needs.
@@ -49,7 +49,7 @@ def information_letter_text(request, pk: int):
     consulted(offender, action="print")
     context = letter_context(offender, today=timezone.localdate())
     response = HttpResponse(
-        render_to_string("programme/information_letter.txt", context),
+        render_to_string("programme/documents/information_letter.txt", context),
         content_type="text/plain; charset=utf-8",
     )
     response["Content-Disposition"] = content_disposition_header(
@@ -113,7 +113,7 @@ def group_reminders_text(request, pk: int):
     start, _end = coming_week(timezone.localdate())
     response = HttpResponse(
         render_to_string(
-            "programme/group_reminders.txt",
+            "programme/documents/group_reminders.txt",
             {"reminders": reminders, "report_date": timezone.localdate()},
         ),
         content_type="text/plain; charset=utf-8",

@@ -63,7 +63,7 @@ def places_of(attempts: list[Referral]) -> list[Placement]:
 
 def letters_sent(enforcements: list[Enforcement]) -> list[Enforcement]:
     """The formal warnings whose letter stands: a failure corrected since (to attended, or
-    to an acceptable absence) has no letter (as programme.views.reports.warning_letter_pdf)."""
+    to an acceptable absence) has no letter (as programme.documents.views.reports.warning_letter_pdf)."""
     return [
         enforcement
         for enforcement in enforcements

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from isotp.consultation import consulted
 from programme.access import get_bulk_print_for_user, get_group_for_bulk_print
+from programme.documents.services import bulk_print_request
 from programme.models import BulkPrint, BulkPrintStatus
-from programme.services.bulk_print import bulk_print_request
 
 # How often the progress page looks again while the records are printed (seconds).
 REFRESH_SECONDS = 2
@@ -34,7 +34,7 @@ def bulk_print_progress(request, pk: int):
         )
     return render(
         request,
-        "programme/bulk_print.html",
+        "programme/documents/bulk_print.html",
         {
             "bulk_print": bulk_print,
             "group": bulk_print.group,

@@ -3,7 +3,7 @@ the coming week and the catch-ups he still owes, in his format (standard or larg
 one PDF per group; plain text for Braille transcription), with his language need noted for
 the staff who hand it over.
 
-The sentences are built here once, as a `Letter` (programme.services.letters), and both the
+The sentences are built here once, as a `Letter` (programme.documents.letters), and both the
 PDF and the text only lay them out, as with the information letter.
 """
 
@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from django.utils import dateformat
 
 from isotp.formatting import clock
+from programme.documents.letters import Letter, Section, staff_notes
 from programme.models import CatchUp, Group, GroupSession, Placement
-from programme.services.letters import Letter, Section, staff_notes
 
 # "The coming week": the seven days from tomorrow, so that a letter printed today can reach
 # him (by hand or by post) before the first of them.

@@ -1,4 +1,5 @@
-"""Printing every member's attendance record of a group at once, in the background.
+"""What the documents write: a group's bulk print (every member's attendance record at once,
+printed in the background) and the purge of kept PDFs.
 
 `bulk_print_request` (from the group page) records what was asked and puts a task on the
 queue in the same transaction; the queue's worker (`manage.py db_worker`) runs
@@ -17,6 +18,11 @@ from isotp.db_router import reads_from_replica
 from isotp.models import PdfRendering, Staff
 from isotp.pdf import stored_pdf_bytes
 from programme.access import all_members_open, groups_visible_to
+from programme.documents.attendance import (
+    ATTENDANCE_RECORD_TEMPLATE,
+    attendance_record_context,
+    attendance_record_filename,
+)
 from programme.models import BulkPrint, BulkPrintStatus, Group
 
 NO_LONGER_OPEN = "You can no longer see every man in this group, so his records were not printed."
@@ -48,8 +54,6 @@ def bulk_print_run(*, bulk_print_id: int) -> int:
     """Print each member's record (through the store of renderings: a record printed before
     and unchanged is not rendered again) into one ZIP, counting progress as it goes (each
     count commits, so the progress page sees it). Returns the number of records."""
-    from programme.views.reports import attendance_record_filename
-
     bulk_print = BulkPrint.objects.select_related("group", "requested_by").get(pk=bulk_print_id)
     user = bulk_print.requested_by
     # Checked again here: access may have changed since the request was queued.
@@ -88,8 +92,6 @@ def bulk_print_run(*, bulk_print_id: int) -> int:
 def _record_pdf(user: Staff, placement) -> bytes:
     """One man's attendance record as the user sees it: its reads from the replica when there
     is one, as the record's own print link does (the access checks above read the primary)."""
-    from programme.views.reports import ATTENDANCE_RECORD_TEMPLATE, attendance_record_context
-
     return stored_pdf_bytes(ATTENDANCE_RECORD_TEMPLATE, attendance_record_context(user, placement))
 
 
