@@ -2,9 +2,7 @@ from django.urls import include, path
 
 from programme.views import (
     calendar,
-    capacity,
     groups,
-    management_information,
     non_associations,
     offender_manager,
     one_to_ones,
@@ -20,11 +18,7 @@ urlpatterns = [
     path("", include("programme.casework.urls")),
     path("", include("programme.documents.urls")),
     path("", include("programme.auditing.urls")),
-    path(
-        "management-information/",
-        management_information.management_information_page,
-        name="management_information",
-    ),
+    path("", include("programme.reporting.urls")),
     path("account/calendar/", calendar.calendar_settings, name="calendar_settings"),
     path("calendar/<str:secret>.ics", calendar.calendar_feed, name="calendar_feed"),
     # Groups, their schedule and allocation (programme managers; facilitators read)
@@ -50,8 +44,6 @@ urlpatterns = [
         one_to_ones.one_to_one_cancel_view,
         name="one_to_one_cancel",
     ),
-    # Groups needed to clear the waiting list against the facilitators (programme managers)
-    path("offices/<int:pk>/capacity/", capacity.office_capacity_page, name="office_capacity"),
     # Registers, catch-ups and members (facilitators)
     path("sessions/<int:pk>/register/", register.register, name="register"),
     path("catch-ups/<int:pk>/", register.catch_up, name="catch_up"),

@@ -1,4 +1,4 @@
-"""When each man waiting is expected to start (programme/services/forecast.py), checked on
+"""When each man waiting is expected to start (programme/reporting/forecast.py), checked on
 hand-built queues whose answers are worked out here, and where staff and he read it."""
 
 import math
@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from programme.models import BankHoliday
-from programme.services.forecast import (
+from programme.reporting.forecast import (
     DAYS_PER_MONTH,
     FORMING_LEAD_DAYS,
     LOOK_BACK_MONTHS,

@@ -19,6 +19,7 @@ import programme.auditing.forms
 import programme.casework.forms
 import programme.forms
 import programme.forms_manager
+import programme.reporting.forms
 import referrals.forms
 from isotp.limits import (
     CASEWORK_DATE,
@@ -112,6 +113,7 @@ def project_form_classes():
         programme.forms_manager,
         programme.casework.forms,
         programme.auditing.forms,
+        programme.reporting.forms,
     ]
     return [
         cls

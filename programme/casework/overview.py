@@ -11,13 +11,13 @@ from django.utils import timezone
 
 from isotp.models import Staff
 from programme.models import ATTENDED_OUTCOMES, Enforcement, Placement, ReportStatus
+from programme.reporting.forecast import expected_start_text, forecast_for_referral
 from programme.services import (
     handover_due_on,
     handover_held,
     latest_submitted_report,
     projected_finish,
 )
-from programme.services.forecast import expected_start_text, forecast_for_referral
 from referrals.models import (
     Assessment,
     Offender,

@@ -16,7 +16,7 @@ from django.utils import dateformat
 from isotp.formatting import clock
 from isotp.pdf import report_header
 from programme.models import GroupSession, Placement, meeting_days_label
-from programme.services.forecast import Forecast, forecasts_for
+from programme.reporting.forecast import Forecast, forecasts_for
 from referrals.eligibility import add_months
 from referrals.models import (
     WAITING_STATUSES,

@@ -17,8 +17,8 @@ from isotp.consultation import consulted
 from programme.access import can_manage_groups, groups_visible_to
 from programme.casework.today import section_for
 from programme.models import Group
+from programme.reporting.forecast import attach_forecasts
 from programme.services import placements_allocate
-from programme.services.forecast import attach_forecasts
 from programme.services.scheduling import allocated_message
 from referrals.access import get_referrals_for_user, referrals_visible_to
 from referrals.forms import WaitingListFilterForm

@@ -1,24 +1,35 @@
-"""Management information: figures for a programme manager's office or a senior manager's
-probation area, never a case record (programme/services/management_information.py)."""
+"""Management information (figures for a programme manager's office or a senior manager's
+probation area, never a case record) and an office's capacity: the groups needed in the next
+two quarters to clear its waiting list, against the facilitators it has (docs/forecasting.md)."""
 
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from isotp.charts import line_chart
 from isotp.consultation import consulted
 from isotp.csv_export import csv_response
 from isotp.db_router import reads_from_replica
-from programme.forms import ManagementInformationFilterForm
-from programme.services.management_information import (
+from programme.access import get_office_for_capacity
+from programme.reporting.charts import line_chart
+from programme.reporting.forecast import (
+    CAPACITY_MONTHS,
+    FACILITATORS_PER_GROUP,
+    GROUPS_PER_FACILITATOR,
+    LOOK_BACK_MONTHS,
+    facilitator_loads,
+    office_capacity,
+)
+from programme.reporting.forms import ManagementInformationFilterForm
+from programme.reporting.management_information import (
     TABLE_KEYS,
     Scope,
     can_see_management_information,
     management_information,
     offices_in_scope,
 )
-from referrals.models import AgeBand
+from referrals.models import AgeBand, Programme
 
 
 @require_safe
@@ -74,7 +85,7 @@ def management_information_page(request):
     params.pop("download", None)
     return render(
         request,
-        "programme/management_information.html",
+        "programme/reporting/management_information.html",
         {
             "filters": filters,
             "figures": figures,
@@ -83,5 +94,31 @@ def management_information_page(request):
             "office": office,
             "querystring": params.urlencode(),
             "band_label": AgeBand(scope.band).label if scope.band else "",
+        },
+    )
+
+
+FACILITATOR_PAGE_SIZE = 25
+
+
+@require_safe
+def office_capacity_page(request, pk: int):
+    office = get_office_for_capacity(request.user, pk)
+    today = timezone.localdate()
+    capacity = office_capacity(office=office, programmes=list(Programme.objects.all()), today=today)
+    facilitators = Paginator(facilitator_loads(office, today=today), FACILITATOR_PAGE_SIZE)
+    facilitators.count = capacity.facilitators  # counted already: no second COUNT(*)
+    return render(
+        request,
+        "programme/reporting/office_capacity.html",
+        {
+            "office": office,
+            "capacity": capacity,
+            "queues": [q for q in capacity.queues if q.waiting or q.places_offered],
+            "facilitators": facilitators.get_page(request.GET.get("page")),
+            "look_back_months": LOOK_BACK_MONTHS,
+            "capacity_months": CAPACITY_MONTHS,
+            "facilitators_per_group": FACILITATORS_PER_GROUP,
+            "groups_per_facilitator": GROUPS_PER_FACILITATOR,
         },
     )
