@@ -19,11 +19,54 @@ from programme.models import (
 from programme.services.staffing import sessions_staffed_by, staffs_session
 from referrals.access import (
     cases_open_to,
+    get_referral_for_user,
     offenders_visible_to,
     referrals_visible_to,
     with_access_flag,
 )
 from referrals.models import Referral
+
+# --- Pages for one role -----------------------------------------------------------------------
+
+
+def ensure_offender_manager(user: Staff) -> None:
+    if not user.is_offender_manager:
+        raise Http404("This page is for offender managers")
+
+
+def ensure_facilitator(user: Staff) -> None:
+    if not user.is_facilitator:
+        raise Http404("This page is for facilitators")
+
+
+# Each role's start page: offender managers, facilitators, and programme managers of an office.
+ROLES_WITH_A_TODAY_PAGE = (Role.OFFENDER_MANAGER, Role.FACILITATOR, Role.PROGRAMME_MANAGER)
+
+
+def has_today_page(user: Staff) -> bool:
+    return (
+        user.is_authenticated
+        and user.role in ROLES_WITH_A_TODAY_PAGE
+        and (user.role != Role.PROGRAMME_MANAGER or bool(user.office_id))
+    )
+
+
+def ensure_has_today_page(user: Staff) -> None:
+    if not has_today_page(user):
+        raise Http404("This page is for offender managers, facilitators and programme managers")
+
+
+def can_see_management_information(user: Staff) -> bool:
+    return (
+        user.is_authenticated
+        and user.role in (Role.PROGRAMME_MANAGER, Role.SENIOR_MANAGER)
+        and user.office_id is not None
+    )
+
+
+def ensure_can_see_management_information(user: Staff) -> None:
+    if not can_see_management_information(user):
+        raise Http404("This page is for programme managers and senior managers")
 
 
 def groups_visible_to(user: Staff) -> QuerySet[Group]:
@@ -52,6 +95,46 @@ def get_group_for_user(user: Staff, pk: int) -> Group:
 
 def can_manage_groups(user: Staff) -> bool:
     return user.is_authenticated and user.role == Role.PROGRAMME_MANAGER
+
+
+def ensure_can_manage_groups(user: Staff) -> None:
+    """Forming groups, allocating, moving sessions and choosing who runs them is the
+    programme managers' work: facilitators run the sessions."""
+    if not can_manage_groups(user):
+        raise Http404("This page is for programme managers")
+
+
+def get_group_to_manage(user: Staff, pk: int) -> Group:
+    group = get_group_for_user(user, pk)
+    ensure_can_manage_groups(user)
+    return group
+
+
+def get_session_to_move(user: Staff, pk: int) -> GroupSession:
+    try:
+        session = GroupSession.objects.select_related("group").get(pk=pk)
+    except GroupSession.DoesNotExist:
+        raise Http404("No such session") from None
+    session.group = get_group_to_manage(user, session.group_id)
+    return session
+
+
+def can_allocate_from_waiting_list(user: Staff) -> bool:
+    """Programme managers of an office allocate its men to its groups."""
+    return can_manage_groups(user) and bool(user.office_id)
+
+
+def ensure_can_allocate_from_waiting_list(user: Staff) -> None:
+    if not can_allocate_from_waiting_list(user):
+        raise Http404("Only programme managers allocate places")
+
+
+def get_group_to_allocate_to(user: Staff, pk: int) -> Group:
+    """A group of the user's own office (another office's group is a 404, as if none)."""
+    try:
+        return groups_visible_to(user).select_related("programme").get(pk=pk)
+    except Group.DoesNotExist:
+        raise Http404("No such group") from None
 
 
 def runs_group(user: Staff, group: Group) -> bool:
@@ -155,6 +238,14 @@ def get_catch_up_for_facilitator(user: Staff, pk: int) -> CatchUp:
     return catch_up
 
 
+def get_placement_to_send_feedback(user: Staff, pk: int) -> Placement:
+    """The group's facilitators send feedback about a member to his offender manager."""
+    placement = get_placement_for_user(user, pk)
+    if user.role != Role.FACILITATOR or not runs_group(user, placement.group):
+        raise Http404("Only the group's facilitators send feedback")
+    return placement
+
+
 def enforcements_visible_to(user: Staff) -> QuerySet[Enforcement]:
     return Enforcement.objects.filter(offender__in=offenders_visible_to(user))
 
@@ -177,6 +268,22 @@ def can_decide_enforcement(user: Staff, enforcement: Enforcement) -> bool:
     return enforcement.offender.offender_manager_id == user.pk
 
 
+def get_enforcement_to_correct(user: Staff, pk: int) -> Enforcement:
+    enforcement = get_enforcement_for_user(user, pk)
+    if not can_decide_enforcement(user, enforcement):
+        raise Http404("Only his offender manager corrects his enforcement decisions")
+    return enforcement
+
+
+def get_referral_for_court_bundle(user: Staff, pk: int) -> Referral:
+    """A court bundle shows enforcement: for those who may see him whole (his offender
+    manager, his office's programme managers), never his group's facilitators."""
+    referral = get_referral_for_user(user, pk)
+    if not offenders_visible_to(user).filter(pk=referral.offender_id).exists():
+        raise Http404("No such referral")
+    return referral
+
+
 def get_notice_for_offender_manager(user: Staff, pk: int) -> Notice:
     try:
         notice = (
@@ -188,6 +295,26 @@ def get_notice_for_offender_manager(user: Staff, pk: int) -> Notice:
         raise Http404("No such notice") from None
     consulted(notice)
     return notice
+
+
+def get_notices_for_offender_manager(user: Staff, ids: list[str]) -> list[Notice]:
+    """The notices ticked, each one of the user's own: any other (or anything but a number)
+    refuses the whole request (404)."""
+    ensure_offender_manager(user)
+    if not all(each.isdigit() for each in ids):
+        raise Http404("No such notice")
+    wanted = {int(each) for each in ids}
+    notices = list(
+        Notice.objects.filter(
+            cases_open_to(user, "offender"), offender__offender_manager=user, pk__in=wanted
+        )
+        .select_related("offender")
+        .order_by("created_at", "pk")
+    )
+    if len(notices) != len(wanted):
+        raise Http404("No such notice")
+    consulted(*notices)
+    return notices
 
 
 def get_referral_after_programme(user: Staff, pk: int):
@@ -222,6 +349,20 @@ def runs_post_programme(user: Staff, referral) -> bool:
     return referral.offender.offender_manager_id == user.pk
 
 
+def get_referral_to_write_report(user: Staff, pk: int):
+    referral = get_referral_after_programme(user, pk)
+    if not writes_report(user, referral):
+        raise Http404("Only the group's facilitators write the report")
+    return referral
+
+
+def get_referral_to_run_after_programme(user: Staff, pk: int):
+    referral = get_referral_after_programme(user, pk)
+    if not runs_post_programme(user, referral):
+        raise Http404("Only his offender manager records this")
+    return referral
+
+
 def get_report_for_user(user: Staff, pk: int):
     from programme.models import EndOfProgrammeReport
 
@@ -231,6 +372,14 @@ def get_report_for_user(user: Staff, pk: int):
         raise Http404("No such report") from None
     get_referral_after_programme(user, report.referral_id)
     consulted(report)
+    return report
+
+
+def get_report_to_write(user: Staff, pk: int):
+    """A report its writers submit or correct: the facilitators of his group."""
+    report = get_report_for_user(user, pk)
+    if not writes_report(user, report.referral):
+        raise Http404("Only the group's facilitators submit or correct the report")
     return report
 
 
@@ -367,3 +516,24 @@ def can_schedule_one_to_one(user: Staff, referral: Referral) -> bool:
 def records_one_to_one(user: Staff, one_to_one) -> bool:
     """A facilitator named on it records it."""
     return user.role == Role.FACILITATOR and one_to_one.facilitators.filter(pk=user.pk).exists()
+
+
+def get_referral_to_schedule_one_to_one(user: Staff, pk: int) -> Referral:
+    referral = get_referral_for_user(user, pk)
+    if not can_schedule_one_to_one(user, referral):
+        raise Http404("Only his offender manager or a programme manager schedules one-to-ones")
+    return referral
+
+
+def get_one_to_one_to_record(user: Staff, pk: int):
+    one_to_one = get_one_to_one_for_user(user, pk)
+    if not records_one_to_one(user, one_to_one):
+        raise Http404("Only a facilitator named on the one-to-one records it")
+    return one_to_one
+
+
+def get_one_to_one_to_cancel(user: Staff, pk: int):
+    one_to_one = get_one_to_one_for_user(user, pk)
+    if not can_schedule_one_to_one(user, one_to_one.referral):
+        raise Http404("Only his offender manager or a programme manager cancels one-to-ones")
+    return one_to_one

@@ -65,11 +65,47 @@ def get_offender_for_user(user: Staff, pk: int) -> Offender:
     return offender
 
 
+def get_offender_for_his_offender_manager(user: Staff, pk: int) -> Offender:
+    """An offender the user may see and is the offender manager of: his risk reviews,
+    appointments and non-associations, and who has looked at his record (others: 404)."""
+    offender = get_offender_for_user(user, pk)
+    if offender.offender_manager_id != user.pk:
+        raise Http404("Only his offender manager can do this")
+    return offender
+
+
+def get_offender_for_subject_access(user: Staff, pk: int) -> Offender:
+    """Only an auditor answers subject access requests, for any case not closed to them by a
+    limit on access (an admin adds the auditor to a restricted case's list); for anyone else
+    the page is a 404, as if he did not exist."""
+    if not (user.is_authenticated and user.is_active and user.is_auditor):
+        raise Http404("No such offender")
+    try:
+        return (
+            Offender.objects.filter(cases_open_to(user))
+            .select_related("office", "offender_manager")
+            .get(pk=pk)
+        )
+    except Offender.DoesNotExist:
+        raise Http404("No such offender") from None
+
+
 def can_add_offenders(user: Staff) -> bool:
     return user.is_authenticated and user.role in (
         Role.OFFENDER_MANAGER,
         Role.PROGRAMME_MANAGER,
     )
+
+
+def ensure_can_add_offenders(user: Staff) -> None:
+    if not can_add_offenders(user):
+        raise Http404("You cannot add offenders")
+
+
+def ensure_auditor(user: Staff) -> None:
+    """The consultation log's pages are the auditors' alone."""
+    if user.role != Role.AUDITOR:
+        raise Http404("This page is for auditors")
 
 
 def referrals_visible_to(user: Staff) -> QuerySet[Referral]:
@@ -138,6 +174,14 @@ def can_manage_referral(user: Staff, referral: Referral) -> bool:
     return user.role in (Role.OFFENDER_MANAGER, Role.PROGRAMME_MANAGER)
 
 
+def get_referral_to_manage(user: Staff, pk: int) -> Referral:
+    """A referral the user may see and act on: its checklist, its status by hand."""
+    referral = get_referral_for_user(user, pk)
+    if not can_manage_referral(user, referral):
+        raise Http404("You cannot change this referral")
+    return referral
+
+
 def can_look_outside_work(user: Staff) -> bool:
     """Offender managers and programme managers may, giving a reason, read a case of their
     probation area that is not theirs (covering a colleague, a transfer, a joint group)."""
@@ -146,6 +190,11 @@ def can_look_outside_work(user: Staff) -> bool:
         and user.role in (Role.OFFENDER_MANAGER, Role.PROGRAMME_MANAGER)
         and user.office_id is not None
     )
+
+
+def ensure_can_look_outside_work(user: Staff) -> None:
+    if not can_look_outside_work(user):
+        raise Http404("This page is for offender managers and programme managers")
 
 
 def offenders_outside_work(user: Staff) -> QuerySet[Offender]:

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
@@ -9,11 +8,12 @@ from isotp.consultation import consulted
 from isotp.pdf import render_pdf, report_header
 from isotp.security_events import security_event
 from referrals.access import (
-    can_add_offenders,
     can_manage_referral,
+    ensure_can_add_offenders,
     get_assessment_for_user,
     get_offender_for_user,
     get_referral_for_user,
+    get_referral_to_manage,
 )
 from referrals.eligibility import PROPOSAL_WORDING
 from referrals.forms import (
@@ -37,8 +37,7 @@ from referrals.services import referral_create as referral_create_service
 
 @require_http_methods(["GET", "POST"])
 def offender_create(request):
-    if not can_add_offenders(request.user):
-        raise Http404("You cannot add offenders")
+    ensure_can_add_offenders(request.user)
     form = OffenderForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         offender = _save_offender(form)
@@ -255,16 +254,9 @@ def referral_detail(request, pk: int):
     )
 
 
-def _get_managed_referral(request, pk: int):
-    referral = get_referral_for_user(request.user, pk)
-    if not can_manage_referral(request.user, referral):
-        raise Http404("You cannot change this referral")
-    return referral
-
-
 @require_http_methods(["GET", "POST"])
 def referral_checklist(request, pk: int):
-    referral = _get_managed_referral(request, pk)
+    referral = get_referral_to_manage(request.user, pk)
     if not referral.checklist_editable:
         messages.error(
             request,

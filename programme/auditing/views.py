@@ -7,13 +7,12 @@ import json
 import zipfile
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
 from isotp.consultation import consulted
-from isotp.models import Staff
 from isotp.pdf import PdfTimeout, pdf_bytes, report_header
 from isotp.security_events import security_event
 from programme.auditing.forms import SubjectAccessForm
@@ -24,29 +23,12 @@ from programme.auditing.subject_access import (
     subject_access_build,
     zip_name,
 )
-from referrals.access import cases_open_to
-from referrals.models import Offender
+from referrals.access import get_offender_for_subject_access
 
 PDF_TOO_SLOW = (
     "The download took too long to produce and was stopped, so nothing was sent. The service "
     "may be busy: try again in a few minutes"
 )
-
-
-def get_offender_for_subject_access(user: Staff, pk: int) -> Offender:
-    """Only an auditor answers subject access requests, for any case not closed to them by a
-    limit on access (an admin adds the auditor to a restricted case's list); for anyone else
-    the page is a 404, as if he did not exist."""
-    if not (user.is_authenticated and user.is_active and user.is_auditor):
-        raise Http404("No such offender")
-    try:
-        return (
-            Offender.objects.filter(cases_open_to(user))
-            .select_related("office", "offender_manager")
-            .get(pk=pk)
-        )
-    except Offender.DoesNotExist:
-        raise Http404("No such offender") from None
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,7 +1,8 @@
 from django.urls import reverse
 
 from isotp.models import Role
-from programme.casework.today import has_today_page, total_due
+from programme.access import has_today_page
+from programme.casework.today import total_due
 
 
 def navigation(request):

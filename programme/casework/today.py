@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from isotp.models import Role, Staff
-from programme.access import groups_visible_to, registers_open_to
+from programme.access import groups_visible_to, has_today_page, registers_open_to
 from programme.models import (
     CatchUp,
     EndOfProgrammeReport,
@@ -357,19 +357,12 @@ def ready_by_programme_and_band(ready: QuerySet[Referral]) -> list[dict]:
     return rows
 
 
+# One for each role of `programme.access.ROLES_WITH_A_TODAY_PAGE`.
 SECTIONS_BY_ROLE = {
     Role.OFFENDER_MANAGER: offender_manager_sections,
     Role.FACILITATOR: facilitator_sections,
     Role.PROGRAMME_MANAGER: programme_manager_sections,
 }
-
-
-def has_today_page(user: Staff) -> bool:
-    return (
-        user.is_authenticated
-        and user.role in SECTIONS_BY_ROLE
-        and (user.role != Role.PROGRAMME_MANAGER or bool(user.office_id))
-    )
 
 
 def sections_for(user: Staff, today: date | None = None) -> list[Section]:

@@ -39,6 +39,7 @@ from django.db.models.functions import Cast, Coalesce, Greatest, TruncDate, Trun
 from django.utils import timezone
 
 from isotp.models import Office, Role, Staff
+from programme.access import can_see_management_information
 from programme.models import (
     HUMAN_DECISIONS,
     CatchUp,
@@ -75,14 +76,6 @@ DEFAULT_MONTHS = 12
 
 
 # --- Who sees which offices --------------------------------------------------------------------
-
-
-def can_see_management_information(user: Staff) -> bool:
-    return (
-        user.is_authenticated
-        and user.role in (Role.PROGRAMME_MANAGER, Role.SENIOR_MANAGER)
-        and user.office_id is not None
-    )
 
 
 def offices_in_scope(user: Staff) -> QuerySet[Office]:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from isotp.consultation import consulted
 from isotp.csv_export import csv_response
 from isotp.db_router import reads_from_replica
-from programme.access import get_office_for_capacity
+from programme.access import ensure_can_see_management_information, get_office_for_capacity
 from programme.reporting.charts import line_chart
 from programme.reporting.forecast import (
     CAPACITY_MONTHS,
@@ -25,7 +25,6 @@ from programme.reporting.forms import ManagementInformationFilterForm
 from programme.reporting.management_information import (
     TABLE_KEYS,
     Scope,
-    can_see_management_information,
     management_information,
     offices_in_scope,
 )
@@ -35,8 +34,7 @@ from referrals.models import AgeBand, Programme
 @require_safe
 @reads_from_replica
 def management_information_page(request):
-    if not can_see_management_information(request.user):
-        raise Http404("This page is for programme managers and senior managers")
+    ensure_can_see_management_information(request.user)
     today = timezone.localdate()
     offices = offices_in_scope(request.user)
     filters = ManagementInformationFilterForm(request.GET, offices=offices, today=today)

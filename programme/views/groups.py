@@ -2,8 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -11,13 +10,16 @@ from isotp.consultation import consulted
 from isotp.limits import NOTE_MAX
 from programme.access import (
     can_manage_groups,
+    ensure_can_manage_groups,
     get_group_for_user,
+    get_group_to_manage,
+    get_session_to_move,
     groups_visible_to,
     members_open_to,
     runs_group,
 )
 from programme.forms import GroupForm, SessionMoveForm
-from programme.models import BulkPrint, GroupSession, OneToOneSession, ProgrammeError
+from programme.models import BulkPrint, OneToOneSession, ProgrammeError
 from programme.services import allocation_refusals, placements_allocate
 from programme.services import group_create as create_group
 from programme.services import (
@@ -57,8 +59,7 @@ def group_list(request):
 
 @require_http_methods(["GET", "POST"])
 def group_create(request):
-    if not can_manage_groups(request.user):
-        raise Http404("Only programme managers form groups")
+    ensure_can_manage_groups(request.user)
     form = GroupForm(request.POST if request.method == "POST" else None, office=request.user.office)
     if request.method == "POST" and form.is_valid():
         try:
@@ -188,9 +189,7 @@ def _render_group(request, group, *, ticked=(), refused=(), override_reason=""):
 def group_allocate(request, pk: int):
     """Allocate the men ticked (one or several): each rule is checked for each man; those
     allowed get their place, those refused are listed by name with the reason."""
-    group = get_group_for_user(request.user, pk)
-    if not can_manage_groups(request.user):
-        raise Http404("Only programme managers allocate places")
+    group = get_group_to_manage(request.user, pk)
     ids = request.POST.getlist("referral")
     if not ids or not all(each.isdigit() for each in ids):
         messages.error(request, "Choose someone from the waiting list to allocate")
@@ -220,11 +219,8 @@ def group_allocate(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def session_move(request, pk: int):
-    session = get_object_or_404(GroupSession.objects.select_related("group"), pk=pk)
-    group = get_group_for_user(request.user, session.group_id)
-    if not can_manage_groups(request.user):
-        # The schedule is the programme manager's: facilitators run the sessions, not move them.
-        raise Http404("Only programme managers move sessions")
+    session = get_session_to_move(request.user, pk)
+    group = session.group
     form = SessionMoveForm(
         request.POST if request.method == "POST" else None, initial={"new_date": session.date}
     )

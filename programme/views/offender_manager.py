@@ -2,17 +2,16 @@
 corrections, risk reviews, appointments, and a referral's status changed by hand."""
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from isotp.consultation import consulted
-from isotp.models import Staff
 from programme.access import (
     can_decide_enforcement,
     get_appointment_for_offender_manager,
     get_enforcement_for_user,
+    get_enforcement_to_correct,
 )
 from programme.forms_manager import (
     AppointmentForm,
@@ -33,25 +32,16 @@ from programme.services import (
     referral_move as referral_move_service,
 )
 from referrals.access import (
-    can_manage_referral,
-    get_offender_for_user,
-    get_referral_for_user,
+    get_offender_for_his_offender_manager,
+    get_referral_to_manage,
 )
 from referrals.forms import ReferralMoveForm
-from referrals.models import Offender, ReferralError, RiskLevel
+from referrals.models import ReferralError, RiskLevel
 
 NOT_THE_OFFENDER_MANAGER = "Only his offender manager, {name}, can record this decision"
 
 
-def _get_own_offender(user: Staff, pk: int) -> Offender:
-    """An offender the user may see and is the offender manager of (others: 404)."""
-    offender = get_offender_for_user(user, pk)
-    if offender.offender_manager_id != user.pk:
-        raise Http404("Only his offender manager can do this")
-    return offender
-
-
-# --- Enforcement ----------------------------------------------------------------------------
+# --- Enforcement ------------------------------------------------------------------------------
 
 
 @require_http_methods(["GET", "POST"])
@@ -128,7 +118,7 @@ def _enforcement_page(request, enforcement, *, form=None, correction_form=None, 
 
 @require_http_methods(["GET", "POST"])
 def risk_review_create(request, pk: int):
-    offender = _get_own_offender(request.user, pk)
+    offender = get_offender_for_his_offender_manager(request.user, pk)
     before, source = risk_before_review(offender)
     form = RiskReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -158,7 +148,7 @@ def risk_review_create(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def appointment_create(request, pk: int):
-    offender = _get_own_offender(request.user, pk)
+    offender = get_offender_for_his_offender_manager(request.user, pk)
     form = AppointmentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         appointment = form.save(commit=False)
@@ -196,9 +186,7 @@ def appointment_edit(request, pk: int):
 @require_POST
 def enforcement_correct(request, pk: int):
     """Correct a decision already taken; the old one is kept and shown."""
-    enforcement = get_enforcement_for_user(request.user, pk)
-    if not can_decide_enforcement(request.user, enforcement):
-        raise Http404("Only his offender manager corrects his enforcement decisions")
+    enforcement = get_enforcement_to_correct(request.user, pk)
     form = EnforcementCorrectionForm(request.POST, enforcement=enforcement)
     if form.is_valid():
         try:
@@ -222,9 +210,7 @@ def enforcement_correct(request, pk: int):
 def referral_move(request, pk: int):
     """Change a referral's status by hand. It lives here, not in referrals, because closing
     a placed referral also ends his place in the group."""
-    referral = get_referral_for_user(request.user, pk)
-    if not can_manage_referral(request.user, referral):
-        raise Http404("You cannot change this referral")
+    referral = get_referral_to_manage(request.user, pk)
     form = ReferralMoveForm(request.POST if request.method == "POST" else None, referral=referral)
     if request.method == "POST" and form.is_valid():
         try:

@@ -3,14 +3,16 @@ re-assessment, the recommendations, and closing the referral."""
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from isotp.consultation import consulted
 from programme.access import (
     get_referral_after_programme,
+    get_referral_to_run_after_programme,
+    get_referral_to_write_report,
     get_report_for_user,
+    get_report_to_write,
     runs_post_programme,
     writes_report,
 )
@@ -72,9 +74,7 @@ def overview(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def report_edit(request, pk: int):
     """Write the draft. Opening the page creates nothing: the draft is made on first save."""
-    referral = get_referral_after_programme(request.user, pk)
-    if not writes_report(request.user, referral):
-        raise Http404("Only the group's facilitators write the report")
+    referral = get_referral_to_write_report(request.user, pk)
     draft = referral.end_reports.filter(status=ReportStatus.DRAFT).first()
     refusal = "" if draft else report_start_refusal(referral)
     if refusal:
@@ -150,9 +150,7 @@ def report_detail(request, pk: int):
 
 @require_POST
 def report_submit(request, pk: int):
-    report = get_report_for_user(request.user, pk)
-    if not writes_report(request.user, report.referral):
-        raise Http404("Only the group's facilitators submit the report")
+    report = get_report_to_write(request.user, pk)
     try:
         submit_report(report=report, by=request.user)
     except ProgrammeError as error:
@@ -168,9 +166,7 @@ def report_submit(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def report_correct(request, pk: int):
-    report = get_report_for_user(request.user, pk)
-    if not writes_report(request.user, report.referral):
-        raise Http404("Only the group's facilitators correct the report")
+    report = get_report_to_write(request.user, pk)
     form = CorrectionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -191,16 +187,9 @@ def report_correct(request, pk: int):
     )
 
 
-def _get_run_referral(request, pk: int):
-    referral = get_referral_after_programme(request.user, pk)
-    if not runs_post_programme(request.user, referral):
-        raise Http404("Only his offender manager records this")
-    return referral
-
-
 @require_http_methods(["GET", "POST"])
 def handover_create(request, pk: int):
-    referral = _get_run_referral(request, pk)
+    referral = get_referral_to_run_after_programme(request.user, pk)
     if latest_submitted_report(referral) is None:
         messages.error(request, HANDOVER_BEFORE_REPORT)
         return redirect("programme:post_programme", pk=referral.pk)
@@ -226,7 +215,7 @@ def handover_create(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def reassessment_create(request, pk: int):
-    referral = _get_run_referral(request, pk)
+    referral = get_referral_to_run_after_programme(request.user, pk)
     form = ReassessmentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -251,7 +240,7 @@ def reassessment_create(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def recommendation_edit(request, pk: int):
     recommendation = get_object_or_404(Recommendation, pk=pk)
-    referral = _get_run_referral(request, recommendation.referral_id)
+    referral = get_referral_to_run_after_programme(request.user, recommendation.referral_id)
     form = RecommendationForm(
         request.POST if request.method == "POST" else None,
         office=referral.offender.office,
@@ -287,7 +276,7 @@ def recommendation_edit(request, pk: int):
 
 @require_POST
 def referral_close(request, pk: int):
-    referral = _get_run_referral(request, pk)
+    referral = get_referral_to_run_after_programme(request.user, pk)
     try:
         close_referral(referral=referral, by=request.user)
     except ProgrammeError as error:

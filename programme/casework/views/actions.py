@@ -7,14 +7,16 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from isotp.consultation import consulted
-from isotp.models import Staff
-from programme.access import get_notice_for_offender_manager
+from programme.access import (
+    ensure_offender_manager,
+    get_notice_for_offender_manager,
+    get_notices_for_offender_manager,
+)
 from programme.casework.today import catch_ups_to_run
 from programme.forms_manager import NoticeAcknowledgeForm, NoticesAcknowledgeForm
 from programme.models import (
@@ -30,12 +32,6 @@ from programme.services import notice_acknowledge as notice_acknowledge_service
 from programme.services import notices_acknowledge as notices_acknowledge_service
 from referrals.access import cases_open_to
 from referrals.models import Referral, ReferralStatus
-
-
-def _require_offender_manager(user: Staff) -> None:
-    if not user.is_offender_manager:
-        raise Http404("This page is for offender managers")
-
 
 # Each section of the actions page is paged on its own (?notices_page=2#notices): an offender
 # manager can have hundreds of notices, and the page must stay quick and short.
@@ -180,7 +176,7 @@ def _actions_page(request, refused: Notice | None = None, refused_form=None, bul
 
 @require_safe
 def actions(request):
-    _require_offender_manager(request.user)
+    ensure_offender_manager(request.user)
     return _actions_page(request)
 
 
@@ -208,23 +204,7 @@ def notice_acknowledge(request, pk: int):
 def notices_acknowledge(request):
     """Several of the user's notices acknowledged with one note. Every notice named must be
     one of theirs: any other refuses the whole request (404), and nothing is acknowledged."""
-    _require_offender_manager(request.user)
-    ids = request.POST.getlist("bulk-notice")
-    if not all(each.isdigit() for each in ids):
-        raise Http404("No such notice")
-    wanted = {int(each) for each in ids}
-    notices = list(
-        Notice.objects.filter(
-            cases_open_to(request.user, "offender"),
-            offender__offender_manager=request.user,
-            pk__in=wanted,
-        )
-        .select_related("offender")
-        .order_by("created_at", "pk")
-    )
-    if len(notices) != len(wanted):
-        raise Http404("No such notice")
-    consulted(*notices)
+    notices = get_notices_for_offender_manager(request.user, request.POST.getlist("bulk-notice"))
     form = NoticesAcknowledgeForm(request.POST, notices=notices)
     if not form.is_valid():
         return _actions_page(request, bulk_form=form)

@@ -4,13 +4,12 @@ handovers to attend after the programme."""
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from isotp.consultation import consulted
-from programme.access import groups_visible_to, registers_open_to
+from programme.access import ensure_facilitator, groups_visible_to, registers_open_to
 from programme.casework.today import catch_ups_to_run, counts_for, section_for
 from programme.models import SESSION_NAME, EndOfProgrammeReport, GroupSession, ReportStatus
 from programme.services.staffing import sessions_staffed_by
@@ -22,8 +21,7 @@ COVERING_SHOWN = 20
 
 @require_safe
 def facilitator_home(request):
-    if not request.user.is_facilitator:
-        raise Http404("This page is for facilitators")
+    ensure_facilitator(request.user)
     today = timezone.localdate()
     groups = list(
         groups_visible_to(request.user)
@@ -112,8 +110,7 @@ def handovers_to_attend(request):
 
 
 def _after_programme_list(request, key: str):
-    if not request.user.is_facilitator:
-        raise Http404("This page is for facilitators")
+    ensure_facilitator(request.user)
     today = timezone.localdate()
     # The today page's section itself: one rule for the page and the list.
     section = section_for(request.user, key, today)

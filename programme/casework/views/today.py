@@ -1,6 +1,5 @@
 """Each role's start page: what needs doing today, most urgent first."""
 
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -8,7 +7,8 @@ from django.views.decorators.http import require_safe
 
 from isotp.consultation import consulted
 from isotp.models import Role
-from programme.casework.today import has_today_page, load
+from programme.access import ensure_has_today_page, has_today_page
+from programme.casework.today import load
 
 
 @require_safe
@@ -32,8 +32,7 @@ def home(request):
 
 @require_safe
 def today(request):
-    if not has_today_page(request.user):
-        raise Http404("This page is for offender managers, facilitators and programme managers")
+    ensure_has_today_page(request.user)
     day = timezone.localdate()
     sections = load(request.user, day)
     # The header's count is the page's total: counted once.

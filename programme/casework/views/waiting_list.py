@@ -14,9 +14,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from isotp.consultation import consulted
-from programme.access import can_manage_groups, groups_visible_to
+from programme.access import (
+    can_allocate_from_waiting_list,
+    ensure_can_allocate_from_waiting_list,
+    get_group_to_allocate_to,
+)
 from programme.casework.today import section_for
-from programme.models import Group
 from programme.reporting.forecast import attach_forecasts
 from programme.services import placements_allocate
 from programme.services.scheduling import allocated_message
@@ -27,11 +30,6 @@ from referrals.waiting_list import waiting_list_sections
 
 CHOOSE_SOMEONE = "Choose someone from the waiting list to allocate"
 CHOOSE_A_GROUP = "Choose a group to give the men ticked a place in"
-
-
-def allocates_from_waiting_list(user) -> bool:
-    """Programme managers of an office allocate its men to its groups."""
-    return can_manage_groups(user) and bool(user.office_id)
 
 
 @require_safe
@@ -55,7 +53,7 @@ def _render_waiting_list(request, *, posted=None, ticked=(), errors=()):
         office=chosen.get("office"),
         page_number=request.GET.get("page"),
     )
-    allocates = allocates_from_waiting_list(request.user)
+    allocates = can_allocate_from_waiting_list(request.user)
     if allocates:
         # The groups forming in the office with places left: the today page's "Groups
         # forming" (one rule for both), in one query for every section.
@@ -106,8 +104,7 @@ def waiting_list_allocate(request):
     """Allocate the men ticked in a section of the waiting list to the group chosen: each
     through the allocation service, so every rule is checked for each man; those allowed get
     their place, those refused are listed by name with the reason, still ticked."""
-    if not allocates_from_waiting_list(request.user):
-        raise Http404("Only programme managers allocate places")
+    ensure_can_allocate_from_waiting_list(request.user)
     ids = request.POST.getlist("referral")
     group_id = request.POST.get("group", "")
     programme_id, _, band = request.POST.get("section", "").partition("-")
@@ -127,10 +124,7 @@ def waiting_list_allocate(request):
         raise Http404("No such group")
     if errors:
         return _render_waiting_list(request, posted=posted, ticked=ids, errors=errors)
-    try:
-        group = groups_visible_to(request.user).select_related("programme").get(pk=group_id)
-    except Group.DoesNotExist:  # another office's group, or none
-        raise Http404("No such group") from None
+    group = get_group_to_allocate_to(request.user, int(group_id))
     referrals = get_referrals_for_user(request.user, ids)
     allocated, refused = placements_allocate(group=group, referrals=referrals, by=request.user)
     where = f"the {group.programme} {group.get_age_band_display()} group at {group.venue}"

@@ -15,10 +15,12 @@ from isotp.consultation import consulted
 from isotp.db_router import reads_from_replica
 from isotp.pdf import render_pdf, report_header
 from programme.access import (
+    ensure_facilitator,
     get_enforcement_for_user,
     get_group_for_user,
     get_placement_for_user,
     get_referral_after_programme,
+    get_referral_for_court_bundle,
     get_report_for_user,
     members_open_to,
     registers_open_to,
@@ -46,7 +48,6 @@ from programme.models import (
 )
 from programme.services.post_programme import latest_submitted_report
 from programme.services.staffing import attach_staffing
-from referrals.access import get_referral_for_user, offenders_visible_to
 
 
 @require_safe
@@ -124,8 +125,7 @@ def week_registers_pdf(request):
     one PDF: a page per session, its members in name order, with what is recorded so far.
     A fixed number of queries however many groups and sessions."""
     user = request.user
-    if not user.is_facilitator:
-        raise Http404("This print is for facilitators")
+    ensure_facilitator(user)
     today = timezone.localdate()
     monday = today - timedelta(days=today.weekday())
     sunday = monday + timedelta(days=6)
@@ -240,10 +240,8 @@ def warning_letter_pdf(request, pk: int):
 def court_bundle_pdf(request, pk: int):
     """The court bundle of a referral with a breach or recall decision: for the offender
     manager and the programme manager (a facilitator sees no enforcement)."""
-    referral = get_referral_for_user(request.user, pk)
+    referral = get_referral_for_court_bundle(request.user, pk)
     offender = referral.offender
-    if not offenders_visible_to(request.user).filter(pk=offender.pk).exists():
-        raise Http404("No such referral")
     try:
         grounds = court_bundle.grounds_for(referral)
     except court_bundle.NoCourtBundle as refusal:
