@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from isotp.models import AccessLog
 from programme.models import EndOfProgrammeReport
-from programme.services import report_submit
-from programme.services.post_programme import PostProgramme
+from programme.services.post_programme import PostProgramme, report_submit
 from referrals.models import Programme
 from tests.factories import make_group, make_handover, make_offender, make_placement, record
 from tests.test_post_programme import write_report

@@ -174,6 +174,22 @@ def writes_in(sources: dict[str, str]) -> set[str]:
         writes = found
 
 
+# One way to import a service: by name, from its module.
+SERVICE_PACKAGES = ("programme.services",)
+
+
+def imports_not_by_name_from_a_module(source: str) -> list[str]:
+    """`from programme.services import x` and `import programme.services.x`: the ways to import
+    a service other than `from programme.services.<module> import <name>`."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module in SERVICE_PACKAGES:
+            found.extend(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.extend(alias.name for alias in node.names if within(alias.name, SERVICE_PACKAGES))
+    return found
+
+
 def _is_package(module: str) -> bool:
     return (ROOT / module.replace(".", "/") / "__init__.py").exists()
 
@@ -187,6 +203,10 @@ def violations(sources: dict[str, str], rules: list[Rule] = RULES) -> list[str]:
             found.extend(
                 f"{module} imports {name}: {rule.says}" for name in rule.broken_by(module, imports)
             )
+        found.extend(
+            f"{module} imports {name}: a service is imported by name from its module"
+            for name in imports_not_by_name_from_a_module(source)
+        )
         if within(module, READS) and not within(module, NOT_READS):
             found.extend(
                 f"{module} imports {name}: a module that reads never calls a write"
@@ -204,17 +224,17 @@ def test_every_module_keeps_the_import_rules():
 def test_the_check_finds_a_broken_rule_in_any_kind_of_import():
     broken = {
         "referrals.models": "from programme.models import Group",
-        "referrals.views": "def view():\n    import programme.services.scheduling\n",
-        "isotp.context_processors": "from programme.services import today",
+        "referrals.views": "def view():\n    import programme.models\n",
+        "isotp.context_processors": "from programme.casework.today import total_due",
         "isotp.templatetags.status_tags": "from referrals.models import ReferralStatus",
     }
     assert violations(broken) == [
-        "isotp.context_processors imports programme.services.today: "
+        "isotp.context_processors imports programme.casework.today.total_due: "
         "isotp imports neither referrals nor programme",
         "isotp.templatetags.status_tags imports referrals.models.ReferralStatus: "
         "isotp imports neither referrals nor programme",
         "referrals.models imports programme.models.Group: referrals never imports programme",
-        "referrals.views imports programme.services.scheduling: referrals never imports programme",
+        "referrals.views imports programme.models: referrals never imports programme",
     ]
 
 
@@ -244,6 +264,9 @@ def test_the_check_finds_a_broken_rule_between_the_programme_s_parts():
         "programme.documents.services": (
             "from programme.documents.views.reports import attendance_record_context"
         ),
+        "programme.views.groups": (
+            "from programme.services import group_create\nimport programme.services.register"
+        ),
         "programme.casework.today": "from programme.services.scheduling import placements_allocate",
         "programme.auditing.subject_access": (
             "from programme.documents.letters import letter_context\n"
@@ -262,6 +285,10 @@ def test_the_check_finds_a_broken_rule_between_the_programme_s_parts():
         "the programme's core never imports a sub-package",
         "programme.reporting.forecast imports programme.casework.today: "
         "programme.reporting imports no other sub-package",
+        "programme.views.groups imports programme.services.group_create: "
+        "a service is imported by name from its module",
+        "programme.views.groups imports programme.services.register: "
+        "a service is imported by name from its module",
     ]
 
 

@@ -18,7 +18,6 @@ from django.utils import timezone
 import programme.auditing.forms
 import programme.casework.forms
 import programme.forms
-import programme.forms_manager
 import programme.reporting.forms
 import referrals.forms
 from isotp.limits import (
@@ -110,7 +109,6 @@ def project_form_classes():
     modules = [
         referrals.forms,
         programme.forms,
-        programme.forms_manager,
         programme.casework.forms,
         programme.auditing.forms,
         programme.reporting.forms,

@@ -17,7 +17,7 @@ from programme.models import (
     Notice,
     RiskReview,
 )
-from programme.services import notice_acknowledge
+from programme.services.enforcement import notice_acknowledge
 from tests.factories import (
     make_assessment,
     make_group,

@@ -23,7 +23,8 @@ from programme.models import (
     ReportStatus,
     RiskReview,
 )
-from programme.services import catch_up_record, enforcement_decide
+from programme.services.enforcement import enforcement_decide
+from programme.services.register import catch_up_record
 from referrals.models import Offender, Programme, ReferralStatus, ReferralStatusChange
 from tests.factories import (
     make_assessment,

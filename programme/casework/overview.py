@@ -12,12 +12,12 @@ from django.utils import timezone
 from isotp.models import Staff
 from programme.models import ATTENDED_OUTCOMES, Enforcement, Placement, ReportStatus
 from programme.reporting.forecast import expected_start_text, forecast_for_referral
-from programme.services import (
+from programme.services.post_programme import (
     handover_due_on,
     handover_held,
     latest_submitted_report,
-    projected_finish,
 )
+from programme.services.register import projected_finish
 from referrals.models import (
     Assessment,
     Offender,

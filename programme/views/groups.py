@@ -20,13 +20,15 @@ from programme.access import (
 )
 from programme.forms import GroupForm, SessionMoveForm
 from programme.models import BulkPrint, OneToOneSession, ProgrammeError
-from programme.services import allocation_refusals, placements_allocate
-from programme.services import group_create as create_group
-from programme.services import (
-    session_move as session_move_service,
-)
 from programme.services.one_to_ones import schedule_rows
-from programme.services.scheduling import NON_ASSOCIATION, allocated_message
+from programme.services.scheduling import (
+    NON_ASSOCIATION,
+    allocated_message,
+    allocation_refusals,
+    placements_allocate,
+)
+from programme.services.scheduling import group_create as create_group
+from programme.services.scheduling import session_move as session_move_service
 from programme.services.staffing import (
     CONTINUITY_MIN_HELD,
     CONTINUITY_THRESHOLD,

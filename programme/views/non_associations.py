@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from isotp.consultation import consulted
-from programme.forms_manager import NonAssociationEndForm, NonAssociationForm
+from programme.forms import NonAssociationEndForm, NonAssociationForm
 from programme.models import NonAssociation, ProgrammeError
 from programme.services.non_associations import (
     non_association_end,

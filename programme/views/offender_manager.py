@@ -13,24 +13,20 @@ from programme.access import (
     get_enforcement_for_user,
     get_enforcement_to_correct,
 )
-from programme.forms_manager import (
+from programme.forms import (
     AppointmentForm,
     EnforcementCorrectionForm,
     EnforcementDecisionForm,
     RiskReviewForm,
 )
 from programme.models import HUMAN_DECISIONS, EnforcementDecisionType, ProgrammeError
-from programme.services import (
-    enforcement_correct as enforcement_correct_service,
-)
-from programme.services import (
+from programme.services.enforcement import enforcement_correct as enforcement_correct_service
+from programme.services.enforcement import (
     enforcement_decide,
     risk_before_review,
     risk_review_record,
 )
-from programme.services import (
-    referral_move as referral_move_service,
-)
+from programme.services.scheduling import referral_move as referral_move_service
 from referrals.access import (
     get_offender_for_his_offender_manager,
     get_referral_to_manage,

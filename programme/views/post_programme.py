@@ -28,8 +28,9 @@ from programme.models import (
     Recommendation,
     ReportStatus,
 )
-from programme.services import (
+from programme.services.post_programme import (
     HANDOVER_BEFORE_REPORT,
+    PostProgramme,
     attendance_summary,
     handover_record,
     latest_submitted_report,
@@ -40,12 +41,9 @@ from programme.services import (
     report_start,
     report_start_refusal,
 )
-from programme.services import referral_close as close_referral
-from programme.services import (
-    report_correct as correct_report,
-)
-from programme.services import report_submit as submit_report
-from programme.services.post_programme import PostProgramme
+from programme.services.post_programme import referral_close as close_referral
+from programme.services.post_programme import report_correct as correct_report
+from programme.services.post_programme import report_submit as submit_report
 
 
 @require_safe

@@ -22,17 +22,17 @@ from programme.models import (
     AttendanceOutcome,
     ProgrammeError,
 )
-from programme.services import (
+from programme.services.register import (
     RegisterEntry,
     RegisterRefused,
     catch_up_outstanding,
     catch_up_record,
     feedback_send,
-    members_at,
     outstanding_catch_ups,
     projected_finish,
     register_save,
 )
+from programme.services.scheduling import members_at
 from programme.services.staffing import attach_staffing
 from referrals.models import ReferralError
 

@@ -18,7 +18,7 @@ from programme.access import (
     get_notices_for_offender_manager,
 )
 from programme.casework.today import catch_ups_to_run
-from programme.forms_manager import NoticeAcknowledgeForm, NoticesAcknowledgeForm
+from programme.forms import NoticeAcknowledgeForm, NoticesAcknowledgeForm
 from programme.models import (
     Enforcement,
     HandoverMeeting,
@@ -28,8 +28,8 @@ from programme.models import (
     Recommendation,
     ReportStatus,
 )
-from programme.services import notice_acknowledge as notice_acknowledge_service
-from programme.services import notices_acknowledge as notices_acknowledge_service
+from programme.services.enforcement import notice_acknowledge as notice_acknowledge_service
+from programme.services.enforcement import notices_acknowledge as notices_acknowledge_service
 from referrals.access import cases_open_to
 from referrals.models import Referral, ReferralStatus
 

@@ -17,8 +17,8 @@ from programme.casework.overview import IN_PROGRESS, next_action, phases_for
 from programme.casework.timeline import timeline_for
 from programme.models import COURT_DECISIONS, SESSION_NAME, Placement
 from programme.reporting.forecast import forecast_for_referral
-from programme.services import projected_finish
 from programme.services.one_to_ones import schedule_rows
+from programme.services.register import projected_finish
 from referrals.access import get_offender_for_user, get_offender_outside_work
 
 # The timeline's page size: a man on the programme has 35 sessions and more besides.

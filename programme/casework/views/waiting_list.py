@@ -21,8 +21,7 @@ from programme.access import (
 )
 from programme.casework.today import section_for
 from programme.reporting.forecast import attach_forecasts
-from programme.services import placements_allocate
-from programme.services.scheduling import allocated_message
+from programme.services.scheduling import allocated_message, placements_allocate
 from referrals.access import get_referrals_for_user, referrals_visible_to
 from referrals.forms import WaitingListFilterForm
 from referrals.models import ReferralStatus
