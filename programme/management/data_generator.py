@@ -52,6 +52,7 @@ from programme.models import (
     add_working_days,
     propose_enforcement,
 )
+from programme.reference_data import ensure_all_reference_data
 from programme.services.register import RESTART_NOTE
 from programme.services.scheduling import session_dates
 from programme.services.versions import newest_usable_version
@@ -1582,30 +1583,8 @@ def empty_app_tables() -> None:
         cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY")
     # The programmes' versions are reference data, but they name who made them (staff, who
     # are emptied): they go with the rest and version 1 of each comes back at once.
-    ensure_reference_data()
+    ensure_all_reference_data()
 
-
-def ensure_reference_data() -> None:
-    """After a flush (the tests' transactional cases) the reference data must come back."""
-    from programme.models import (
-        BankHoliday,
-        ProgrammeModule,
-        ProgrammeSession,
-        ProgrammeVersion,
-        TreatmentTarget,
-    )
-    from programme.reference_data import (
-        ensure_bank_holidays,
-        ensure_programme_versions,
-        ensure_treatment_targets,
-    )
-    from referrals.models import ClosingReason, Programme, StatusTransition
-    from referrals.reference_data import ensure_reference_data as ensure_referrals
-
-    ensure_referrals(Programme, StatusTransition, ClosingReason)
-    ensure_bank_holidays(BankHoliday)
-    ensure_treatment_targets(Programme, TreatmentTarget)
-    ensure_programme_versions(Programme, ProgrammeVersion, ProgrammeModule, ProgrammeSession)
     # Version 1's rows are checked against their foreign keys now, so that the load can
     # alter their tables (disable triggers) in the same transaction.
     with connection.cursor() as cursor:
@@ -1645,7 +1624,7 @@ def generate(*, scale: float, seed: int, today: date, out=None) -> dict:
     the triggers are off only for the load). Returns the row counts."""
     say = out or (lambda message: None)
     empty_app_tables()
-    ensure_reference_data()
+    ensure_all_reference_data()
     tables = app_tables()
     with connection.cursor() as cursor:
         # pghistory's triggers would write an insert event per row (the rows here carry
