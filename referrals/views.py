@@ -125,13 +125,7 @@ def offence_edit(request, pk: int, offence_pk: int):
 def assessment_create(request, pk: int):
     offender = get_offender_for_user(request.user, pk)
     if not request.user.is_accredited_assessor:
-        # Refused in the form and on the server alike, with the reason.
-        return render(
-            request,
-            "referrals/assessment_refused.html",
-            {"offender": offender, "message": NOT_ACCREDITED_MESSAGE},
-            status=403,
-        )
+        return _not_accredited(request, offender)
     form = AssessmentForm(
         request.POST if request.method == "POST" else None,
         initial={
@@ -139,17 +133,36 @@ def assessment_create(request, pk: int):
             "assessed_on": timezone.localdate(),
         },
     )
+    return _assessment_form(request, form, offender)
+
+
+def _not_accredited(request, offender):
+    # Refused in the form and on the server alike, with the reason.
+    return render(
+        request,
+        "referrals/assessment_refused.html",
+        {"offender": offender, "message": NOT_ACCREDITED_MESSAGE},
+        status=403,
+    )
+
+
+def _assessment_form(request, form, offender, assessment=None):
+    """The assessment form, new or completing one: a valid POST records it and redirects."""
     if request.method == "POST" and form.is_valid():
         try:
-            assessment = assessment_record(
+            saved = assessment_record(
                 offender=offender, assessment=form.save(commit=False), by=request.user
             )
         except ReferralError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _assessment_saved_message(assessment))
-            return redirect(assessment)
-    return render(request, "referrals/assessment_form.html", {"form": form, "offender": offender})
+            messages.success(request, _assessment_saved_message(saved))
+            return redirect(saved)
+    return render(
+        request,
+        "referrals/assessment_form.html",
+        {"form": form, "offender": offender, "assessment": assessment},
+    )
 
 
 def _assessment_saved_message(assessment) -> str:
@@ -164,12 +177,7 @@ def assessment_edit(request, pk: int):
     assessment = get_assessment_for_user(request.user, pk)
     offender = assessment.offender
     if not request.user.is_accredited_assessor:
-        return render(
-            request,
-            "referrals/assessment_refused.html",
-            {"offender": offender, "message": NOT_ACCREDITED_MESSAGE},
-            status=403,
-        )
+        return _not_accredited(request, offender)
     if assessment.is_complete or current_assessment(offender) != assessment:
         messages.error(
             request,
@@ -182,21 +190,7 @@ def assessment_edit(request, pk: int):
         # The outcome is decided as of the day it is completed (supervision counts from then).
         initial={"assessed_on": timezone.localdate()},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            assessment = assessment_record(
-                offender=offender, assessment=form.save(commit=False), by=request.user
-            )
-        except ReferralError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _assessment_saved_message(assessment))
-            return redirect(assessment)
-    return render(
-        request,
-        "referrals/assessment_form.html",
-        {"form": form, "offender": offender, "assessment": assessment},
-    )
+    return _assessment_form(request, form, offender, assessment)
 
 
 @require_safe
