@@ -42,7 +42,7 @@ def queue_then(on: date) -> list[dict]:
     from django.db.models import F, OuterRef, Subquery
     from django.utils import timezone
 
-    from programme.services.forecast import place_in_queue, queue_windows
+    from programme.reporting.forecast import place_in_queue, queue_windows
     from referrals.models import WAITING_STATUSES, Referral, ReferralStatusChange
 
     end_of_day = timezone.make_aware(datetime.combine(on + timedelta(days=1), time.min))
@@ -132,7 +132,7 @@ def summary(men: list[dict]) -> dict:
 
 
 def backtest(*, on: date, end: date) -> dict:
-    from programme.services.forecast import predict_start, queue_supplies
+    from programme.reporting.forecast import predict_start, queue_supplies
     from referrals.models import Programme
 
     waiting = queue_then(on)
@@ -185,7 +185,7 @@ def main() -> None:
     from django.db.models import Max
 
     from programme.models import GroupSession
-    from programme.services.forecast import months_before
+    from programme.reporting.forecast import months_before
 
     end = GroupSession.objects.filter(register_completed_at__isnull=False).aggregate(
         last=Max("date")

@@ -24,7 +24,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from isotp.models import AccessLog  # noqa: E402
-from programme.services import RegisterEntry, register_save  # noqa: E402
+from programme.services.register import RegisterEntry, register_save  # noqa: E402
 from tests.factories import (  # noqa: E402
     Role,
     make_group,

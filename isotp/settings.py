@@ -85,7 +85,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "isotp.context_processors.navigation",
+                # The header's links and today's count: the programme's, as only it sees
+                # what is due (isotp imports neither app; settings name it by its path).
+                "programme.casework.context_processors.navigation",
             ],
         },
     },

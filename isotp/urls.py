@@ -4,13 +4,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from isotp import sign_in, views
+from programme.casework.views.today import home
 
 admin.site.site_header = "i-SOTP case management: administration"
 admin.site.site_title = "i-SOTP admin"
 admin.site.index_title = "Records and staff"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # Each role's start page is the programme's: only it knows what is due today.
+    path("", home, name="home"),
     path("health/", views.health, name="health"),
     path("robots.txt", views.robots),
     path("accessibility/", views.accessibility_statement, name="accessibility"),

@@ -3,30 +3,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_safe
-
-from isotp.models import Role
-from programme.services.today import has_today_page
-
-
-@require_safe
-def home(request):
-    """Send each role to the page their work starts from."""
-    if request.user.role == Role.ADMIN or (request.user.is_staff and not request.user.role):
-        return redirect("admin:index")
-    if has_today_page(request.user):
-        return redirect(reverse("programme:today"))
-    if request.user.role == Role.SENIOR_MANAGER:
-        # Management information is all a senior manager sees (docs/decisions.md).
-        return redirect(reverse("programme:management_information"))
-    if request.user.role == Role.AUDITOR:
-        # The consultation log's pages, once they are wired in; until then the (empty) caseload.
-        try:
-            return redirect(reverse("audit:home"))
-        except NoReverseMatch:
-            pass
-    return redirect(reverse("programme:caseload"))
 
 
 @login_not_required

@@ -2,7 +2,6 @@
 a record the user may not see is a 404, as if it did not exist."""
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from isotp.consultation import consulted
 from isotp.models import Office, Role, Staff
@@ -19,11 +18,58 @@ from programme.models import (
 from programme.services.staffing import sessions_staffed_by, staffs_session
 from referrals.access import (
     cases_open_to,
+    get_referral_for_user,
     offenders_visible_to,
+    one_of,
     referrals_visible_to,
+    require,
     with_access_flag,
 )
 from referrals.models import Referral
+
+# --- Pages for one role -----------------------------------------------------------------------
+
+
+def ensure_offender_manager(user: Staff) -> None:
+    require(user.is_offender_manager, "This page is for offender managers")
+
+
+def ensure_facilitator(user: Staff) -> None:
+    require(user.is_facilitator, "This page is for facilitators")
+
+
+# Each role's start page: offender managers, facilitators, and programme managers of an office.
+ROLES_WITH_A_TODAY_PAGE = (Role.OFFENDER_MANAGER, Role.FACILITATOR, Role.PROGRAMME_MANAGER)
+
+
+def has_today_page(user: Staff) -> bool:
+    return (
+        user.is_authenticated
+        and user.role in ROLES_WITH_A_TODAY_PAGE
+        and (user.role != Role.PROGRAMME_MANAGER or bool(user.office_id))
+    )
+
+
+def ensure_has_today_page(user: Staff) -> None:
+    require(
+        has_today_page(user),
+        "This page is for offender managers, facilitators and programme managers",
+    )
+
+
+def can_see_management_information(user: Staff) -> bool:
+    return (
+        user.is_authenticated
+        and user.role in (Role.PROGRAMME_MANAGER, Role.SENIOR_MANAGER)
+        and user.office_id is not None
+    )
+
+
+def ensure_can_see_management_information(user: Staff) -> None:
+    require(
+        can_see_management_information(user),
+        "This page is for programme managers and senior managers",
+    )
 
 
 def groups_visible_to(user: Staff) -> QuerySet[Group]:
@@ -38,20 +84,51 @@ def groups_visible_to(user: Staff) -> QuerySet[Group]:
 
 
 def get_group_for_user(user: Staff, pk: int) -> Group:
-    try:
-        group = (
-            groups_visible_to(user)
-            .select_related("programme", "office", "lead_facilitator", "version__programme")
-            .get(pk=pk)
-        )
-    except Group.DoesNotExist:
-        raise Http404("No such group") from None
+    group = one_of(
+        groups_visible_to(user).select_related(
+            "programme", "office", "lead_facilitator", "version__programme"
+        ),
+        pk,
+        "No such group",
+    )
     consulted(group)
     return group
 
 
 def can_manage_groups(user: Staff) -> bool:
     return user.is_authenticated and user.role == Role.PROGRAMME_MANAGER
+
+
+def ensure_can_manage_groups(user: Staff) -> None:
+    """Forming groups, allocating, moving sessions and choosing who runs them is the
+    programme managers' work: facilitators run the sessions."""
+    require(can_manage_groups(user), "This page is for programme managers")
+
+
+def get_group_to_manage(user: Staff, pk: int) -> Group:
+    group = get_group_for_user(user, pk)
+    ensure_can_manage_groups(user)
+    return group
+
+
+def get_session_to_move(user: Staff, pk: int) -> GroupSession:
+    session = one_of(GroupSession.objects.select_related("group"), pk, "No such session")
+    session.group = get_group_to_manage(user, session.group_id)
+    return session
+
+
+def can_allocate_from_waiting_list(user: Staff) -> bool:
+    """Programme managers of an office allocate its men to its groups."""
+    return can_manage_groups(user) and bool(user.office_id)
+
+
+def ensure_can_allocate_from_waiting_list(user: Staff) -> None:
+    require(can_allocate_from_waiting_list(user), "Only programme managers allocate places")
+
+
+def get_group_to_allocate_to(user: Staff, pk: int) -> Group:
+    """A group of the user's own office (another office's group is a 404, as if none)."""
+    return one_of(groups_visible_to(user).select_related("programme"), pk, "No such group")
 
 
 def runs_group(user: Staff, group: Group) -> bool:
@@ -73,15 +150,15 @@ def registers_open_to(user: Staff) -> QuerySet[GroupSession]:
 def get_session_for_register(user: Staff, pk: int) -> GroupSession:
     """A session's register is kept by the facilitators of its group, and by a cover (or
     lead) facilitator of that session who is not one of them: that register only."""
-    try:
-        session = GroupSession.objects.select_related(
+    session = one_of(
+        GroupSession.objects.select_related(
             "group", "group__programme", "register_completed_by", SESSION_NAME
-        ).get(pk=pk)
-    except GroupSession.DoesNotExist:
-        raise Http404("No such session") from None
+        ),
+        pk,
+        "No such session",
+    )
     session.runs_group = runs_group(user, session.group)
-    if not session.runs_group and not staffs_session(user, session):
-        raise Http404("No such session")
+    require(session.runs_group or staffs_session(user, session), "No such session")
     consulted(session)
     return session
 
@@ -113,46 +190,49 @@ def members_open_to(
 
 
 def get_placement_for_user(user: Staff, pk: int) -> Placement:
-    try:
-        placement = (
-            placements_visible_to(user)
-            .select_related(
-                "group",
-                "group__programme",
-                "group__version",
-                "first_session",
-                "last_session",
-                "referral",
-                "referral__offender",
-                "referral__offender__offender_manager",
-            )
-            .get(pk=pk)
-        )
-    except Placement.DoesNotExist:
-        raise Http404("No such place") from None
+    placement = one_of(
+        placements_visible_to(user).select_related(
+            "group",
+            "group__programme",
+            "group__version",
+            "first_session",
+            "last_session",
+            "referral",
+            "referral__offender",
+            "referral__offender__offender_manager",
+        ),
+        pk,
+        "No such place",
+    )
     consulted(placement)
     return placement
 
 
 def get_catch_up_for_facilitator(user: Staff, pk: int) -> CatchUp:
-    try:
-        catch_up = (
-            CatchUp.objects.filter(cases_open_to(user, "placement__referral__offender"))
-            .select_related(
-                "session",
-                f"session__{SESSION_NAME}",
-                "placement",
-                "placement__group",
-                "placement__referral__offender",
-            )
-            .get(pk=pk)
-        )
-    except CatchUp.DoesNotExist:
-        raise Http404("No such catch-up") from None
-    if not runs_group(user, catch_up.placement.group):
-        raise Http404("No such catch-up")
+    catch_up = one_of(
+        CatchUp.objects.filter(cases_open_to(user, "placement__referral__offender")).select_related(
+            "session",
+            f"session__{SESSION_NAME}",
+            "placement",
+            "placement__group",
+            "placement__referral__offender",
+        ),
+        pk,
+        "No such catch-up",
+    )
+    require(runs_group(user, catch_up.placement.group), "No such catch-up")
     consulted(catch_up)
     return catch_up
+
+
+def get_placement_to_send_feedback(user: Staff, pk: int) -> Placement:
+    """The group's facilitators send feedback about a member to his offender manager."""
+    placement = get_placement_for_user(user, pk)
+    require(
+        user.role == Role.FACILITATOR and runs_group(user, placement.group),
+        "Only the group's facilitators send feedback",
+    )
+    return placement
 
 
 def enforcements_visible_to(user: Staff) -> QuerySet[Enforcement]:
@@ -160,14 +240,13 @@ def enforcements_visible_to(user: Staff) -> QuerySet[Enforcement]:
 
 
 def get_enforcement_for_user(user: Staff, pk: int) -> Enforcement:
-    try:
-        enforcement = (
-            enforcements_visible_to(user)
-            .select_related("offender", "attendance__session", "decided_by")
-            .get(pk=pk)
-        )
-    except Enforcement.DoesNotExist:
-        raise Http404("No such enforcement decision") from None
+    enforcement = one_of(
+        enforcements_visible_to(user).select_related(
+            "offender", "attendance__session", "decided_by"
+        ),
+        pk,
+        "No such enforcement decision",
+    )
     consulted(enforcement)
     return enforcement
 
@@ -177,36 +256,63 @@ def can_decide_enforcement(user: Staff, enforcement: Enforcement) -> bool:
     return enforcement.offender.offender_manager_id == user.pk
 
 
+def get_enforcement_to_correct(user: Staff, pk: int) -> Enforcement:
+    enforcement = get_enforcement_for_user(user, pk)
+    require(
+        can_decide_enforcement(user, enforcement),
+        "Only his offender manager corrects his enforcement decisions",
+    )
+    return enforcement
+
+
+def get_referral_for_court_bundle(user: Staff, pk: int) -> Referral:
+    """A court bundle shows enforcement: for those who may see him whole (his offender
+    manager, his office's programme managers), never his group's facilitators."""
+    referral = get_referral_for_user(user, pk)
+    require(offenders_visible_to(user).filter(pk=referral.offender_id).exists(), "No such referral")
+    return referral
+
+
 def get_notice_for_offender_manager(user: Staff, pk: int) -> Notice:
-    try:
-        notice = (
-            Notice.objects.filter(cases_open_to(user, "offender"))
-            .select_related("offender")
-            .get(pk=pk, offender__offender_manager=user)
-        )
-    except Notice.DoesNotExist:
-        raise Http404("No such notice") from None
+    notice = one_of(
+        Notice.objects.filter(cases_open_to(user, "offender"))
+        .select_related("offender")
+        .filter(offender__offender_manager=user),
+        pk,
+        "No such notice",
+    )
     consulted(notice)
     return notice
+
+
+def get_notices_for_offender_manager(user: Staff, ids: list[str]) -> list[Notice]:
+    """The notices ticked, each one of the user's own: any other (or anything but a number)
+    refuses the whole request (404)."""
+    ensure_offender_manager(user)
+    require(all(each.isdigit() for each in ids), "No such notice")
+    wanted = {int(each) for each in ids}
+    notices = list(
+        Notice.objects.filter(
+            cases_open_to(user, "offender"), offender__offender_manager=user, pk__in=wanted
+        )
+        .select_related("offender")
+        .order_by("created_at", "pk")
+    )
+    require(len(notices) == len(wanted), "No such notice")
+    consulted(*notices)
+    return notices
 
 
 def get_referral_after_programme(user: Staff, pk: int):
     """A referral's post-programme pages: his offender manager, the office's programme
     managers, and the facilitators of the group he attended."""
-    try:
-        referral = (
-            referrals_visible_to(user)
-            .select_related(
-                "offender",
-                "offender__offender_manager",
-                "offender__office",
-                "programme",
-                "assessment",
-            )
-            .get(pk=pk)
-        )
-    except Referral.DoesNotExist:
-        raise Http404("No such referral") from None
+    referral = one_of(
+        referrals_visible_to(user).select_related(
+            "offender", "offender__offender_manager", "offender__office", "programme", "assessment"
+        ),
+        pk,
+        "No such referral",
+    )
     consulted(referral)
     return referral
 
@@ -222,29 +328,47 @@ def runs_post_programme(user: Staff, referral) -> bool:
     return referral.offender.offender_manager_id == user.pk
 
 
+def get_referral_to_write_report(user: Staff, pk: int):
+    referral = get_referral_after_programme(user, pk)
+    require(writes_report(user, referral), "Only the group's facilitators write the report")
+    return referral
+
+
+def get_referral_to_run_after_programme(user: Staff, pk: int):
+    referral = get_referral_after_programme(user, pk)
+    require(runs_post_programme(user, referral), "Only his offender manager records this")
+    return referral
+
+
 def get_report_for_user(user: Staff, pk: int):
     from programme.models import EndOfProgrammeReport
 
-    try:
-        report = EndOfProgrammeReport.objects.select_related("referral").get(pk=pk)
-    except EndOfProgrammeReport.DoesNotExist:
-        raise Http404("No such report") from None
+    report = one_of(EndOfProgrammeReport.objects.select_related("referral"), pk, "No such report")
     get_referral_after_programme(user, report.referral_id)
     consulted(report)
+    return report
+
+
+def get_report_to_write(user: Staff, pk: int):
+    """A report its writers submit or correct: the facilitators of his group."""
+    report = get_report_for_user(user, pk)
+    require(
+        writes_report(user, report.referral),
+        "Only the group's facilitators submit or correct the report",
+    )
     return report
 
 
 def get_appointment_for_offender_manager(user: Staff, pk: int):
     from programme.models import Appointment
 
-    try:
-        appointment = (
-            Appointment.objects.filter(cases_open_to(user, "offender"))
-            .select_related("offender")
-            .get(pk=pk, offender__offender_manager=user)
-        )
-    except Appointment.DoesNotExist:
-        raise Http404("No such appointment") from None
+    appointment = one_of(
+        Appointment.objects.filter(cases_open_to(user, "offender"))
+        .select_related("offender")
+        .filter(offender__offender_manager=user),
+        pk,
+        "No such appointment",
+    )
     consulted(appointment)
     return appointment
 
@@ -274,8 +398,7 @@ def get_group_for_bulk_print(user: Staff, pk: int) -> tuple[Group, list[Placemen
     no member whose case is closed to them (the bundle would otherwise hold his record)."""
     group = get_group_for_user(user, pk)
     placements = all_members_open(user, group)
-    if placements is None:
-        raise Http404("No such group")
+    require(placements is not None, "No such group")
     return group, placements
 
 
@@ -283,31 +406,28 @@ def get_bulk_print_for_user(user: Staff, pk: int) -> tuple[BulkPrint, list[Place
     """A bulk print is for the person who asked for it (it holds what they may see), and only
     while they may still see every man in it. Consults nothing: the progress page shows no
     case records; the download says what it shows."""
-    try:
-        bulk_print = (
-            BulkPrint.objects.filter(requested_by=user, group__in=groups_visible_to(user))
-            .select_related("group", "group__programme")
-            .defer("archive")
-            .get(pk=pk)
-        )
-    except BulkPrint.DoesNotExist:
-        raise Http404("No such print") from None
+    bulk_print = one_of(
+        BulkPrint.objects.filter(requested_by=user, group__in=groups_visible_to(user))
+        .select_related("group", "group__programme")
+        .defer("archive"),
+        pk,
+        "No such print",
+    )
     placements = all_members_open(user, bulk_print.group)
-    if placements is None:
-        raise Http404("No such print")
+    require(placements is not None, "No such print")
     return bulk_print, placements
 
 
 def get_office_for_capacity(user: Staff, pk: int) -> Office:
     """An office's capacity page is for its programme managers (counts and staff names, no
     case record: nothing is consulted)."""
-    if (
-        not user.is_authenticated
-        or not user.is_active
-        or user.role != Role.PROGRAMME_MANAGER
-        or user.office_id != pk
-    ):
-        raise Http404("No such office")
+    require(
+        user.is_authenticated
+        and user.is_active
+        and user.role == Role.PROGRAMME_MANAGER
+        and user.office_id == pk,
+        "No such office",
+    )
     return Office.objects.select_related("area").get(pk=pk)
 
 
@@ -333,23 +453,19 @@ def one_to_ones_visible_to(user: Staff) -> QuerySet:
 
 
 def get_one_to_one_for_user(user: Staff, pk: int):
-    from programme.models import OneToOneSession
 
-    try:
-        one_to_one = (
-            one_to_ones_visible_to(user)
-            .select_related(
-                "referral",
-                "referral__offender",
-                "referral__programme",
-                "scheduled_by",
-                "recorded_by",
-                "cancelled_by",
-            )
-            .get(pk=pk)
-        )
-    except OneToOneSession.DoesNotExist:
-        raise Http404("No such one-to-one") from None
+    one_to_one = one_of(
+        one_to_ones_visible_to(user).select_related(
+            "referral",
+            "referral__offender",
+            "referral__programme",
+            "scheduled_by",
+            "recorded_by",
+            "cancelled_by",
+        ),
+        pk,
+        "No such one-to-one",
+    )
     consulted(one_to_one)
     return one_to_one
 
@@ -367,3 +483,30 @@ def can_schedule_one_to_one(user: Staff, referral: Referral) -> bool:
 def records_one_to_one(user: Staff, one_to_one) -> bool:
     """A facilitator named on it records it."""
     return user.role == Role.FACILITATOR and one_to_one.facilitators.filter(pk=user.pk).exists()
+
+
+def get_referral_to_schedule_one_to_one(user: Staff, pk: int) -> Referral:
+    referral = get_referral_for_user(user, pk)
+    require(
+        can_schedule_one_to_one(user, referral),
+        "Only his offender manager or a programme manager schedules one-to-ones",
+    )
+    return referral
+
+
+def get_one_to_one_to_record(user: Staff, pk: int):
+    one_to_one = get_one_to_one_for_user(user, pk)
+    require(
+        records_one_to_one(user, one_to_one),
+        "Only a facilitator named on the one-to-one records it",
+    )
+    return one_to_one
+
+
+def get_one_to_one_to_cancel(user: Staff, pk: int):
+    one_to_one = get_one_to_one_for_user(user, pk)
+    require(
+        can_schedule_one_to_one(user, one_to_one.referral),
+        "Only his offender manager or a programme manager cancels one-to-ones",
+    )
+    return one_to_one

@@ -1,37 +1,39 @@
-from datetime import date
+"""The programme's forms, by subject. They validate input and nothing else; the rules are in
+the models and services. (The sub-packages' filter forms are in their own `forms.py`.)"""
 
+from crispy_forms_gds.choices import Choice
 from crispy_forms_gds.layout import Field, Layout
 from django import forms
+from django.utils import timezone
 
-from isotp.filtering import FilterForm
-from isotp.forms import GovDateField, GovPlainForm, bound_text_fields
+from isotp.forms import GovDateField, GovModelForm, GovPlainForm, bound_text_fields
 from isotp.limits import CASEWORK_DATE, NOTE_MAX, REPORT_SECTION_MAX, TARGET_PROGRESS_MAX
-from isotp.models import Office, Role, Staff
+from isotp.models import Role, Staff
 from programme.models import (
+    HUMAN_DECISIONS,
     AbsenceReason,
+    Appointment,
     AttendanceOutcome,
+    Enforcement,
+    EnforcementDecisionType,
+    NonAssociationKind,
     OneToOneKind,
     ProgrammeVersion,
     RecommendationStatus,
+    RiskReview,
     Weekday,
-)
-from programme.services.caseload import Due
-from programme.services.management_information import (
-    MONTHS_OFFERED,
-    add_months,
-    default_period,
-    month_end,
-    month_start,
 )
 from programme.services.versions import VERSION_OF_ANOTHER_PROGRAMME
 from referrals.models import (
     AgeBand,
-    CaseloadStage,
     InterviewOutcome,
-    OrderType,
+    Offender,
     Programme,
     RiskLevel,
 )
+from referrals.validators import normalise_crn
+
+# --- Groups, their sessions and who runs them -------------------------------------------------
 
 
 class GroupForm(GovPlainForm):
@@ -208,6 +210,9 @@ class SessionMoveForm(GovPlainForm):
         self.helper.layout = Layout(Field("new_date"), Field.checkbox("move_later"))
 
 
+# --- Registers and catch-ups ------------------------------------------------------------------
+
+
 HOMEWORK_CHOICES = [("", "Not set"), ("yes", "Done"), ("no", "Not done")]
 
 
@@ -330,6 +335,252 @@ class FeedbackForm(GovPlainForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper.layout = Layout(Field.textarea("message", rows=4))
+
+
+# --- Enforcement decisions and notices (the offender manager) ---------------------------------
+
+
+ACTION_TAKEN_REQUIRED = "Say what you did about it"
+
+# The decision that carries out each action the policy can propose.
+DECISION_FOR_ACTION = {
+    "warning": EnforcementDecisionType.WARNING_GIVEN,
+    "breach": EnforcementDecisionType.BREACH_INITIATED,
+    "recall": EnforcementDecisionType.RECALL_REQUESTED,
+}
+
+
+class NoticeAcknowledgeForm(GovPlainForm):
+    """One per notice on the actions page, each with its own prefix (`notice-<pk>`)."""
+
+    action_taken = forms.CharField(
+        label="What did you do about it?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_MAX,
+        error_messages={"required": ACTION_TAKEN_REQUIRED},
+    )
+
+
+NOTICES_REQUIRED = "Select the notices to acknowledge"
+
+
+class NoticesAcknowledgeForm(GovPlainForm):
+    """Several notices acknowledged with one note. The choices are the user's own notices
+    (the view refuses any other before the form sees it)."""
+
+    notice = forms.TypedMultipleChoiceField(
+        label="Notices to acknowledge",
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": NOTICES_REQUIRED},
+    )
+    action_taken = forms.CharField(
+        label="What did you do about them?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_MAX,
+        error_messages={"required": ACTION_TAKEN_REQUIRED},
+    )
+
+    def __init__(self, *args, notices=(), **kwargs):
+        super().__init__(*args, prefix="bulk", **kwargs)
+        self.fields["notice"].choices = [(notice.pk, str(notice.pk)) for notice in notices]
+
+
+class EnforcementDecisionForm(GovPlainForm):
+    decision = forms.ChoiceField(
+        label="Your decision",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select your decision"},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=NOTE_MAX,
+        help_text="Needed when the absence is found acceptable, or when your decision differs "
+        "from the action the policy proposes.",
+    )
+
+    def __init__(self, *args, enforcement: Enforcement, **kwargs):
+        super().__init__(*args, **kwargs)
+        proposed = DECISION_FOR_ACTION.get(enforcement.proposed_action)
+        self.fields["decision"].choices = [
+            Choice(value, label, hint="The action the policy proposes")
+            if value == proposed
+            else Choice(value, label)
+            for value, label in EnforcementDecisionType.choices
+            # "Not needed" is the app's, when an amendment removes the failure.
+            if value != EnforcementDecisionType.NOT_NEEDED
+        ]
+        self.helper.layout = Layout(
+            Field.radios("decision", legend_size="m"), Field.textarea("reason", rows=4)
+        )
+
+
+class EnforcementCorrectionForm(GovPlainForm):
+    """Correct a decision already taken: a different decision, and why."""
+
+    prefix = "correct"
+    decision = forms.ChoiceField(
+        label="The correct decision",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the correct decision"},
+    )
+    reason = forms.CharField(
+        label="Why is the decision being corrected?",
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the decision is being corrected"},
+    )
+
+    def __init__(self, *args, enforcement: Enforcement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = [
+            (value, label)
+            for value, label in EnforcementDecisionType.choices
+            if value in HUMAN_DECISIONS and value != enforcement.decision
+        ]
+        self.helper.layout = Layout(
+            Field.radios("decision", legend_size="s"), Field.textarea("reason", rows=3)
+        )
+
+
+# --- His risk reviews and appointments --------------------------------------------------------
+
+
+class RiskReviewForm(GovModelForm):
+    oasys_on = GovDateField(
+        label="OASys updated on", help_text="For example, 27 3 2026", date_range=CASEWORK_DATE
+    )
+
+    class Meta:
+        model = RiskReview
+        fields = ["oasys_on", "risk_of_serious_harm", "what_changed"]
+        labels = {
+            "risk_of_serious_harm": "Risk of serious harm now",
+            "what_changed": "What changed",
+        }
+        widgets = {"risk_of_serious_harm": forms.RadioSelect}
+        error_messages = {
+            "risk_of_serious_harm": {"required": "Select the risk of serious harm"},
+            "what_changed": {"required": "Say what changed"},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["risk_of_serious_harm"].choices = RiskLevel.choices
+        self.helper.layout = Layout(
+            Field("oasys_on"),
+            Field.radios("risk_of_serious_harm", inline=True),
+            Field.textarea("what_changed", rows=4),
+        )
+
+    def clean_oasys_on(self):
+        oasys_on = self.cleaned_data["oasys_on"]
+        if oasys_on and oasys_on > timezone.localdate():
+            raise forms.ValidationError("The date OASys was updated cannot be in the future")
+        return oasys_on
+
+
+ATTENDED_CHOICES = [("yes", "Yes"), ("no", "No"), ("unknown", "Not yet known")]
+ATTENDED_VALUES = {"yes": True, "no": False, "unknown": None}
+
+
+class AppointmentForm(GovModelForm):
+    on = GovDateField(label="Date", help_text="For example, 27 3 2026", date_range=CASEWORK_DATE)
+    attended = forms.TypedChoiceField(
+        label="Did he attend?",
+        choices=ATTENDED_CHOICES,
+        coerce=lambda value: ATTENDED_VALUES.get(value),
+        empty_value=None,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether he attended, or “Not yet known”"},
+    )
+
+    class Meta:
+        model = Appointment
+        fields = ["on", "purpose", "attended"]
+        labels = {"purpose": "Purpose"}
+        error_messages = {"purpose": {"required": "Enter the purpose of the appointment"}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["attended"] = {True: "yes", False: "no"}.get(
+                self.instance.attended, "unknown"
+            )
+        self.helper.layout = Layout(
+            Field("on"),
+            Field.text("purpose"),
+            Field.radios("attended", inline=True),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        on, attended = cleaned.get("on"), cleaned.get("attended")
+        if on and attended is not None and on > timezone.localdate():
+            self.add_error(
+                "attended", "He cannot have attended or missed an appointment that is still to come"
+            )
+        return cleaned
+
+
+# --- Non-associations -------------------------------------------------------------------------
+
+
+class NonAssociationForm(GovPlainForm):
+    """Someone he must not be grouped with, by CRN: the other man may be on any caseload."""
+
+    other_crn = forms.CharField(
+        label="CRN of the other man",
+        help_text="One letter and six digits, like X123456. He may be on any caseload.",
+        max_length=10,
+        error_messages={"required": "Enter the CRN of the man he must not be grouped with"},
+    )
+    kind = forms.ChoiceField(
+        label="Why they must be kept apart",
+        choices=NonAssociationKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select why they must be kept apart"},
+    )
+    reason = forms.CharField(
+        label="Details",
+        help_text="Only offender managers read this. A programme manager allocating is told "
+        "only that the two men must not be in the same group.",
+        max_length=NOTE_MAX,
+        widget=forms.Textarea,
+        error_messages={"required": "Give the details"},
+    )
+
+    def __init__(self, *args, offender, **kwargs):
+        self.offender = offender
+        super().__init__(*args, **kwargs)
+        self.helper.layout = Layout(
+            Field.text("other_crn", field_width=10),
+            Field.radios("kind"),
+            Field.textarea("reason", rows=4),
+        )
+
+    def clean_other_crn(self):
+        crn = normalise_crn(self.cleaned_data["other_crn"])
+        other = Offender.objects.filter(crn=crn).first()
+        if other is None:
+            raise forms.ValidationError(f"No offender has the CRN {crn}: check it and try again")
+        if other.pk == self.offender.pk:
+            raise forms.ValidationError("Enter the CRN of another man, not his own")
+        self.cleaned_data["other"] = other
+        return crn
+
+
+class NonAssociationEndForm(GovPlainForm):
+    ended_reason = forms.CharField(
+        label="Why they no longer need to be kept apart",
+        max_length=300,
+        error_messages={"required": "Say why they no longer need to be kept apart"},
+    )
+
+
+# --- After the programme ----------------------------------------------------------------------
 
 
 class ReportForm(GovPlainForm):
@@ -538,93 +789,7 @@ class RecommendationForm(GovPlainForm):
         return cleaned
 
 
-class CaseloadFilterForm(FilterForm):
-    """The caseload's filters: each category narrows the list; the choices within one are
-    alternatives (the MoJ filter's convention)."""
-
-    kept_params = ("sort",)
-
-    q = forms.CharField(label="Name, CRN or PNC number", required=False, strip=True, max_length=100)
-    due = forms.MultipleChoiceField(label="What is due", choices=Due.choices, required=False)
-    stage = forms.MultipleChoiceField(label="Status", choices=CaseloadStage.choices, required=False)
-    order_type = forms.MultipleChoiceField(
-        label="Order or licence", choices=OrderType.choices, required=False
-    )
-    programme = forms.MultipleChoiceField(label="Programme", choices=(), required=False)
-    manager = forms.ChoiceField(label="Offender manager", choices=(), required=False)
-
-    def __init__(self, *args, user: Staff, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["programme"].choices = [
-            (str(pk), name) for pk, name in Programme.objects.values_list("pk", "name")
-        ]
-        if user.role == Role.PROGRAMME_MANAGER:
-            managers = Staff.objects.filter(
-                role=Role.OFFENDER_MANAGER, office_id=user.office_id
-            ).order_by("last_name", "first_name", "pk")
-            self.fields["manager"].choices = [("", "All offender managers")] + [
-                (str(staff.pk), str(staff)) for staff in managers
-            ]
-        else:
-            del self.fields["manager"]
-
-
-# --- Management information ---------------------------------------------------------------------
-
-
-class ManagementInformationFilterForm(FilterForm):
-    """The period (whole months), and the office, programme and age band the figures are about.
-    An office outside the user's scope is not one of the choices: it is ignored, and the page
-    says so (isotp.filtering)."""
-
-    first_month = forms.ChoiceField(label="From", required=False)
-    last_month = forms.ChoiceField(label="To", required=False)
-    office = forms.ModelChoiceField(
-        label="Office",
-        queryset=Office.objects.none(),
-        required=False,
-        empty_label="All your offices",
-    )
-    programme = forms.ModelChoiceField(
-        label="Programme",
-        queryset=Programme.objects.all(),
-        required=False,
-        empty_label="All programmes",
-    )
-    band = forms.ChoiceField(
-        label="Age band", choices=[("", "All age bands"), *AgeBand.choices], required=False
-    )
-
-    def __init__(self, *args, offices, today: date, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = today
-        months = [add_months(month_start(today), -n) for n in range(MONTHS_OFFERED)]
-        choices = [(f"{m:%Y-%m}", f"{m:%B %Y}") for m in months]
-        self.fields["first_month"].choices = [("", "Twelve months ago"), *choices]
-        self.fields["last_month"].choices = [("", "This month"), *choices]
-        self.fields["office"].queryset = offices
-        for bound in self.fields.values():
-            bound.widget.attrs["class"] = "govuk-select"
-
-    def clean(self):
-        data = super().clean()
-        first, last = data.get("first_month"), data.get("last_month")
-        if first and last and first > last:
-            self.add_error("last_month", "The period must end after it starts")
-        return data
-
-    @property
-    def period(self) -> tuple[date, date]:
-        """The first and last day chosen (whole months), else the last twelve months."""
-        first, last = default_period(self.today)
-        chosen = self.chosen
-        if "last_month" in self.errors:
-            return first, last
-        if chosen.get("first_month"):
-            first = date.fromisoformat(chosen["first_month"] + "-01")
-        if chosen.get("last_month"):
-            last = month_end(date.fromisoformat(chosen["last_month"] + "-01"))
-        return (first, last) if first <= last else default_period(self.today)
+# --- One-to-ones ------------------------------------------------------------------------------
 
 
 class OneToOneScheduleForm(GovPlainForm):

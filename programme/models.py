@@ -914,6 +914,16 @@ HUMAN_DECISIONS = [
     EnforcementDecisionType.FOUND_ACCEPTABLE,
 ]
 
+# The decisions that take a case to court (breach) or to the parole board (recall): each
+# gives his attempt a court bundle.
+COURT_DECISIONS = [
+    EnforcementDecisionType.BREACH_INITIATED,
+    EnforcementDecisionType.RECALL_REQUESTED,
+]
+
+# A decision due within this many days (and not overdue) is "due soon".
+DUE_SOON_DAYS = 3
+
 
 class EnforcementQuerySet(models.QuerySet):
     def pending(self):
@@ -979,6 +989,16 @@ class Enforcement(models.Model):
     @property
     def is_pending(self) -> bool:
         return not self.decision
+
+    def urgency_on(self, today: date) -> str:
+        """How soon the decision is due: "overdue", "today", "soon" or ""."""
+        if self.due_by < today:
+            return "overdue"
+        if self.due_by == today:
+            return "today"
+        if self.due_by <= today + timedelta(days=DUE_SOON_DAYS):
+            return "soon"
+        return ""
 
 
 def propose_enforcement(

@@ -1,4 +1,10 @@
-"""Bank holidays in England and Wales, 2025 to 2028 (admins add later years in the admin)."""
+"""The programme's reference data: bank holidays in England and Wales, 2025 to 2028 (admins
+add later years in the admin), treatment targets, and version 1 of each programme.
+
+The migrations fill the tables with their historical models, so each `ensure_*` takes the
+model classes; `ensure_all_reference_data` fills every table, the referrals app's too, with
+today's models, after they were emptied (the data generator, the tests' transactional cases).
+"""
 
 from datetime import date
 
@@ -262,3 +268,21 @@ def ensure_programme_versions(
             ProgrammeSession(version=version, number=number, module=module, title=title)
             for number, (module, title) in enumerate(titles, 1)
         )
+
+
+def ensure_all_reference_data() -> None:
+    # Imported here, not above: the migrations import this module before the models exist.
+    from programme.models import (
+        BankHoliday,
+        ProgrammeModule,
+        ProgrammeSession,
+        ProgrammeVersion,
+        TreatmentTarget,
+    )
+    from referrals.models import ClosingReason, Programme, StatusTransition
+    from referrals.reference_data import ensure_reference_data
+
+    ensure_reference_data(Programme, StatusTransition, ClosingReason)
+    ensure_bank_holidays(BankHoliday)
+    ensure_treatment_targets(Programme, TreatmentTarget)
+    ensure_programme_versions(Programme, ProgrammeVersion, ProgrammeModule, ProgrammeSession)

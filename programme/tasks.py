@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
 
-from programme.services import reminders
-from programme.services.bulk_print import bulk_print_run
+from programme.documents.services import bulk_print_run
+from programme.services.reminders import daily_reminders as reminders_send
 
 
 @task()
@@ -19,7 +19,7 @@ def print_attendance_records(bulk_print_id: int) -> int:
 @task()
 def daily_reminders() -> dict[str, int]:
     """The daily checks (notifications): decisions due soon or overdue, handovers overdue."""
-    return reminders.daily_reminders(today=timezone.localdate())
+    return reminders_send(today=timezone.localdate())
 
 
 @task()

@@ -1,36 +1,24 @@
-from django.urls import path
+from django.urls import include, path
 
 from programme.views import (
-    bulk_print,
     calendar,
-    capacity,
-    caseload,
     groups,
-    letters,
-    management_information,
-    manager,
     non_associations,
+    offender_manager,
     one_to_ones,
-    overview,
     post_programme,
     register,
-    reports,
     staffing,
-    subject_access,
-    today,
-    waiting_list,
 )
 
 app_name = "programme"
 
 urlpatterns = [
-    path("today/", today.today, name="today"),
-    path(
-        "management-information/",
-        management_information.management_information_page,
-        name="management_information",
-    ),
-    path("offenders/", caseload.caseload, name="caseload"),
+    # Each sub-package's pages, in this namespace (docs/architecture.md)
+    path("", include("programme.casework.urls")),
+    path("", include("programme.documents.urls")),
+    path("", include("programme.auditing.urls")),
+    path("", include("programme.reporting.urls")),
     path("account/calendar/", calendar.calendar_settings, name="calendar_settings"),
     path("calendar/<str:secret>.ics", calendar.calendar_feed, name="calendar_feed"),
     # Groups, their schedule and allocation (programme managers; facilitators read)
@@ -56,38 +44,19 @@ urlpatterns = [
         one_to_ones.one_to_one_cancel_view,
         name="one_to_one_cancel",
     ),
-    # The waiting list, and allocating from it (programme managers)
-    path("waiting-list/", waiting_list.waiting_list, name="waiting_list"),
-    path(
-        "waiting-list/allocate/",
-        waiting_list.waiting_list_allocate,
-        name="waiting_list_allocate",
-    ),
-    # Groups needed to clear the waiting list against the facilitators (programme managers)
-    path("offices/<int:pk>/capacity/", capacity.office_capacity_page, name="office_capacity"),
     # Registers, catch-ups and members (facilitators)
     path("sessions/<int:pk>/register/", register.register, name="register"),
     path("catch-ups/<int:pk>/", register.catch_up, name="catch_up"),
     path("placements/<int:pk>/", register.placement_detail, name="placement"),
     path("placements/<int:pk>/feedback/", register.placement_feedback, name="placement_feedback"),
-    # The offender's overview: every phase, and his timeline
-    path("offenders/<int:pk>/", overview.offender_overview, name="offender"),
-    path("offenders/<int:pk>/timeline/", overview.offender_timeline, name="offender_timeline"),
-    path(
-        "offenders/<int:pk>/personal-details/",
-        overview.offender_personal_details,
-        name="offender_personal_details",
-    ),
-    path("offenders/<int:pk>/history/", overview.offender_history, name="offender_history"),
-    path("offenders/<int:pk>/outside/", overview.case_outside, name="case_outside"),
     # The offender manager's work
-    path("actions/", manager.actions, name="actions"),
-    path("notices/acknowledge/", manager.notices_acknowledge, name="notices_acknowledge"),
-    path("notices/<int:pk>/acknowledge/", manager.notice_acknowledge, name="notice_acknowledge"),
-    path("enforcement/<int:pk>/", manager.enforcement, name="enforcement"),
-    path("enforcement/<int:pk>/correct/", manager.enforcement_correct, name="enforcement_correct"),
-    path("referrals/<int:pk>/move/", manager.referral_move, name="referral_move"),
-    path("offenders/<int:pk>/programme/", manager.offender_programme, name="offender_programme"),
+    path("enforcement/<int:pk>/", offender_manager.enforcement, name="enforcement"),
+    path(
+        "enforcement/<int:pk>/correct/",
+        offender_manager.enforcement_correct,
+        name="enforcement_correct",
+    ),
+    path("referrals/<int:pk>/move/", offender_manager.referral_move, name="referral_move"),
     path(
         "offenders/<int:pk>/non-associations/",
         non_associations.non_associations,
@@ -100,35 +69,22 @@ urlpatterns = [
     ),
     path(
         "offenders/<int:pk>/risk-reviews/new/",
-        manager.risk_review_create,
+        offender_manager.risk_review_create,
         name="risk_review_create",
     ),
     path(
         "offenders/<int:pk>/appointments/new/",
-        manager.appointment_create,
+        offender_manager.appointment_create,
         name="appointment_create",
     ),
-    path("appointments/<int:pk>/", manager.appointment_edit, name="appointment_edit"),
-    path("my-groups/", manager.facilitator_home, name="facilitator_home"),
-    path(
-        "my-groups/reports-to-write/",
-        post_programme.reports_to_write,
-        name="reports_to_write",
-    ),
-    path(
-        "my-groups/handovers-to-attend/",
-        post_programme.handovers_to_attend,
-        name="handovers_to_attend",
-    ),
+    path("appointments/<int:pk>/", offender_manager.appointment_edit, name="appointment_edit"),
     # After the programme
     path("referrals/<int:pk>/post-programme/", post_programme.overview, name="post_programme"),
     path("referrals/<int:pk>/report/", post_programme.report_edit, name="report_edit"),
     path("reports/<int:pk>/", post_programme.report_detail, name="report"),
     path("reports/<int:pk>/submit/", post_programme.report_submit, name="report_submit"),
     path("reports/<int:pk>/correct/", post_programme.report_correct, name="report_correct"),
-    path("reports/<int:pk>/report.pdf", post_programme.report_pdf, name="report_pdf"),
     path("referrals/<int:pk>/handover/", post_programme.handover_create, name="handover_create"),
-    path("handovers/<int:pk>/record.pdf", post_programme.handover_pdf, name="handover_pdf"),
     path(
         "referrals/<int:pk>/reassessment/",
         post_programme.reassessment_create,
@@ -136,43 +92,4 @@ urlpatterns = [
     ),
     path("recommendations/<int:pk>/", post_programme.recommendation_edit, name="recommendation"),
     path("referrals/<int:pk>/close/", post_programme.referral_close, name="referral_close"),
-    # What the offender is given, in the format he needs
-    path(
-        "offenders/<int:pk>/information-letter.pdf",
-        letters.information_letter_pdf,
-        name="information_letter_pdf",
-    ),
-    path(
-        "offenders/<int:pk>/information-letter.txt",
-        letters.information_letter_text,
-        name="information_letter_text",
-    ),
-    # PDFs
-    path(
-        "placements/<int:pk>/attendance.pdf",
-        reports.attendance_record_pdf,
-        name="attendance_record_pdf",
-    ),
-    path("my-groups/registers.pdf", reports.week_registers_pdf, name="week_registers_pdf"),
-    path("groups/<int:pk>/register.pdf", reports.group_register_pdf, name="group_register_pdf"),
-    path("groups/<int:pk>/reminders.pdf", letters.group_reminders_pdf, name="group_reminders_pdf"),
-    path(
-        "groups/<int:pk>/reminders.txt", letters.group_reminders_text, name="group_reminders_text"
-    ),
-    path("enforcement/<int:pk>/letter.pdf", reports.warning_letter_pdf, name="warning_letter_pdf"),
-    path("referrals/<int:pk>/court-bundle.pdf", reports.court_bundle_pdf, name="court_bundle_pdf"),
-    # Every member's attendance record at once, printed in the background
-    path(
-        "groups/<int:pk>/attendance-records/",
-        bulk_print.bulk_print_start,
-        name="bulk_print_start",
-    ),
-    path("bulk-prints/<int:pk>/", bulk_print.bulk_print_progress, name="bulk_print"),
-    path(
-        "bulk-prints/<int:pk>/attendance-records.zip",
-        bulk_print.bulk_print_download,
-        name="bulk_print_download",
-    ),
-    # Subject access requests (auditors): everything held about one man, in one download
-    path("subject-access/<int:pk>/", subject_access.subject_access, name="subject_access"),
 ]

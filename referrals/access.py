@@ -8,6 +8,21 @@ from isotp.models import Role, Staff
 from referrals.models import Assessment, CaseAccess, CaseAccessKind, Offender, Referral
 
 
+def one_of(records: QuerySet, pk: int, missing: str):
+    """The record with this key among `records` (those the user may see); a 404 saying
+    `missing` otherwise, as if it did not exist."""
+    try:
+        return records.get(pk=pk)
+    except records.model.DoesNotExist:
+        raise Http404(missing) from None
+
+
+def require(allowed: bool, message: str) -> None:
+    """A 404 unless allowed: a record or page the user may not use does not exist for them."""
+    if not allowed:
+        raise Http404(message)
+
+
 def cases_open_to(user: Staff, to_offender: str = "") -> Q:
     """The records (of offenders reached through `to_offender`, e.g. "referral__offender")
     that no limit on access closes to the user: a restricted case is open only to the staff
@@ -55,14 +70,33 @@ def with_access_flag(records: QuerySet, user: Staff, to_offender: str = "") -> Q
 
 
 def get_offender_for_user(user: Staff, pk: int) -> Offender:
-    try:
-        offender = (
-            offenders_visible_to(user).select_related("office", "offender_manager").get(pk=pk)
-        )
-    except Offender.DoesNotExist:
-        raise Http404("No such offender") from None
+    offender = one_of(
+        offenders_visible_to(user).select_related("office", "offender_manager"),
+        pk,
+        "No such offender",
+    )
     consulted(offender)
     return offender
+
+
+def get_offender_for_his_offender_manager(user: Staff, pk: int) -> Offender:
+    """An offender the user may see and is the offender manager of: his risk reviews,
+    appointments and non-associations, and who has looked at his record (others: 404)."""
+    offender = get_offender_for_user(user, pk)
+    require(offender.offender_manager_id == user.pk, "Only his offender manager can do this")
+    return offender
+
+
+def get_offender_for_subject_access(user: Staff, pk: int) -> Offender:
+    """Only an auditor answers subject access requests, for any case not closed to them by a
+    limit on access (an admin adds the auditor to a restricted case's list); for anyone else
+    the page is a 404, as if he did not exist."""
+    require(user.is_authenticated and user.is_active and user.is_auditor, "No such offender")
+    return one_of(
+        Offender.objects.filter(cases_open_to(user)).select_related("office", "offender_manager"),
+        pk,
+        "No such offender",
+    )
 
 
 def can_add_offenders(user: Staff) -> bool:
@@ -70,6 +104,15 @@ def can_add_offenders(user: Staff) -> bool:
         Role.OFFENDER_MANAGER,
         Role.PROGRAMME_MANAGER,
     )
+
+
+def ensure_can_add_offenders(user: Staff) -> None:
+    require(can_add_offenders(user), "You cannot add offenders")
+
+
+def ensure_auditor(user: Staff) -> None:
+    """The consultation log's pages are the auditors' alone."""
+    require(user.role == Role.AUDITOR, "This page is for auditors")
 
 
 def referrals_visible_to(user: Staff) -> QuerySet[Referral]:
@@ -86,34 +129,44 @@ def referrals_visible_to(user: Staff) -> QuerySet[Referral]:
 
 
 def get_referral_for_user(user: Staff, pk: int) -> Referral:
-    try:
-        referral = (
-            referrals_visible_to(user)
-            .select_related(
-                "offender",
-                "offender__office",
-                "offender__offender_manager",
-                "programme",
-                "assessment",
-                "checklist",
-            )
-            .get(pk=pk)
-        )
-    except Referral.DoesNotExist:
-        raise Http404("No such referral") from None
+    referral = one_of(
+        referrals_visible_to(user).select_related(
+            "offender",
+            "offender__office",
+            "offender__offender_manager",
+            "programme",
+            "assessment",
+            "checklist",
+        ),
+        pk,
+        "No such referral",
+    )
     consulted(referral)
     return referral
 
 
+def get_referrals_for_user(user: Staff, ids: list[str]) -> list[Referral]:
+    """The referrals ticked (digits only, checked by the caller), in the order ticked, each
+    once; one the user may not see refuses the whole request (404)."""
+    wanted = list(dict.fromkeys(int(each) for each in ids))
+    found = {
+        referral.pk: referral
+        for referral in referrals_visible_to(user)
+        .filter(pk__in=wanted)
+        .select_related("offender", "programme")
+    }
+    require(len(found) == len(wanted), "Someone ticked is not on a caseload you can see")
+    return [found[pk] for pk in wanted]
+
+
 def get_assessment_for_user(user: Staff, pk: int) -> Assessment:
-    try:
-        assessment = (
-            Assessment.objects.filter(offender__in=offenders_visible_to(user))
-            .select_related("offender", "assessor", "outcome_programme")
-            .get(pk=pk)
-        )
-    except Assessment.DoesNotExist:
-        raise Http404("No such assessment") from None
+    assessment = one_of(
+        Assessment.objects.filter(offender__in=offenders_visible_to(user)).select_related(
+            "offender", "assessor", "outcome_programme"
+        ),
+        pk,
+        "No such assessment",
+    )
     consulted(assessment)
     return assessment
 
@@ -123,6 +176,13 @@ def can_manage_referral(user: Staff, referral: Referral) -> bool:
     return user.role in (Role.OFFENDER_MANAGER, Role.PROGRAMME_MANAGER)
 
 
+def get_referral_to_manage(user: Staff, pk: int) -> Referral:
+    """A referral the user may see and act on: its checklist, its status by hand."""
+    referral = get_referral_for_user(user, pk)
+    require(can_manage_referral(user, referral), "You cannot change this referral")
+    return referral
+
+
 def can_look_outside_work(user: Staff) -> bool:
     """Offender managers and programme managers may, giving a reason, read a case of their
     probation area that is not theirs (covering a colleague, a transfer, a joint group)."""
@@ -130,6 +190,12 @@ def can_look_outside_work(user: Staff) -> bool:
         user.is_authenticated
         and user.role in (Role.OFFENDER_MANAGER, Role.PROGRAMME_MANAGER)
         and user.office_id is not None
+    )
+
+
+def ensure_can_look_outside_work(user: Staff) -> None:
+    require(
+        can_look_outside_work(user), "This page is for offender managers and programme managers"
     )
 
 
@@ -143,14 +209,12 @@ def offenders_outside_work(user: Staff) -> QuerySet[Offender]:
 
 def get_offender_outside_work(user: Staff, pk: int, *, reason: str) -> Offender:
     """A case read outside one's own work: only once a reason has been given (404 before)."""
-    if not reason:
-        raise Http404("No such offender")
-    try:
-        offender = (
-            offenders_outside_work(user).select_related("office", "offender_manager").get(pk=pk)
-        )
-    except Offender.DoesNotExist:
-        raise Http404("No such offender") from None
+    require(bool(reason), "No such offender")
+    offender = one_of(
+        offenders_outside_work(user).select_related("office", "offender_manager"),
+        pk,
+        "No such offender",
+    )
     consulted(offender, reason=reason)
     return offender
 

@@ -11,7 +11,6 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
@@ -19,12 +18,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 from isotp.consultation import consulted, give_reason, reason_given
 from isotp.csv_export import csv_response
 from isotp.forms import GovDateField, GovPlainForm
-from isotp.models import AccessLog, Role, Staff
+from isotp.models import AccessLog, Staff
 from isotp.security_events import security_event
 from referrals.access import (
-    can_look_outside_work,
     cases_open_to,
-    get_offender_for_user,
+    ensure_auditor,
+    ensure_can_look_outside_work,
+    get_offender_for_his_offender_manager,
     offenders_outside_work,
 )
 from referrals.models import Offender
@@ -98,11 +98,6 @@ class ReasonForm(GovPlainForm):
     )
 
 
-def _require_auditor(user: Staff) -> None:
-    if user.role != Role.AUDITOR:
-        raise Http404("This page is for auditors")
-
-
 def _matching(data: dict):
     rows = AccessLog.objects.select_related("staff").between(
         data.get("first_day"), data.get("last_day")
@@ -146,7 +141,7 @@ def _page(request, rows):
 @require_http_methods(["GET", "POST"])
 def consultation_log(request):
     """The auditor's search of the consultation log."""
-    _require_auditor(request.user)
+    ensure_auditor(request.user)
     filters = LogFilterForm(request.GET or None, auditor=request.user)
     data = filters.cleaned_data if filters.is_valid() else {}
     person = data.get("person")
@@ -238,9 +233,7 @@ def _download(request, rows, reason: str):
 @require_safe
 def offender_consultations(request, pk: int):
     """Who has looked at this man: for his offender manager."""
-    offender = get_offender_for_user(request.user, pk)
-    if offender.offender_manager_id != request.user.pk:
-        raise Http404("Only his offender manager sees who looked at his record")
+    offender = get_offender_for_his_offender_manager(request.user, pk)
     number, shown, more = _page(request, AccessLog.objects.select_related("staff").about(pk))
     for row in shown:
         row.action_label = ACTION_LABELS.get(row.action, row.action)
@@ -294,8 +287,7 @@ class CaseLookupForm(GovPlainForm):
 @require_http_methods(["GET", "POST"])
 def case_lookup(request):
     """Find a case outside one's own caseload or office, giving a reason first."""
-    if not can_look_outside_work(request.user):
-        raise Http404("This page is for offender managers and programme managers")
+    ensure_can_look_outside_work(request.user)
     form = CaseLookupForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST":
         if form.is_valid():

@@ -10,7 +10,6 @@ from referrals.models import (
     WAITING_STATUSES,
     Assessment,
     AssessmentStage,
-    ClosingReason,
     Offender,
     Outcome,
     PreProgrammeChecklist,
@@ -187,19 +186,3 @@ def checklist_save(*, checklist: PreProgrammeChecklist, by: Staff) -> ReferralSt
     referral = checklist.referral
     referral.status = locked.status
     return referral_follow_checklist(referral=referral, by=by)
-
-
-@transaction.atomic
-def referral_move(
-    *,
-    referral: Referral,
-    to_status: str,
-    by: Staff,
-    reason: ClosingReason | None = None,
-    note: str = "",
-) -> ReferralStatusChange:
-    """A move chosen by hand; back in pre-programme work with a complete checklist, the
-    referral goes on to ready for allocation at once."""
-    change = referral.move_to(to_status, by=by, reason=reason, note=note)
-    referral_follow_checklist(referral=referral, by=by)
-    return change

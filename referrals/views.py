@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
@@ -9,11 +8,12 @@ from isotp.consultation import consulted
 from isotp.pdf import render_pdf, report_header
 from isotp.security_events import security_event
 from referrals.access import (
-    can_add_offenders,
     can_manage_referral,
+    ensure_can_add_offenders,
     get_assessment_for_user,
     get_offender_for_user,
     get_referral_for_user,
+    get_referral_to_manage,
 )
 from referrals.eligibility import PROPOSAL_WORDING
 from referrals.forms import (
@@ -37,8 +37,7 @@ from referrals.services import referral_create as referral_create_service
 
 @require_http_methods(["GET", "POST"])
 def offender_create(request):
-    if not can_add_offenders(request.user):
-        raise Http404("You cannot add offenders")
+    ensure_can_add_offenders(request.user)
     form = OffenderForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         offender = _save_offender(form)
@@ -126,13 +125,7 @@ def offence_edit(request, pk: int, offence_pk: int):
 def assessment_create(request, pk: int):
     offender = get_offender_for_user(request.user, pk)
     if not request.user.is_accredited_assessor:
-        # Refused in the form and on the server alike, with the reason.
-        return render(
-            request,
-            "referrals/assessment_refused.html",
-            {"offender": offender, "message": NOT_ACCREDITED_MESSAGE},
-            status=403,
-        )
+        return _not_accredited(request, offender)
     form = AssessmentForm(
         request.POST if request.method == "POST" else None,
         initial={
@@ -140,17 +133,36 @@ def assessment_create(request, pk: int):
             "assessed_on": timezone.localdate(),
         },
     )
+    return _assessment_form(request, form, offender)
+
+
+def _not_accredited(request, offender):
+    # Refused in the form and on the server alike, with the reason.
+    return render(
+        request,
+        "referrals/assessment_refused.html",
+        {"offender": offender, "message": NOT_ACCREDITED_MESSAGE},
+        status=403,
+    )
+
+
+def _assessment_form(request, form, offender, assessment=None):
+    """The assessment form, new or completing one: a valid POST records it and redirects."""
     if request.method == "POST" and form.is_valid():
         try:
-            assessment = assessment_record(
+            saved = assessment_record(
                 offender=offender, assessment=form.save(commit=False), by=request.user
             )
         except ReferralError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _assessment_saved_message(assessment))
-            return redirect(assessment)
-    return render(request, "referrals/assessment_form.html", {"form": form, "offender": offender})
+            messages.success(request, _assessment_saved_message(saved))
+            return redirect(saved)
+    return render(
+        request,
+        "referrals/assessment_form.html",
+        {"form": form, "offender": offender, "assessment": assessment},
+    )
 
 
 def _assessment_saved_message(assessment) -> str:
@@ -165,12 +177,7 @@ def assessment_edit(request, pk: int):
     assessment = get_assessment_for_user(request.user, pk)
     offender = assessment.offender
     if not request.user.is_accredited_assessor:
-        return render(
-            request,
-            "referrals/assessment_refused.html",
-            {"offender": offender, "message": NOT_ACCREDITED_MESSAGE},
-            status=403,
-        )
+        return _not_accredited(request, offender)
     if assessment.is_complete or current_assessment(offender) != assessment:
         messages.error(
             request,
@@ -183,21 +190,7 @@ def assessment_edit(request, pk: int):
         # The outcome is decided as of the day it is completed (supervision counts from then).
         initial={"assessed_on": timezone.localdate()},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            assessment = assessment_record(
-                offender=offender, assessment=form.save(commit=False), by=request.user
-            )
-        except ReferralError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _assessment_saved_message(assessment))
-            return redirect(assessment)
-    return render(
-        request,
-        "referrals/assessment_form.html",
-        {"form": form, "offender": offender, "assessment": assessment},
-    )
+    return _assessment_form(request, form, offender, assessment)
 
 
 @require_safe
@@ -255,16 +248,9 @@ def referral_detail(request, pk: int):
     )
 
 
-def _get_managed_referral(request, pk: int):
-    referral = get_referral_for_user(request.user, pk)
-    if not can_manage_referral(request.user, referral):
-        raise Http404("You cannot change this referral")
-    return referral
-
-
 @require_http_methods(["GET", "POST"])
 def referral_checklist(request, pk: int):
-    referral = _get_managed_referral(request, pk)
+    referral = get_referral_to_manage(request.user, pk)
     if not referral.checklist_editable:
         messages.error(
             request,

@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from isotp.models import AccessLog
 from programme.models import EndOfProgrammeReport
-from programme.services import report_submit
-from programme.services.post_programme import PostProgramme
+from programme.services.post_programme import PostProgramme, report_submit
 from referrals.models import Programme
 from tests.factories import make_group, make_handover, make_offender, make_placement, record
 from tests.test_post_programme import write_report
@@ -181,7 +180,7 @@ def test_the_men_shown_are_in_the_consultation_log(login, finished, alice, pat, 
 
 
 def test_a_long_list_is_paged(login, finished, alice, pat, fern, monkeypatch):
-    from programme.views import post_programme
+    from programme.casework.views import my_groups as post_programme
 
     monkeypatch.setattr(post_programme, "AFTER_PROGRAMME_PAGE_SIZE", 3)
     size = 5

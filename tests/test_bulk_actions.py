@@ -214,7 +214,7 @@ def test_acknowledging_with_nothing_ticked_says_so(login, alice, placement, fern
 def test_a_notice_acknowledged_meanwhile_is_listed_and_the_others_acknowledged(
     login, alice, placement, fern
 ):
-    from programme.services import notice_acknowledge
+    from programme.services.enforcement import notice_acknowledge
 
     first, second = notices_for(placement, fern, 2)
     notice_acknowledge(notice=first, action_taken="Rang him", by=alice)
@@ -336,7 +336,7 @@ def test_two_managers_allocating_several_at_once_never_overfill_the_group(office
 
     from programme.models import BankHoliday
     from programme.reference_data import ensure_bank_holidays
-    from programme.services import placements_allocate
+    from programme.services.scheduling import placements_allocate
     from referrals.models import ClosingReason, Programme, StatusTransition
     from referrals.reference_data import ensure_reference_data
     from tests.factories import allocation_day

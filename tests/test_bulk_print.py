@@ -15,8 +15,8 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from isotp.models import AccessLog
+from programme.documents.services import NO_LONGER_OPEN, bulk_print_run
 from programme.models import BulkPrint, BulkPrintStatus
-from programme.services.bulk_print import NO_LONGER_OPEN, bulk_print_run
 from referrals.models import CaseAccess
 from tests import clock
 from tests.factories import make_offender, make_placement

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from isotp.models import AccessLog
 from programme.models import EndOfProgrammeReport, Enforcement, Recommendation
-from programme.services import enforcement_decide
+from programme.services.enforcement import enforcement_decide
 from referrals.models import OrderType, Programme, Referral, ReferralStatus
 from tests.factories import (
     make_group,

@@ -8,10 +8,8 @@ from django.db import DatabaseError, transaction
 from django.urls import reverse
 
 from programme.models import AttendanceAmendment, CatchUp, Enforcement, Notice
-from programme.services import (
-    CHANGE_NEEDS_REASON,
-    enforcement_decide,
-)
+from programme.services.enforcement import enforcement_decide
+from programme.services.register import CHANGE_NEEDS_REASON
 from referrals.models import ReferralStatus
 from tests.factories import record
 
@@ -264,7 +262,7 @@ def test_only_his_offender_manager_corrects_a_decision(
 def test_taking_back_a_warning_changes_the_proposal_for_his_next_failure(
     group, placement, fern, alice
 ):
-    from programme.services import enforcement_correct
+    from programme.services.enforcement import enforcement_correct
 
     enforcement = decided_warning(group, placement, fern, alice)
     record(session(group, 2), placement, "unacceptable_absence", fern)
@@ -280,7 +278,7 @@ def test_taking_back_a_warning_changes_the_proposal_for_his_next_failure(
 def test_correcting_a_breach_leaves_the_referral_for_a_person_to_move(
     group, placement, fern, alice
 ):
-    from programme.services import BREACH_STANDS, enforcement_correct
+    from programme.services.enforcement import BREACH_STANDS, enforcement_correct
 
     record(session(group, 1), placement, "unacceptable_absence", fern)
     enforcement = Enforcement.objects.get()
@@ -299,7 +297,7 @@ def test_correcting_a_breach_leaves_the_referral_for_a_person_to_move(
 
 def test_a_decision_correction_cannot_be_changed_or_deleted(group, placement, fern, alice):
     from programme.models import EnforcementCorrection
-    from programme.services import enforcement_correct
+    from programme.services.enforcement import enforcement_correct
 
     enforcement = decided_warning(group, placement, fern, alice)
     enforcement_correct(enforcement=enforcement, decision="found_acceptable", reason="X", by=alice)
@@ -313,7 +311,7 @@ def test_a_decision_correction_cannot_be_changed_or_deleted(group, placement, fe
 def test_the_attendance_record_pdf_shows_a_corrected_decision(login, group, placement, fern, alice):
     from django.urls import reverse
 
-    from programme.services import enforcement_correct
+    from programme.services.enforcement import enforcement_correct
     from tests.pdf_text import pdf_text
 
     enforcement = decided_warning(group, placement, fern, alice)
@@ -347,7 +345,8 @@ def test_a_held_catch_up_of_a_session_amended_to_attended_cannot_be_reopened(
 ):
     """Found by the long model-based run: the reopened catch-up blocked him from later
     sessions for a session his record says he attended."""
-    from programme.services import CATCH_UP_NOT_NEEDED, ProgrammeError, catch_up_record
+    from programme.models import ProgrammeError
+    from programme.services.register import CATCH_UP_NOT_NEEDED, catch_up_record
 
     record(session(group, 2), placement, "unacceptable_absence", fern)
     catch_up = CatchUp.objects.get()

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from isotp.models import AccessLog
 from programme.models import Enforcement, EnforcementDecisionType
-from programme.services import enforcement_decide
+from programme.services.enforcement import enforcement_decide
 from tests.factories import make_offender, make_referral, record
 from tests.pdf_text import assert_accessible_pdf, pdf_reader, pdf_text
 
@@ -140,7 +140,8 @@ def test_a_restarted_attempt_and_its_warning_are_in_the_bundle(
     before a restart: the court sees both attempts."""
     from datetime import date
 
-    from programme.services import placement_allocate, placement_restart
+    from programme.services.register import placement_restart
+    from programme.services.scheduling import placement_allocate
     from tests.factories import allocation_day, make_group
 
     record(session(group, 1), placement, "unacceptable_absence", fern)

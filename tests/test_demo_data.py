@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from isotp.models import Role, Staff
 from programme.models import CatchUp, Enforcement, GroupSession, add_working_days
-from programme.services import bank_holidays
+from programme.services.scheduling import bank_holidays
 from referrals.models import Offender, Referral, ReferralStatus
 
 

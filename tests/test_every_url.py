@@ -46,17 +46,16 @@ from programme.models import (
     Recommendation,
     TreatmentTarget,
 )
-from programme.services import (
-    catch_up_record,
-    enforcement_decide,
-    feedback_send,
+from programme.services.enforcement import enforcement_decide
+from programme.services.post_programme import (
     recommendation_update,
     referral_close,
-    referral_move,
     report_save,
     report_start,
     report_submit,
 )
+from programme.services.register import catch_up_record, feedback_send
+from programme.services.scheduling import referral_move
 from referrals.access import cases_open_to, offenders_visible_to, referrals_visible_to
 from referrals.models import (
     Assessment,

@@ -1,4 +1,4 @@
-"""When each man waiting is expected to start (programme/services/forecast.py), checked on
+"""When each man waiting is expected to start (programme/reporting/forecast.py), checked on
 hand-built queues whose answers are worked out here, and where staff and he read it."""
 
 import math
@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from programme.models import BankHoliday
-from programme.services.forecast import (
+from programme.reporting.forecast import (
     DAYS_PER_MONTH,
     FORMING_LEAD_DAYS,
     LOOK_BACK_MONTHS,
@@ -357,7 +357,7 @@ def test_the_forecast_is_only_for_his_offender_manager_and_his_office_managers(
 
 
 def test_a_manager_reading_his_case_from_outside_does_not_see_the_forecast(hilary, late_man):
-    from programme.views.overview import phases_for
+    from programme.casework.overview import phases_for
 
     offender = late_man.offender
     phases = phases_for(

@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from isotp.database_roles import connected_as_owner
 from isotp.models import Office, Staff
-from programme import data_generator
+from programme.management import data_generator
 from programme.management.commands.generate_data import REFUSED_NOT_EMPTY, REFUSED_PRODUCTION
 from programme.models import (
     ATTENDED_OUTCOMES,

@@ -594,7 +594,7 @@ def test_when_every_session_is_behind_us_the_page_says_so(login, pat, fern, grou
 
 
 def test_outstanding_catch_ups_are_named_in_plain_english():
-    from programme.services import catch_up_outstanding
+    from programme.services.register import catch_up_outstanding
 
     assert catch_up_outstanding([4]).startswith("Catch-up of session 4 still to do: he must do it")
     assert catch_up_outstanding([3, 4, 5]).startswith(

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from isotp.models import AccessLog
-from programme.services.session_reminders import coming_week
+from programme.documents.session_reminders import coming_week
 from tests.factories import (
     make_group,
     make_offender,

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from isotp.models import AccessLog
-from programme.services.letters import letter_context
+from programme.documents.letters import letter_context
 from referrals.models import Programme
 from tests.factories import make_group, make_offender, make_placement, make_referral, record
 from tests.pdf_text import assert_accessible_pdf, pdf_reader

@@ -133,7 +133,7 @@ def test_only_the_admin_sets_limits_and_a_restriction_needs_someone_allowed(
 
 
 def test_restricted_cases_come_after_every_open_case_across_the_pages(alice, pat, login):
-    from programme.views.caseload import CASELOAD_PAGE_SIZE
+    from programme.casework.views.caseload import CASELOAD_PAGE_SIZE
 
     # Open cases named to sort after the restricted ones: the order by name must not pull
     # a restricted case forward.

@@ -15,8 +15,10 @@ from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
+import programme.auditing.forms
+import programme.casework.forms
 import programme.forms
-import programme.forms_manager
+import programme.reporting.forms
 import referrals.forms
 from isotp.limits import (
     CASEWORK_DATE,
@@ -104,7 +106,13 @@ def test_every_date_field_of_every_model_has_a_sane_range():
 
 
 def project_form_classes():
-    modules = [referrals.forms, programme.forms, programme.forms_manager]
+    modules = [
+        referrals.forms,
+        programme.forms,
+        programme.casework.forms,
+        programme.auditing.forms,
+        programme.reporting.forms,
+    ]
     return [
         cls
         for module in modules

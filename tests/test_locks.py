@@ -14,12 +14,8 @@ from programme.models import (
     TargetProgress,
     TreatmentTarget,
 )
-from programme.services import (
-    enforcement_decide,
-    report_save,
-    report_start,
-    report_submit,
-)
+from programme.services.enforcement import enforcement_decide
+from programme.services.post_programme import report_save, report_start, report_submit
 from referrals.models import Programme, ReferralStatusChange
 from tests.factories import make_group, make_offender, make_placement, record
 

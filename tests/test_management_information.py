@@ -28,7 +28,7 @@ from programme.models import (
     Placement,
     Recommendation,
 )
-from programme.services.management_information import (
+from programme.reporting.management_information import (
     TABLE_KEYS,
     Scope,
     management_information,

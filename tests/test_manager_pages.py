@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from isotp.models import AccessLog
+from programme.casework.views.actions import ACTIONS_PAGE_SIZES
 from programme.models import (
     Appointment,
     Enforcement,
@@ -16,8 +17,7 @@ from programme.models import (
     Notice,
     RiskReview,
 )
-from programme.services import notice_acknowledge
-from programme.views.manager import ACTIONS_PAGE_SIZES
+from programme.services.enforcement import notice_acknowledge
 from tests.factories import (
     make_assessment,
     make_group,

@@ -11,8 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from programme.models import BankHoliday, Group, GroupSession, ProgrammeError
-from programme.services import session_move
-from programme.services.scheduling import NO_MEETING_DAYS, session_dates
+from programme.services.scheduling import NO_MEETING_DAYS, session_dates, session_move
 from referrals.models import Programme
 from tests.factories import make_group, make_offender, make_placement, record
 

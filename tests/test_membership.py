@@ -9,15 +9,13 @@ from django.apps import apps
 from django.utils import timezone
 
 from isotp.database_roles import connected_as_owner
-from programme.models import Placement
-from programme.services import (
+from programme.models import Placement, ProgrammeError
+from programme.services.post_programme import attendance_summary
+from programme.services.register import RegisterRefused, projected_finish
+from programme.services.scheduling import (
     GROUP_ALREADY_MET,
-    ProgrammeError,
-    RegisterRefused,
-    attendance_summary,
     members_at,
     placement_allocate,
-    projected_finish,
     referral_move,
 )
 from referrals.models import ClosingReason

@@ -10,9 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from programme.models import NonAssociation, NonAssociationOverride, Placement, ProgrammeError
-from programme.services import placement_allocate
 from programme.services.non_associations import non_association_end, non_association_record
-from programme.services.scheduling import NON_ASSOCIATION
+from programme.services.scheduling import NON_ASSOCIATION, placement_allocate
 from tests.factories import make_group, make_offender, make_placement, make_ready_referral
 
 SECRET = "His co-defendant threatened him in court"
@@ -141,7 +140,7 @@ def test_the_rule_works_from_the_other_side_too(alice, otto, pat, forming, men):
 def test_a_former_member_no_longer_blocks_and_an_ended_one_no_longer_counts(
     alice, otto, pat, forming, men
 ):
-    from programme.services import referral_move
+    from programme.services.scheduling import referral_move
     from referrals.models import ClosingReason
 
     adam, carl, dan = men

@@ -24,7 +24,7 @@ from isotp.notifications.schedule import schedule_tick
 from isotp.notifications.services import digests_write, emails_send_due
 from isotp.notifications.tasks import send_digests, send_email
 from programme.models import Enforcement, HandoverMeeting, ReportStatus
-from programme.services import feedback_send
+from programme.services.register import feedback_send
 from programme.services.reminders import daily_reminders
 from tests import clock
 from tests.factories import make_offender, make_placement, record

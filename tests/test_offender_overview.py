@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from isotp.database_roles import connected_as_owner
 from isotp.models import AccessLog
+from programme.casework.timeline import timeline_for
 from programme.models import (
     CatchUp,
     EndOfProgrammeReport,
@@ -22,8 +23,8 @@ from programme.models import (
     ReportStatus,
     RiskReview,
 )
-from programme.services import catch_up_record, enforcement_decide
-from programme.timeline import timeline_for
+from programme.services.enforcement import enforcement_decide
+from programme.services.register import catch_up_record
 from referrals.models import Offender, Programme, ReferralStatus, ReferralStatusChange
 from tests.factories import (
     make_assessment,

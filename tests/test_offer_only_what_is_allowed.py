@@ -8,16 +8,16 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from programme.documents.letters import letter_context
 from programme.models import Group, ProgrammeError
-from programme.services import (
+from programme.services.post_programme import referral_close
+from programme.services.scheduling import (
     GROUP_STARTS_IN_THE_PAST,
     allocation_refusal,
     allocation_refusals,
     group_create,
-    referral_close,
     referral_move,
 )
-from programme.services.letters import letter_context
 from referrals.models import ClosingReason, Programme
 from tests.factories import (
     make_group,
@@ -285,7 +285,7 @@ def test_the_pdf_of_a_finished_man_fits_his_phase(login, alice, finished):
 def test_an_unfinished_draft_offers_no_submit_button_and_says_what_is_missing(
     login, fern, finished
 ):
-    from programme.services import report_start
+    from programme.services.post_programme import report_start
 
     report = report_start(referral=finished, by=fern)
     page = login(fern).get(report.get_absolute_url()).content.decode()

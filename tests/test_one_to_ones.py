@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from isotp.models import Role
 from programme.models import OneToOneSession, ProgrammeError
-from programme.services import placement_allocate, session_move
 from programme.services.calendar import calendar_events
 from programme.services.one_to_ones import (
     ALREADY_RECORDED,
@@ -22,7 +21,11 @@ from programme.services.one_to_ones import (
     one_to_one_record,
     one_to_one_schedule,
 )
-from programme.services.scheduling import ONE_TO_ONE_NOT_BEFORE_SESSION_1
+from programme.services.scheduling import (
+    ONE_TO_ONE_NOT_BEFORE_SESSION_1,
+    placement_allocate,
+    session_move,
+)
 from referrals.models import ReferralStatus
 from tests.factories import (
     complete_checklist,

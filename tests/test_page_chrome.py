@@ -82,7 +82,7 @@ def test_a_referral_page_shows_its_dates_the_govuk_way(login, alice, placement):
 
 
 def test_the_register_lists_outstanding_catch_ups_in_order_in_plain_english():
-    from programme.services import catch_up_outstanding
+    from programme.services.register import catch_up_outstanding
 
     assert catch_up_outstanding([5, 4]).startswith(
         "Catch-ups of sessions 4 and 5 still to do: he must do them before"

@@ -11,11 +11,11 @@ from programme.models import (
     EndOfProgrammeReport,
     HandoverMeeting,
     Notice,
+    ProgrammeError,
     Recommendation,
     TreatmentTarget,
 )
-from programme.services import (
-    ProgrammeError,
+from programme.services.post_programme import (
     closing_missing,
     recommendation_update,
     referral_close,
@@ -408,7 +408,7 @@ def test_an_overdue_handover_is_marked_on_the_actions_page(login, completed, fer
 
 
 def test_risk_is_re_assessed_only_after_the_programme(placement, alice):
-    from programme.services import reassessment_record
+    from programme.services.post_programme import reassessment_record
 
     with pytest.raises(ProgrammeError, match="once he has completed the programme"):
         reassessment_record(

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from isotp.models import AccessLog
 from programme.models import CatchUp, Enforcement
-from programme.services import catch_up_record, enforcement_decide
+from programme.services.enforcement import enforcement_decide
+from programme.services.register import catch_up_record
 from referrals.eligibility import add_months
 from tests.factories import make_group, make_offender, make_placement, record
 from tests.pdf_text import assert_accessible_pdf, pdf_reader, pdf_text

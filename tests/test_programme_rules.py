@@ -18,15 +18,17 @@ from programme.models import (
     ProgrammeError,
     add_working_days,
 )
-from programme.services import (
+from programme.services.enforcement import enforcement_decide
+from programme.services.register import (
     RegisterEntry,
     RegisterRefused,
     catch_up_record,
-    enforcement_decide,
-    placement_allocate,
     projected_finish,
-    referral_move,
     register_save,
+)
+from programme.services.scheduling import (
+    placement_allocate,
+    referral_move,
     session_dates,
     session_move,
 )
@@ -551,7 +553,7 @@ def test_a_withdrawn_man_gives_up_his_place_and_leaves_later_registers(
     with pytest.raises(RegisterRefused, match="not a member"):
         record(session(group, 2), placement, "attended", fern)
     # He stays on the register he was recorded at, and can be referred and placed again.
-    from programme.services import members_at
+    from programme.services.scheduling import members_at
 
     assert placement in members_at(session(group, 1))
     from referrals.services import referral_create

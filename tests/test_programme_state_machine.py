@@ -33,17 +33,15 @@ from programme.models import (
     Placement,
     ProgrammeError,
 )
-from programme.services import (
+from programme.services.enforcement import enforcement_correct, enforcement_decide
+from programme.services.register import (
     RegisterEntry,
     RegisterRefused,
     catch_up_record,
-    enforcement_correct,
-    enforcement_decide,
-    members_at,
     outstanding_catch_ups,
-    referral_move,
     register_save,
 )
+from programme.services.scheduling import members_at, referral_move
 from referrals.models import ClosingReason, ReferralError, ReferralStatus
 from tests.factories import Role, make_group, make_offender, make_office, make_placement, make_staff
 

@@ -362,7 +362,7 @@ def test_the_attendance_record_and_the_group_register_name_the_sessions(login, a
 
 
 def test_the_end_of_programme_report_names_the_sessions_he_missed(member, fern):
-    from programme.services import attendance_summary
+    from programme.services.post_programme import attendance_summary
 
     summary = attendance_summary(member)
     assert summary["version"] == "i-SOTP version 2"

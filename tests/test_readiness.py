@@ -180,7 +180,7 @@ def test_back_to_pre_programme_work_with_a_complete_checklist_goes_on_to_ready(
 
 
 def test_the_checklist_is_locked_once_he_has_a_place(login, alice, pat, fern, offender):
-    from programme.services import placement_allocate
+    from programme.services.scheduling import placement_allocate
 
     referral = make_ready_referral(offender, alice)
     group = make_group(pat, [fern], start_date=date(2026, 2, 2))

@@ -27,15 +27,14 @@ from pghistory.models import Event
 
 from isotp.models import AccessLog, Staff
 from programme.models import CatchUp, Enforcement, Notice, TreatmentTarget
-from programme.services import (
-    catch_up_record,
-    enforcement_decide,
-    feedback_send,
+from programme.services.enforcement import enforcement_decide
+from programme.services.post_programme import (
     report_correct,
     report_save,
     report_start,
     report_submit,
 )
+from programme.services.register import catch_up_record, feedback_send
 from programme.services.staffing import session_staffing_change
 from tests.factories import (
     Role,

@@ -13,17 +13,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from isotp.models import AccessLog
+from programme.auditing.subject_access import FIELDS, NOT_ABOUT_HIM, Withhold
 from programme.models import Appointment, Enforcement, TreatmentTarget
-from programme.services import (
-    catch_up_record,
-    enforcement_decide,
+from programme.services.enforcement import enforcement_decide, risk_review_record
+from programme.services.post_programme import (
     recommendation_update,
     report_save,
     report_start,
     report_submit,
-    risk_review_record,
 )
-from programme.services.subject_access import FIELDS, NOT_ABOUT_HIM, Withhold
+from programme.services.register import catch_up_record
 from referrals.models import Referral
 from tests.factories import (
     make_handover,

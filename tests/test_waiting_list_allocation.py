@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from programme.casework.views.waiting_list import CHOOSE_A_GROUP, CHOOSE_SOMEONE
 from programme.models import Placement
-from programme.views.waiting_list import CHOOSE_A_GROUP, CHOOSE_SOMEONE
 from referrals.models import Programme, ReferralStatus
 from tests.factories import (
     Role,

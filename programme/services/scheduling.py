@@ -26,7 +26,6 @@ from programme.models import (
 from programme.services.one_to_ones import pending_pre_group_dates
 from programme.services.staffing import sessions_staff_initially, usual_lead
 from programme.services.versions import version_for_new_group
-from referrals import services as referrals_services
 from referrals.models import (
     AgeBand,
     ClosingReason,
@@ -35,6 +34,7 @@ from referrals.models import (
     Referral,
     ReferralStatus,
 )
+from referrals.services import referral_follow_checklist
 
 
 def bank_holidays() -> set[date]:
@@ -476,6 +476,16 @@ def placements_allocate(
     return allocated, refused
 
 
+def allocated_message(allocated: list[Referral], where: str) -> str:
+    """What an allocation tells the person: who has a place, and where ("" for nobody)."""
+    if len(allocated) == 1:
+        return f"{allocated[0].offender.full_name} has a place in {where}"
+    if allocated:
+        names = ", ".join(referral.offender.full_name for referral in allocated)
+        return f"{len(allocated)} men have a place in {where}: {names}"
+    return ""
+
+
 def _band_label(band: str) -> str:
     return AgeBand(band).label
 
@@ -495,13 +505,14 @@ def referral_move(
     note: str = "",
     on: date | None = None,
 ) -> Referral:
-    """A status move made by hand. Withdrawing, deselecting or recalling a man who has a
-    place ends it: he stays on the registers of the sessions held up to that day (and any he
-    is already recorded on), and leaves the later ones and the group's count."""
+    """A status move made by hand: the only one, here and not in referrals, because closing a
+    placed referral must end his place. Back in pre-programme work with a complete checklist,
+    the referral goes on to ready for allocation at once. Withdrawing, deselecting or recalling
+    a man who has a place ends it: he stays on the registers of the sessions held up to that
+    day (and any he is already recorded on), and leaves the later ones and the group's count."""
     on = on or timezone.localdate()
-    referrals_services.referral_move(
-        referral=referral, to_status=to_status, by=by, reason=reason, note=note
-    )
+    referral.move_to(to_status, by=by, reason=reason, note=note)
+    referral_follow_checklist(referral=referral, by=by)
     if to_status in PLACE_GIVEN_UP_STATUSES:
         placement = (
             Placement.objects.select_for_update().filter(referral=referral, ended_on__isnull=True)

@@ -2,8 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -11,28 +10,33 @@ from isotp.consultation import consulted
 from isotp.limits import NOTE_MAX
 from programme.access import (
     can_manage_groups,
+    ensure_can_manage_groups,
     get_group_for_user,
+    get_group_to_manage,
+    get_session_to_move,
     groups_visible_to,
     members_open_to,
     runs_group,
 )
 from programme.forms import GroupForm, SessionMoveForm
-from programme.models import BulkPrint, GroupSession, OneToOneSession, ProgrammeError
-from programme.services import allocation_refusals, placements_allocate
-from programme.services import group_create as create_group
-from programme.services import (
-    session_move as session_move_service,
-)
+from programme.models import BulkPrint, OneToOneSession, ProgrammeError
 from programme.services.one_to_ones import schedule_rows
-from programme.services.scheduling import NON_ASSOCIATION
+from programme.services.scheduling import (
+    NON_ASSOCIATION,
+    allocated_message,
+    allocation_refusals,
+    placements_allocate,
+)
+from programme.services.scheduling import group_create as create_group
+from programme.services.scheduling import session_move as session_move_service
 from programme.services.staffing import (
     CONTINUITY_MIN_HELD,
     CONTINUITY_THRESHOLD,
     attach_staffing,
     group_continuity,
 )
-from referrals.access import referrals_visible_to
-from referrals.models import Referral, ReferralStatus
+from referrals.access import get_referrals_for_user, referrals_visible_to
+from referrals.models import ReferralStatus
 
 # An office forms dozens of groups a year; the list is newest first, a page at a time.
 GROUP_PAGE_SIZE = 25
@@ -57,8 +61,7 @@ def group_list(request):
 
 @require_http_methods(["GET", "POST"])
 def group_create(request):
-    if not can_manage_groups(request.user):
-        raise Http404("Only programme managers form groups")
+    ensure_can_manage_groups(request.user)
     form = GroupForm(request.POST if request.method == "POST" else None, office=request.user.office)
     if request.method == "POST" and form.is_valid():
         try:
@@ -184,47 +187,22 @@ def _render_group(request, group, *, ticked=(), refused=(), override_reason=""):
     )
 
 
-def ticked_referrals(user, ids: list[str]) -> list[Referral]:
-    """The referrals ticked (digits only, checked by the caller), in the order ticked, each
-    once; one the user may not see refuses the whole request (404)."""
-    wanted = list(dict.fromkeys(int(each) for each in ids))
-    found = {
-        referral.pk: referral
-        for referral in referrals_visible_to(user)
-        .filter(pk__in=wanted)
-        .select_related("offender", "programme")
-    }
-    if len(found) != len(wanted):
-        raise Http404("Someone ticked is not on a caseload you can see")
-    return [found[pk] for pk in wanted]
-
-
-def report_allocated(request, allocated: list[Referral], where: str) -> None:
-    """The success message of an allocation: who has a place, and where."""
-    if len(allocated) == 1:
-        messages.success(request, f"{allocated[0].offender.full_name} has a place in {where}")
-    elif allocated:
-        names = ", ".join(referral.offender.full_name for referral in allocated)
-        messages.success(request, f"{len(allocated)} men have a place in {where}: {names}")
-
-
 @require_POST
 def group_allocate(request, pk: int):
     """Allocate the men ticked (one or several): each rule is checked for each man; those
     allowed get their place, those refused are listed by name with the reason."""
-    group = get_group_for_user(request.user, pk)
-    if not can_manage_groups(request.user):
-        raise Http404("Only programme managers allocate places")
+    group = get_group_to_manage(request.user, pk)
     ids = request.POST.getlist("referral")
     if not ids or not all(each.isdigit() for each in ids):
         messages.error(request, "Choose someone from the waiting list to allocate")
         return redirect(group)
-    referrals = ticked_referrals(request.user, ids)
+    referrals = get_referrals_for_user(request.user, ids)
     override_reason = request.POST.get("override_reason", "").strip()[:NOTE_MAX]
     allocated, refused = placements_allocate(
         group=group, referrals=referrals, by=request.user, override_reason=override_reason
     )
-    report_allocated(request, allocated, "the group")
+    if message := allocated_message(allocated, "the group"):
+        messages.success(request, message)
     if not refused:
         return redirect(group)
     # Shown here, not after a redirect: the refused men stay ticked to try again or untick.
@@ -243,11 +221,8 @@ def group_allocate(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def session_move(request, pk: int):
-    session = get_object_or_404(GroupSession.objects.select_related("group"), pk=pk)
-    group = get_group_for_user(request.user, session.group_id)
-    if not can_manage_groups(request.user):
-        # The schedule is the programme manager's: facilitators run the sessions, not move them.
-        raise Http404("Only programme managers move sessions")
+    session = get_session_to_move(request.user, pk)
+    group = session.group
     form = SessionMoveForm(
         request.POST if request.method == "POST" else None, initial={"new_date": session.date}
     )

@@ -2,31 +2,23 @@
 read, never a programme manager's or a facilitator's."""
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from isotp.consultation import consulted
-from programme.forms_manager import NonAssociationEndForm, NonAssociationForm
+from programme.forms import NonAssociationEndForm, NonAssociationForm
 from programme.models import NonAssociation, ProgrammeError
 from programme.services.non_associations import (
     non_association_end,
     non_association_record,
     non_associations_of,
 )
-from referrals.access import get_offender_for_user
-
-
-def _own_offender(user, pk: int):
-    offender = get_offender_for_user(user, pk)
-    if offender.offender_manager_id != user.pk:
-        raise Http404("Only his offender manager reads his non-associations")
-    return offender
+from referrals.access import get_offender_for_his_offender_manager
 
 
 @require_http_methods(["GET", "POST"])
 def non_associations(request, pk: int):
-    offender = _own_offender(request.user, pk)
+    offender = get_offender_for_his_offender_manager(request.user, pk)
     form = NonAssociationForm(request.POST if request.method == "POST" else None, offender=offender)
     if request.method == "POST" and form.is_valid():
         other = form.cleaned_data["other"]
@@ -62,7 +54,7 @@ def non_associations(request, pk: int):
 @require_POST
 def non_association_stop(request, pk: int):
     pair = get_object_or_404(NonAssociation, pk=pk)
-    offender = _own_offender(request.user, pair.offender_id)
+    offender = get_offender_for_his_offender_manager(request.user, pair.offender_id)
     form = NonAssociationEndForm(request.POST, prefix=f"end-{pair.pk}")
     if form.is_valid():
         try:

@@ -2,7 +2,6 @@
 pre-group one-to-one or the post-programme review; a facilitator named on it records it."""
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -10,6 +9,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from programme.access import (
     can_schedule_one_to_one,
     get_one_to_one_for_user,
+    get_one_to_one_to_cancel,
+    get_one_to_one_to_record,
+    get_referral_to_schedule_one_to_one,
     records_one_to_one,
 )
 from programme.forms import OneToOneCancelForm, OneToOneRecordForm, OneToOneScheduleForm
@@ -19,14 +21,11 @@ from programme.services.one_to_ones import (
     one_to_one_record,
     one_to_one_schedule,
 )
-from referrals.access import get_referral_for_user
 
 
 @require_http_methods(["GET", "POST"])
 def one_to_one_new(request, pk: int):
-    referral = get_referral_for_user(request.user, pk)
-    if not can_schedule_one_to_one(request.user, referral):
-        raise Http404("Only his offender manager or a programme manager schedules one-to-ones")
+    referral = get_referral_to_schedule_one_to_one(request.user, pk)
     kind = request.GET.get("kind")
     form = OneToOneScheduleForm(
         request.POST if request.method == "POST" else None,
@@ -94,9 +93,7 @@ def _render(request, one_to_one, *, record_form=None, cancel_form=None, status=2
 
 @require_POST
 def one_to_one_record_view(request, pk: int):
-    one_to_one = get_one_to_one_for_user(request.user, pk)
-    if not records_one_to_one(request.user, one_to_one):
-        raise Http404("Only a facilitator named on the one-to-one records it")
+    one_to_one = get_one_to_one_to_record(request.user, pk)
     form = OneToOneRecordForm(request.POST, pre_group=one_to_one.kind == OneToOneKind.PRE_GROUP)
     if form.is_valid():
         try:
@@ -117,9 +114,7 @@ def one_to_one_record_view(request, pk: int):
 
 @require_POST
 def one_to_one_cancel_view(request, pk: int):
-    one_to_one = get_one_to_one_for_user(request.user, pk)
-    if not can_schedule_one_to_one(request.user, one_to_one.referral):
-        raise Http404("Only his offender manager or a programme manager cancels one-to-ones")
+    one_to_one = get_one_to_one_to_cancel(request.user, pk)
     form = OneToOneCancelForm(request.POST)
     if form.is_valid():
         try:

@@ -2,19 +2,17 @@
 re-assessment, the recommendations, and closing the referral."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, OuterRef
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from isotp.consultation import consulted
-from isotp.pdf import render_pdf, report_header
 from programme.access import (
     get_referral_after_programme,
+    get_referral_to_run_after_programme,
+    get_referral_to_write_report,
     get_report_for_user,
+    get_report_to_write,
     runs_post_programme,
     writes_report,
 )
@@ -26,14 +24,13 @@ from programme.forms import (
     ReportForm,
 )
 from programme.models import (
-    EndOfProgrammeReport,
-    HandoverMeeting,
     ProgrammeError,
     Recommendation,
     ReportStatus,
 )
-from programme.services import (
+from programme.services.post_programme import (
     HANDOVER_BEFORE_REPORT,
+    PostProgramme,
     attendance_summary,
     handover_record,
     latest_submitted_report,
@@ -44,13 +41,9 @@ from programme.services import (
     report_start,
     report_start_refusal,
 )
-from programme.services import referral_close as close_referral
-from programme.services import (
-    report_correct as correct_report,
-)
-from programme.services import report_submit as submit_report
-from programme.services import today as today_service
-from programme.services.post_programme import PostProgramme
+from programme.services.post_programme import referral_close as close_referral
+from programme.services.post_programme import report_correct as correct_report
+from programme.services.post_programme import report_submit as submit_report
 
 
 @require_safe
@@ -79,9 +72,7 @@ def overview(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def report_edit(request, pk: int):
     """Write the draft. Opening the page creates nothing: the draft is made on first save."""
-    referral = get_referral_after_programme(request.user, pk)
-    if not writes_report(request.user, referral):
-        raise Http404("Only the group's facilitators write the report")
+    referral = get_referral_to_write_report(request.user, pk)
     draft = referral.end_reports.filter(status=ReportStatus.DRAFT).first()
     refusal = "" if draft else report_start_refusal(referral)
     if refusal:
@@ -157,9 +148,7 @@ def report_detail(request, pk: int):
 
 @require_POST
 def report_submit(request, pk: int):
-    report = get_report_for_user(request.user, pk)
-    if not writes_report(request.user, report.referral):
-        raise Http404("Only the group's facilitators submit the report")
+    report = get_report_to_write(request.user, pk)
     try:
         submit_report(report=report, by=request.user)
     except ProgrammeError as error:
@@ -175,9 +164,7 @@ def report_submit(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def report_correct(request, pk: int):
-    report = get_report_for_user(request.user, pk)
-    if not writes_report(request.user, report.referral):
-        raise Http404("Only the group's facilitators correct the report")
+    report = get_report_to_write(request.user, pk)
     form = CorrectionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -198,34 +185,9 @@ def report_correct(request, pk: int):
     )
 
 
-@require_safe
-def report_pdf(request, pk: int):
-    report = get_report_for_user(request.user, pk)
-    referral = get_referral_after_programme(request.user, report.referral_id)
-    consulted(report, action="print")
-    return render_pdf(
-        "reports/end_of_programme_report.html",
-        {
-            "report": report,
-            "referral": referral,
-            "offender": referral.offender,
-            "progress": report.progress.select_related("target"),
-            **report_header(referral.offender),
-        },
-        filename=f"end-of-programme-report-{referral.offender.crn}-v{report.version}.pdf",
-    )
-
-
-def _get_run_referral(request, pk: int):
-    referral = get_referral_after_programme(request.user, pk)
-    if not runs_post_programme(request.user, referral):
-        raise Http404("Only his offender manager records this")
-    return referral
-
-
 @require_http_methods(["GET", "POST"])
 def handover_create(request, pk: int):
-    referral = _get_run_referral(request, pk)
+    referral = get_referral_to_run_after_programme(request.user, pk)
     if latest_submitted_report(referral) is None:
         messages.error(request, HANDOVER_BEFORE_REPORT)
         return redirect("programme:post_programme", pk=referral.pk)
@@ -249,28 +211,9 @@ def handover_create(request, pk: int):
     )
 
 
-@require_safe
-def handover_pdf(request, pk: int):
-    meeting = get_object_or_404(HandoverMeeting.objects.select_related("recorded_by"), pk=pk)
-    referral = get_referral_after_programme(request.user, meeting.referral_id)
-    consulted(meeting, action="print")
-    return render_pdf(
-        "reports/handover_record.html",
-        {
-            "meeting": meeting,
-            "referral": referral,
-            "offender": referral.offender,
-            "report": latest_submitted_report(referral),
-            "recommendations": referral.recommendations.select_related("owner"),
-            **report_header(referral.offender),
-        },
-        filename=f"handover-{referral.offender.crn}-{meeting.held_on}.pdf",
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def reassessment_create(request, pk: int):
-    referral = _get_run_referral(request, pk)
+    referral = get_referral_to_run_after_programme(request.user, pk)
     form = ReassessmentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -295,7 +238,7 @@ def reassessment_create(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def recommendation_edit(request, pk: int):
     recommendation = get_object_or_404(Recommendation, pk=pk)
-    referral = _get_run_referral(request, recommendation.referral_id)
+    referral = get_referral_to_run_after_programme(request.user, recommendation.referral_id)
     form = RecommendationForm(
         request.POST if request.method == "POST" else None,
         office=referral.offender.office,
@@ -331,7 +274,7 @@ def recommendation_edit(request, pk: int):
 
 @require_POST
 def referral_close(request, pk: int):
-    referral = _get_run_referral(request, pk)
+    referral = get_referral_to_run_after_programme(request.user, pk)
     try:
         close_referral(referral=referral, by=request.user)
     except ProgrammeError as error:
@@ -339,49 +282,3 @@ def referral_close(request, pk: int):
     else:
         messages.success(request, "The referral is closed: programme complete")
     return redirect("programme:post_programme", pk=referral.pk)
-
-
-# --- The facilitator's lists of work after the programme ---------------------------------------
-
-# A facilitator running several groups a year has a few men a month to report on.
-AFTER_PROGRAMME_PAGE_SIZE = 25
-
-
-@require_safe
-def reports_to_write(request):
-    """The whole of the today page's "End-of-programme reports to write", a page at a time."""
-    return _after_programme_list(request, "reports")
-
-
-@require_safe
-def handovers_to_attend(request):
-    """The whole of the today page's "Handovers to attend", a page at a time."""
-    return _after_programme_list(request, "handovers")
-
-
-def _after_programme_list(request, key: str):
-    if not request.user.is_facilitator:
-        raise Http404("This page is for facilitators")
-    today = timezone.localdate()
-    # The today page's section itself: one rule for the page and the list.
-    section = today_service.section_for(request.user, key, today)
-    records = section.records.annotate(
-        has_draft=Exists(
-            EndOfProgrammeReport.objects.filter(referral=OuterRef("pk"), status=ReportStatus.DRAFT)
-        )
-    )
-    page = Paginator(records, AFTER_PROGRAMME_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    for referral in rows:
-        referral.due_since = (
-            timezone.localdate(referral.completed_at)
-            if referral.completed_at
-            else referral.last_session_on
-        )
-        referral.days_due = (today - referral.due_since).days if referral.due_since else None
-    consulted(*rows, action="list", result_count=page.paginator.count)
-    return render(
-        request,
-        "programme/after_programme_list.html",
-        {"page": page, "rows": rows, "section": section, "key": key, "today": today},
-    )

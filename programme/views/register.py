@@ -1,16 +1,15 @@
 """The session register, catch-ups and a member's page: the facilitators' week."""
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from isotp.consultation import consulted
-from isotp.models import Role
 from programme.access import (
     get_catch_up_for_facilitator,
     get_placement_for_user,
+    get_placement_to_send_feedback,
     get_session_for_register,
     members_open_to,
     runs_group,
@@ -23,17 +22,17 @@ from programme.models import (
     AttendanceOutcome,
     ProgrammeError,
 )
-from programme.services import (
+from programme.services.register import (
     RegisterEntry,
     RegisterRefused,
     catch_up_outstanding,
     catch_up_record,
     feedback_send,
-    members_at,
     outstanding_catch_ups,
     projected_finish,
     register_save,
 )
+from programme.services.scheduling import members_at
 from programme.services.staffing import attach_staffing
 from referrals.models import ReferralError
 
@@ -341,9 +340,7 @@ def placement_detail(request, pk: int):
 
 @require_POST
 def placement_feedback(request, pk: int):
-    placement = get_placement_for_user(request.user, pk)
-    if request.user.role != Role.FACILITATOR or not runs_group(request.user, placement.group):
-        raise Http404("Only the group's facilitators send feedback")
+    placement = get_placement_to_send_feedback(request.user, pk)
     form = FeedbackForm(request.POST)
     if form.is_valid():
         feedback_send(placement=placement, message=form.cleaned_data["message"], by=request.user)

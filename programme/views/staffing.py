@@ -2,14 +2,13 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from isotp.consultation import consulted
 from isotp.models import Role, Staff
-from programme.access import can_manage_groups, get_group_for_user, groups_visible_to
+from programme.access import ensure_can_manage_groups, get_group_to_manage, groups_visible_to
 from programme.forms import SessionStaffingForm
 from programme.models import ProgrammeError
 from programme.services.staffing import (
@@ -29,9 +28,7 @@ CONTINUITY_PAGE_SIZE = 25
 def session_staffing(request, pk: int):
     """A programme manager of the group's office changes the lead and cover facilitators of
     a session, or of a run of sessions (a facilitator's leave)."""
-    group = get_group_for_user(request.user, pk)
-    if not can_manage_groups(request.user):
-        raise Http404("Only programme managers change who runs a session")
+    group = get_group_to_manage(request.user, pk)
     sessions = list(group.sessions.order_by("number"))
     attach_staffing(sessions)
     offered = Staff.objects.filter(
@@ -89,8 +86,7 @@ def session_staffing(request, pk: int):
 def office_continuity(request):
     """Facilitator continuity of each group of the programme manager's office, flagged where
     the usual lead led too few of the sessions held. A fixed number of queries a page."""
-    if not can_manage_groups(request.user):
-        raise Http404("This page is for programme managers")
+    ensure_can_manage_groups(request.user)
     groups = (
         groups_visible_to(request.user)
         .select_related("programme", "lead_facilitator")

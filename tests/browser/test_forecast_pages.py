@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from programme.services.forecast import months_before
+from programme.reporting.forecast import months_before
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.browser.test_reflow import WIDTH, assert_reflows
 from tests.factories import make_group, make_offender, make_ready_referral

@@ -113,7 +113,7 @@ def test_report_handover_reassessment_recommendations_and_closure(page, alice, p
 
 
 def test_the_task_list_and_the_report_reflow_at_320_px(page, alice, pat, fern):
-    from programme.services import report_submit
+    from programme.services.post_programme import report_submit
     from tests.browser.test_reflow import WIDTH, assert_reflows
     from tests.test_post_programme import write_report
 

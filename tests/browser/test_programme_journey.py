@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from programme.models import CatchUp, Group
-from programme.services import catch_up_record
+from programme.services.register import catch_up_record
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.factories import (
     let_sessions_pass,

@@ -1,7 +1,8 @@
 """`manage.py generate_data --scale 1.0 --seed 1`: a national-scale data set for measuring
-the app (programme/data_generator.py). Never on production data: it refuses to run with DEBUG
-off unless told this is not production, and refuses a database that holds offenders unless
---replace, which empties every table but the reference data first."""
+the app (the generator is beside this folder: programme/management/data_generator.py). Never
+on production data: it refuses to run with DEBUG off unless told this is not production, and
+refuses a database that holds offenders unless --replace, which empties every table but the
+reference data first."""
 
 import time
 from datetime import date
@@ -12,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from isotp.database_roles import connected_as_owner
-from programme import data_generator
+from programme.management import data_generator
 
 REFUSED_PRODUCTION = (
     "DEBUG is off, so this may be a production database: generate_data writes a whole "

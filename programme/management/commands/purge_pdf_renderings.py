@@ -3,7 +3,7 @@ they hold case data, and are only ever served again while the records are unchan
 
 from django.core.management.base import BaseCommand
 
-from programme.services.bulk_print import pdfs_purge
+from programme.documents.services import pdfs_purge
 
 
 class Command(BaseCommand):

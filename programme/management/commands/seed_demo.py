@@ -14,17 +14,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from isotp.management.commands.demo_code import DEMO_TOTP_KEY, demo_secret
 from isotp.models import Office, ProbationArea, Role, Staff
 from programme.models import Group, OneToOneKind, add_working_days
-from programme.services import (
-    RegisterEntry,
+from programme.services.one_to_ones import one_to_one_schedule
+from programme.services.register import RegisterEntry, catch_up_record, register_save
+from programme.services.scheduling import (
     bank_holidays,
-    catch_up_record,
     group_create,
     placement_allocate,
-    register_save,
     session_dates,
     session_move,
 )
-from programme.services.one_to_ones import one_to_one_schedule
 from referrals.models import Assessment, Gender, Offence, Offender, OrderType, Programme
 from referrals.services import assessment_record, checklist_save, referral_create
 
