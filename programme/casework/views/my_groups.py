@@ -9,11 +9,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from isotp.consultation import consulted
-from programme.access import ensure_facilitator, groups_visible_to, registers_open_to
-from programme.casework.today import catch_ups_to_run, counts_for, section_for
+from programme.access import ensure_facilitator, groups_visible_to
+from programme.casework.today import count_all, section_for, sections_for
 from programme.models import SESSION_NAME, EndOfProgrammeReport, GroupSession, ReportStatus
 from programme.services.staffing import sessions_staffed_by
-from referrals.access import cases_open_to
 
 # The sessions he covers for groups he does not run, soonest first (each links its register).
 COVERING_SHOWN = 20
@@ -46,14 +45,9 @@ def facilitator_home(request):
     groups_by_id = {g.pk: g for g in groups}
     for session in next_sessions:
         session.group = groups_by_id[session.group_id]
-    # His groups' registers, and those of the sessions he leads or covers for another group.
-    registers_due = list(
-        registers_open_to(request.user)
-        .filter(date__lte=today, register_completed_at__isnull=True)
-        .select_related("group__programme")
-        .named()
-        .order_by("date", "group_id", "number")
-    )
+    # The registers and catch-ups due are the today page's sections, whole: one rule for both.
+    sections = {section.key: section.records for section in sections_for(request.user, today)}
+    registers_due = list(sections["registers"].named())
     covering = list(
         sessions_staffed_by(request.user)
         .exclude(group_id__in=group_ids)
@@ -62,20 +56,12 @@ def facilitator_home(request):
         .named()
         .order_by("date", "number", "pk")[:COVERING_SHOWN]
     )
-    catch_ups = list(
-        catch_ups_to_run()
-        .filter(
-            cases_open_to(request.user, "placement__referral__offender"),
-            placement__group_id__in=group_ids,
-        )
-        .select_related("session", f"session__{SESSION_NAME}", "placement__referral__offender")
-        .order_by("session__date", "pk")
-    )
+    catch_ups = list(sections["catch-ups"].select_related(f"session__{SESSION_NAME}"))
     for catch_up in catch_ups:
         catch_up.placement.group = groups_by_id[catch_up.placement.group_id]
     consulted(*groups, *catch_ups, action="list", result_count=len(groups) + len(catch_ups))
     # The counts of the work after the programme come with the header's count (one query).
-    due = counts_for(request.user, today)
+    due = count_all(sections)
     request.today_total = sum(due.values())
     return render(
         request,
