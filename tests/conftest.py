@@ -83,26 +83,9 @@ def fast_password_hasher():
 @pytest.fixture
 def reference_data(transactional_db):
     """Transactional tests empty every table afterwards, seeded reference data included."""
-    from referrals.models import ClosingReason, Programme, StatusTransition
-    from referrals.reference_data import ensure_reference_data
+    from programme.reference_data import ensure_all_reference_data
 
-    ensure_reference_data(Programme, StatusTransition, ClosingReason)
-    from programme.models import (
-        BankHoliday,
-        ProgrammeModule,
-        ProgrammeSession,
-        ProgrammeVersion,
-        TreatmentTarget,
-    )
-    from programme.reference_data import (
-        ensure_bank_holidays,
-        ensure_programme_versions,
-        ensure_treatment_targets,
-    )
-
-    ensure_bank_holidays(BankHoliday)
-    ensure_treatment_targets(Programme, TreatmentTarget)
-    ensure_programme_versions(Programme, ProgrammeVersion, ProgrammeModule, ProgrammeSession)
+    ensure_all_reference_data()
 
 
 @pytest.fixture
