@@ -63,16 +63,6 @@ def command(*arguments: str) -> list[str]:
     ]
 
 
-if __name__ == "__main__":
-    # python -m tests.clock [--now=ISO] manage.py ARGS: manage.py on the test's clock.
-    arguments = sys.argv[1:]
-    if arguments[0].startswith("--now="):
-        os.environ["TEST_NOW"] = arguments.pop(0).removeprefix("--now=")
-    start_travelling()
-    sys.argv = arguments
-    runpy.run_path(sys.argv[0], run_name="__main__")
-
-
 def dates_to_try(start: date) -> list[date]:
     """The days `make test-dates` runs the suite at: the next twelve months' bank holidays with
     the day before and after each, a Monday, a Friday, 29 February 2028 and the last day of a
@@ -92,3 +82,13 @@ def dates_to_try(start: date) -> list[date]:
     days |= {monday, monday + timedelta(days=4), date(2028, 2, 29), last_of_month}
     days.add(date(start.year, 12, 31))
     return sorted(days)
+
+
+if __name__ == "__main__":
+    # python -m tests.clock [--now=ISO] manage.py ARGS: manage.py on the test's clock.
+    arguments = sys.argv[1:]
+    if arguments[0].startswith("--now="):
+        os.environ["TEST_NOW"] = arguments.pop(0).removeprefix("--now=")
+    start_travelling()
+    sys.argv = arguments
+    runpy.run_path(sys.argv[0], run_name="__main__")

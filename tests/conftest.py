@@ -17,7 +17,7 @@ from django.db import connection
 
 from isotp.database_roles import reconnect_as
 from isotp.log_format import JsonLinesFormatter
-from tests.clock import start_travelling
+from tests.clock import start_travelling, travel_date
 from tests.factories import make_character, make_office
 
 
@@ -28,8 +28,6 @@ def pytest_configure(config):
 
 
 def pytest_report_header(config):
-    from tests.clock import travel_date
-
     day = travel_date()
     return f"today: {day or date.today()} ({'TEST_TODAY' if day else 'the real date'})"
 

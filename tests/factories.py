@@ -320,21 +320,25 @@ def _holidays() -> set[date]:
     return bank_holidays()
 
 
-def next_meeting_day(weekdays, *, on_or_after: date | None = None) -> date:
+def next_meeting_day(
+    weekdays, *, on_or_after: date | None = None, holidays: set[date] | None = None
+) -> date:
     """The first day on or after the given one (today) a group meeting on these weekdays
     meets: today itself when it is one of them and no bank holiday."""
     from programme.services.scheduling import meeting_days_from
 
     start = on_or_after or today()
-    return next(meeting_days_from(start, weekdays=weekdays, holidays=_holidays()))
+    holidays = _holidays() if holidays is None else holidays
+    return next(meeting_days_from(start, weekdays=weekdays, holidays=holidays))
 
 
-def start_with_sessions_behind(weekdays, behind: int) -> date:
+def start_with_sessions_behind(weekdays, behind: int, holidays: set[date] | None = None) -> date:
     """The start date of a group meeting on these weekdays whose first `behind` sessions were
     held before today and whose next session is its next meeting day (today, if it meets
     today)."""
-    days, holidays = set(weekdays), _holidays()
-    start = next_meeting_day(weekdays)
+    holidays = _holidays() if holidays is None else holidays
+    days = set(weekdays)
+    start = next_meeting_day(weekdays, holidays=holidays)
     day = start
     for _ in range(behind):
         day -= timedelta(days=1)
@@ -363,10 +367,11 @@ def let_sessions_pass(group, behind: int) -> None:
     from programme.models import Group, GroupSession
     from programme.services.scheduling import session_dates
 
-    start = start_with_sessions_behind(group.weekdays, behind)
+    holidays = _holidays()
+    start = start_with_sessions_behind(group.weekdays, behind, holidays)
     sessions = list(group.sessions.order_by("number"))
     dates = session_dates(
-        first_on_or_after=start, weekdays=group.weekdays, count=len(sessions), holidays=_holidays()
+        first_on_or_after=start, weekdays=group.weekdays, count=len(sessions), holidays=holidays
     )
     # Earliest first: each session moves back onto a day no other session holds any more.
     for session, day in zip(sessions, dates, strict=True):
