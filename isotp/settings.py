@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The header's count is counted again after the person changes something.
+    "programme.casework.header_count.ForgetCountAfterChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "isotp.security.SignedInSessionMiddleware",

@@ -154,15 +154,20 @@ def make_assessment(offender: Offender, assessor: Staff, **fields):
 
 
 def make_referral(offender: Offender, by: Staff, **assessment_fields):
+    """Referred on 5 January 2026, or three days after a later assessment."""
     from referrals.services import referral_create
 
     assessment = make_assessment(offender, by, **assessment_fields)
-    return referral_create(assessment=assessment, by=by, referred_on=date(2026, 1, 5))
+    referred_on = max(date(2026, 1, 5), assessment.assessed_on + timedelta(days=3))
+    return referral_create(assessment=assessment, by=by, referred_on=referred_on)
 
 
-def complete_checklist(referral, on: date = date(2026, 1, 10), by: Staff | None = None):
-    """Fill in every checklist item. Saved through the service (which makes the referral
-    ready for allocation) when `by` is given, else saved directly, moving nothing."""
+def complete_checklist(referral, on: date | None = None, by: Staff | None = None):
+    """Fill in every checklist item (on 10 January 2026, or five days after a later referral).
+    Saved through the service (which makes the referral ready for allocation) when `by` is
+    given, else saved directly, moving nothing."""
+    if on is None:
+        on = max(date(2026, 1, 10), referral.referred_on + timedelta(days=5))
     checklist = referral.checklist
     checklist.psr_provided_on = on
     checklist.additional_reports_not_available = True
@@ -187,6 +192,24 @@ def make_ready_referral(offender: Offender, by: Staff, **assessment_fields):
     referral = make_referral(offender, by, **assessment_fields)
     complete_checklist(referral, by=by)
     return referral
+
+
+def make_young_ready_referral(offender_manager: Staff, **offender_fields):
+    """A man of 19 (the young adults' band, 18 to 20) ready for allocation: assessed, referred
+    and his checklist completed in the last month, so he was an adult at each step whatever
+    the day the suite runs (his order, of three years, starts then too)."""
+    born = today() - timedelta(days=365 * 19)
+    assessed = today() - timedelta(days=30)
+    offender_fields.setdefault("order_start", assessed)
+    offender_fields.setdefault("order_end", assessed + timedelta(days=3 * 365))
+    offender = make_offender(offender_manager, date_of_birth=born, **offender_fields)
+    return make_ready_referral(
+        offender,
+        offender_manager,
+        assessed_on=assessed,
+        oasys_completed_on=assessed - timedelta(days=10),
+        rm2000_completed_on=assessed - timedelta(days=9),
+    )
 
 
 def make_group(by: Staff, facilitators: list[Staff], **fields):
@@ -332,13 +355,15 @@ def next_meeting_day(
     return next(meeting_days_from(start, weekdays=weekdays, holidays=holidays))
 
 
-def start_with_sessions_behind(weekdays, behind: int, holidays: set[date] | None = None) -> date:
+def start_with_sessions_behind(
+    weekdays, behind: int, holidays: set[date] | None = None, *, on_or_after: date | None = None
+) -> date:
     """The start date of a group meeting on these weekdays whose first `behind` sessions were
-    held before today and whose next session is its next meeting day (today, if it meets
-    today)."""
+    held before today (or before `on_or_after`) and whose next session is its next meeting day
+    from then (today, if it meets today)."""
     holidays = _holidays() if holidays is None else holidays
     days = set(weekdays)
-    start = next_meeting_day(weekdays, holidays=holidays)
+    start = next_meeting_day(weekdays, on_or_after=on_or_after, holidays=holidays)
     day = start
     for _ in range(behind):
         day -= timedelta(days=1)
@@ -346,6 +371,14 @@ def start_with_sessions_behind(weekdays, behind: int, holidays: set[date] | None
             day -= timedelta(days=1)
         start = day
     return start
+
+
+def meeting_weekdays_this_week() -> list[int]:
+    """The weekdays (0 = Monday) of this week, Monday to Friday, that are no bank holiday: the
+    days a group can meet this week."""
+    holidays = _holidays()
+    monday = today() - timedelta(days=today().weekday())
+    return [n for n in range(5) if monday + timedelta(days=n) not in holidays]
 
 
 def make_running_group(by: Staff, facilitators: list[Staff], *, behind: int, **fields):

@@ -8,7 +8,12 @@ from django.urls import reverse
 
 from programme.models import Placement
 from referrals.models import ReferralStatus
-from tests.factories import make_group, make_offender, make_ready_referral
+from tests.factories import (
+    make_group,
+    make_offender,
+    make_ready_referral,
+    meeting_weekdays_this_week,
+)
 
 # --- Allocating several men to a group ---------------------------------------------------------
 
@@ -255,11 +260,12 @@ def this_monday():
 
 
 def group_meeting_this_week(pat, facilitators, weekday, members, alice):
-    """A group that first met two weeks before this week's session on `weekday` (its third),
+    """A group whose third session is this week's `weekday` (a day that is no bank holiday),
     with men of these last names."""
-    from tests.factories import make_placement
+    from tests.factories import make_placement, start_with_sessions_behind
 
-    start = this_monday() + timedelta(days=weekday) - timedelta(weeks=2)
+    day = this_monday() + timedelta(days=weekday)
+    start = start_with_sessions_behind([weekday], 2, on_or_after=day)
     group = make_group(pat, facilitators, start_date=start, weekday=weekday)
     for last_name in members:
         make_placement(group, make_offender(alice, last_name=last_name), alice, by=pat)
@@ -271,10 +277,14 @@ def test_the_weeks_registers_are_printed_in_one_pdf(login, pat, fern, alice):
     from tests.factories import Role, make_staff
     from tests.pdf_text import pdf_text
 
-    monday = group_meeting_this_week(pat, [fern], 0, ["Mondayman", "Secondmondayman"], alice)
-    group_meeting_this_week(pat, [fern], 2, ["Wednesdayman"], alice)
+    # Three days of this week without a bank holiday (every week has at least three).
+    first_day, second_day, third_day = meeting_weekdays_this_week()[:3]
+    monday = group_meeting_this_week(
+        pat, [fern], first_day, ["Mondayman", "Secondmondayman"], alice
+    )
+    group_meeting_this_week(pat, [fern], third_day, ["Wednesdayman"], alice)
     other = make_staff("fred.facilitator", Role.FACILITATOR, fern.office)
-    group_meeting_this_week(pat, [other], 1, ["Hiddenman"], alice)
+    group_meeting_this_week(pat, [other], second_day, ["Hiddenman"], alice)
 
     client = login(fern)
     home = client.get(reverse("programme:facilitator_home")).content.decode()
@@ -284,8 +294,8 @@ def test_the_weeks_registers_are_printed_in_one_pdf(login, pat, fern, alice):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     text = " ".join(pdf_text(response.content).split())
-    first = this_monday()
-    wednesday = first + timedelta(days=2)
+    first = this_monday() + timedelta(days=first_day)
+    wednesday = this_monday() + timedelta(days=third_day)
     assert f"Session 3 of 35, {first:%A} {first.day} {first:%B %Y}" in text
     assert f"Session 3 of 35, {wednesday:%A} {wednesday.day} {wednesday:%B %Y}" in text
     for name in ("Mondayman", "Secondmondayman", "Wednesdayman"):
@@ -315,13 +325,14 @@ def test_the_weeks_registers_take_the_same_queries_however_many_groups(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    group_meeting_this_week(pat, [fern], 0, ["Oneman"], alice)
+    days = meeting_weekdays_this_week()
+    group_meeting_this_week(pat, [fern], days[0], ["Oneman"], alice)
     client = login(fern)
     client.get(reverse("programme:facilitator_home"))  # the session renewed
     # Both prints rendered afresh (a print asked again is served from the store of PDFs).
     with CaptureQueriesContext(connection) as one:
         client.get(reverse("programme:week_registers_pdf"))
-    for weekday, names in ((1, ["Twoman", "Threeman"]), (3, ["Fourman", "Fiveman"])):
+    for weekday, names in ((days[1], ["Twoman", "Threeman"]), (days[2], ["Fourman", "Fiveman"])):
         group_meeting_this_week(pat, [fern], weekday, names, alice)
     with django_assert_num_queries(len(one.captured_queries)):
         response = client.get(reverse("programme:week_registers_pdf"))

@@ -25,6 +25,7 @@ from tests.factories import (
     make_offender,
     make_placement,
     record,
+    start_with_sessions_behind,
 )
 
 
@@ -68,8 +69,10 @@ def date_data(name: str, day) -> dict:
 
 
 def recent_placement(alice, pat, fern, **offender_fields):
-    """One of Alice's men in a group whose first session was within the last week."""
-    recent = make_group(pat, [fern], start_date=timezone.localdate() - timedelta(days=6))
+    """One of Alice's men in a group whose first session was on the last working day (no
+    weekend, no bank holiday) before today."""
+    first_session = start_with_sessions_behind(range(5), 1)
+    recent = make_group(pat, [fern], start_date=first_session, weekday=first_session.weekday())
     offender = make_offender(alice, **offender_fields)
     return make_placement(recent, offender, alice, by=pat)
 

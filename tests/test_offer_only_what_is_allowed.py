@@ -86,12 +86,12 @@ def test_the_group_page_runs_the_same_queries_however_many_wait(
 
     # With the consultation log's row, the device, and the user's latest bulk print of the
     # group (for its link); the session is not written again within the minute.
-    # (+1: the header's count of what is due today, programme/services/today.py)
+    # (the header's count of what is due today is kept in the session from the first visit)
     # (+1: the non-associations between the men waiting and the group's members)
     # (+2: who runs each session, and the group's facilitator continuity)
     # (+1: the pre-group one-to-ones still to be held of the men waiting, for the allocation
     # rule)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(17):
         response = client.get(group.get_absolute_url())
     assert response.content.decode().count(ALLOCATE_BOX) == waiting
 

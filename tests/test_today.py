@@ -3,11 +3,15 @@
 from datetime import date, timedelta
 
 import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from isotp.models import AccessLog
-from programme.models import Enforcement, Notice
+from programme.casework.today import total_due
+from programme.models import Enforcement, EnforcementDecisionType, Notice
 from referrals.models import Programme
 from tests.factories import (
     make_group,
@@ -16,6 +20,7 @@ from tests.factories import (
     make_placement,
     make_ready_referral,
     make_referral,
+    make_young_ready_referral,
     record,
 )
 
@@ -163,8 +168,7 @@ def test_another_facilitators_groups_never_show(login, office, group, placement)
 def test_programme_manager_sees_men_ready_by_programme_and_band(login, pat, alice, hilary):
     for _ in range(3):
         make_ready_referral(make_offender(alice), alice)
-    young_born = timezone.localdate() - timedelta(days=365 * 19)
-    make_ready_referral(make_offender(alice, date_of_birth=young_born), alice)
+    make_young_ready_referral(alice)
     client = login(pat)
     response = client.get(TODAY)
     ready = section(response, "ready")
@@ -202,6 +206,56 @@ def test_the_page_is_in_the_consultation_log(login, alice, absence):
     login(alice).get(TODAY)
     entry = AccessLog.objects.filter(view__contains="today").latest("pk")
     assert entry.result_count >= 1
+
+
+# --- The header's count, kept for a minute ------------------------------------------------------
+
+
+def test_the_header_keeps_its_count_a_minute_and_counts_again_after_the_persons_own_change(
+    login, alice, pat, fern, group, absence
+):
+    caseload = reverse("programme:caseload")
+    client = login(alice)
+    before = nav_count(client.get(caseload))
+    assert before == total_due(alice) >= 1  # the absence's decision, at least
+    # Someone else records another absence: the header shows it within a minute, not at once.
+    second = make_placement(
+        group, make_offender(alice, first_name="Bob", last_name="Later"), alice, by=pat
+    )
+    record(group.sessions.get(number=1), second, "unacceptable_absence", by=fern)
+    after_second = total_due(alice)
+    assert after_second > before
+    assert nav_count(client.get(caseload)) == before
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        assert nav_count(client.get(caseload)) == after_second
+    # The today page always counts, and the header takes its count from it.
+    third = make_placement(
+        group, make_offender(alice, first_name="Carl", last_name="Third"), alice, by=pat
+    )
+    record(group.sessions.get(number=1), third, "unacceptable_absence", by=fern)
+    after_third = total_due(alice)
+    assert after_third > after_second
+    assert nav_count(client.get(TODAY)) == after_third
+    assert nav_count(client.get(caseload)) == after_third
+    # Her own decision shows at once.
+    client.post(absence.get_absolute_url(), {"decision": EnforcementDecisionType.WARNING_GIVEN})
+    assert total_due(alice) == after_third - 1
+    assert nav_count(client.get(caseload)) == after_third - 1
+
+
+def test_a_kept_count_costs_no_query(login, alice, absence):
+    caseload = reverse("programme:caseload")
+    client = login(alice)
+    client.get(caseload)
+    with CaptureQueriesContext(connection) as counted:
+        client.get(caseload)
+    kept = len(counted)
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        with CaptureQueriesContext(connection) as counted:
+            client.get(caseload)
+    # Counting again: the count's one query, and the session's row saved with it (a savepoint,
+    # the update, its release).
+    assert len(counted) == kept + 4
 
 
 # --- Flat query counts --------------------------------------------------------------------------
@@ -256,10 +310,10 @@ def test_programme_managers_page_runs_the_same_queries_whatever_its_length(
     assert section(response, "forming").count == size
 
 
-def test_programme_manager_sees_this_weeks_sessions_without_a_register(login, pat, fern, hilary):
-    today = timezone.localdate()
-    monday = today - timedelta(days=today.weekday())
-    group = make_group(pat, [fern], start_date=monday)
+def test_programme_manager_sees_this_weeks_sessions_without_a_register(
+    a_meeting_day, login, pat, fern, hilary
+):
+    group = make_group(pat, [fern], start_date=a_meeting_day, weekday=a_meeting_day.weekday())
     client = login(pat)
     response = client.get(TODAY)
     sessions = section(response, "sessions")

@@ -172,12 +172,11 @@ def test_one_section_is_shown_a_page_at_a_time_longest_waiting_first(
     assert "page=2" in first
     # as the whole list, with the section counted in a query of its own, and the chosen
     # programme looked up by the filter form (the session, renewed by the first page, is not
-    # written again within the minute)
-    # (+1: the header's count of what is due today, programme/services/today.py)
+    # written again within the minute, and the header's count is kept in it)
     # (+1: the groups forming in the office, to allocate to, for a programme manager)
     # (+5: each row's expected start for the whole page: queue places, programmes, groups,
     # facilitators, bank holidays; programme/services/forecast.py)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(17):
         second = client.get(url, {"programme": isotp.pk, "band": "21_plus", "page": 2})
     second = second.content.decode()
     assert f"{SECTION_PAGE_SIZE + 1} to {total} of {total}" in second
@@ -374,11 +373,11 @@ def test_the_filtered_list_runs_the_same_queries_whatever_its_length(
     client.get(reverse("programme:waiting_list"))  # the session's renewal, out of the way
     # session, user, the second-factor device, the chosen programme, offices for the filter,
     # programmes, the longest waiting with the counts, their checklists' state, programme
-    # choices in the filter form, the consultation log's row
-    # (+1: the header's count of what is due today, programme/services/today.py)
+    # choices in the filter form, the consultation log's row (the header's count of what is
+    # due today is kept in the session from the first visit)
     # (+1: the groups forming in the office, to allocate to, for a programme manager)
     # (+5: each row's expected start for the whole page: queue places, programmes, groups,
     # facilitators, bank holidays; programme/services/forecast.py)
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         response = client.get(reverse("programme:waiting_list"), {"programme": isotp.pk})
     assert sum(s.total for s in response.context["sections"]) == size

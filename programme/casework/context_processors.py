@@ -2,7 +2,7 @@ from django.urls import reverse
 
 from isotp.models import Role
 from programme.access import has_today_page
-from programme.casework.today import total_due
+from programme.casework.header_count import header_count
 
 
 def navigation(request):
@@ -13,10 +13,7 @@ def navigation(request):
     items = []
     due = None
     if has_today_page(user):
-        # One query for every count on the today page (which has counted them already).
-        due = getattr(request, "today_total", None)
-        if due is None:
-            due = total_due(user)
+        due = header_count(request)
         items.append(("Today", reverse("programme:today")))
     if user.role == Role.OFFENDER_MANAGER:
         items.append(("Actions", reverse("programme:actions")))
