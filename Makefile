@@ -9,6 +9,11 @@ PYTHON_BOOTSTRAP ?= $(shell command -v python3.11 || command -v python3)
 SASS := node_modules/.bin/sass
 PYTEST_WORKERS ?= 2
 
+# Python keeps its compiled modules (__pycache__, git-ignored) even where the environment says
+# not to: every test process, and the manage.py commands and workers the tests start, would
+# otherwise compile the project and rewrite every test's asserts again (seconds each).
+unexport PYTHONDONTWRITEBYTECODE
+
 # Where no PostgreSQL was installed, .ci/ensure-postgres.sh starts a private server and writes its
 # URLs here; they stand in for the default ones unless DATABASE_URL is set. Read when a recipe
 # runs (`=`), so after the `database` step has written it.

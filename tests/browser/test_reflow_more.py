@@ -113,6 +113,8 @@ def test_sign_in_pages_and_statements_reflow_at_320_px(page, uma, otto):
         visit(page, url, failures, "otto")
     page.goto(reverse("password_change"))
     page.get_by_role("button", name="Change password").click()
+    # The answer loaded before it is measured (else the page may still be navigating).
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     check(page, failures, "password change, nothing entered")
     assert failures == [], "\n".join(failures)
 
