@@ -262,9 +262,7 @@ class RegisterEntryForm(forms.Form):
     risk_relevant = forms.BooleanField(
         required=False, label="Risk-relevant: share with the offender manager"
     )
-    change_reason = forms.CharField(
-        required=False, max_length=300, label="Reason for changing the recorded outcome"
-    )
+    change_reason = forms.CharField(required=False, max_length=300, label="Reason for the change")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -788,22 +788,38 @@ class Attendance(models.Model):
     def missed(self) -> bool:
         return self.outcome not in ATTENDED_OUTCOMES
 
+    @property
+    def version(self) -> str:
+        """Which state of the record a register page showed: the time of its last save (every
+        save moves it). A save sent from a page that showed another state is refused."""
+        return self.recorded_at.isoformat()
+
 
 class AttendanceAmendment(models.Model):
-    """A recorded outcome changed after the fact: was, now, who, when and why. Kept for
-    court as it was written: the database refuses to change or delete one."""
+    """A recorded outcome, note or risk flag changed after the fact: was, now, who, when and
+    why. Kept for court as it was written: the database refuses to change or delete one."""
 
     attendance = models.ForeignKey(Attendance, on_delete=models.PROTECT, related_name="amendments")
     old_outcome = models.CharField(max_length=30, choices=AttendanceOutcome.choices)
     old_absence_reason = models.CharField(max_length=20, choices=AbsenceReason.choices, blank=True)
     new_outcome = models.CharField(max_length=30, choices=AttendanceOutcome.choices)
     new_absence_reason = models.CharField(max_length=20, choices=AbsenceReason.choices, blank=True)
+    # The note and the risk flag as they were and became (amendments before these were kept
+    # changed the outcome alone: both sides empty there).
+    old_note = models.TextField(blank=True, default="", max_length=NOTE_MAX)
+    new_note = models.TextField(blank=True, default="", max_length=NOTE_MAX)
+    old_risk_relevant = models.BooleanField(null=True, blank=True)
+    new_risk_relevant = models.BooleanField(null=True, blank=True)
     reason = models.CharField(max_length=300)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["at", "pk"]
+        constraints = [
+            text_bound("attendanceamendment", "old_note", NOTE_MAX),
+            text_bound("attendanceamendment", "new_note", NOTE_MAX),
+        ]
         triggers = [
             pgtrigger.Protect(
                 name="attendance_amendment_append_only",
@@ -829,11 +845,31 @@ class AttendanceAmendment(models.Model):
     def now(self) -> str:
         return self.outcome_label(self.new_outcome, self.new_absence_reason)
 
+    @property
+    def outcome_changed(self) -> bool:
+        return (self.old_outcome, self.old_absence_reason) != (
+            self.new_outcome,
+            self.new_absence_reason,
+        )
+
+    def changes(self) -> list[str]:
+        """What changed, in words: the outcome (was, now), the note, the risk flag."""
+        changes = []
+        if self.outcome_changed:
+            changes.append(f"was {self.was}, now {self.now}")
+        if self.old_note != self.new_note:
+            changes.append("note changed" if self.old_note else "note added")
+        if self.old_risk_relevant is not None and self.old_risk_relevant != self.new_risk_relevant:
+            changes.append(
+                "marked risk-relevant" if self.new_risk_relevant else "no longer risk-relevant"
+            )
+        return changes or [f"was {self.was}, now {self.now}"]
+
     def describe(self) -> str:
-        """Amended: was X, now Y — who, when, why."""
+        """Amended: what changed — who, when, why."""
         at = timezone.localtime(self.at)
         return (
-            f"Amended: was {self.was}, now {self.now} — {self.by}, "
+            f"Amended: {'; '.join(self.changes())} — {self.by}, "
             f"{at:%-d %B %Y} at {at:%H:%M} — {self.reason}"
         )
 

@@ -46,6 +46,12 @@ def start_travelling() -> time_machine.travel | None:
     return traveller
 
 
+def on_day(day: date) -> time_machine.travel:
+    """For a test's events on a day of its own story (a warning given the day after a
+    failure, say): the clock at 10:00 in London that day, ticking on, until the block ends."""
+    return time_machine.travel(datetime.combine(day, MORNING, tzinfo=ZoneInfo("Europe/London")))
+
+
 def child_environment() -> dict[str, str]:
     """What a process a test starts needs in its environment to share the test's clock: the
     moment the test has reached (its clock has ticked on since the morning of TEST_TODAY)."""

@@ -295,6 +295,18 @@ def record(session, placement, outcome: str, by: Staff, **fields):
     )
 
 
+def give_warning(enforcement, by: Staff, *, on: date | None = None, reason: str = ""):
+    """The offender manager gives the formal warning for this failure on the day after it (or
+    on `on`): a warning counts towards a breach only for failures after the day it was given."""
+    from programme.services.enforcement import enforcement_decide
+    from tests.clock import on_day
+
+    with on_day(on or enforcement.failure_on + timedelta(days=1)):
+        return enforcement_decide(
+            enforcement=enforcement, decision="warning_given", reason=reason, by=by
+        )
+
+
 def make_handover(referral, by: Staff, **fields):
     """A three-way handover meeting, all three present unless told otherwise."""
     from programme.models import HandoverMeeting

@@ -11,7 +11,7 @@ from programme.models import AttendanceAmendment, CatchUp, Enforcement, Notice
 from programme.services.enforcement import enforcement_decide
 from programme.services.register import CHANGE_NEEDS_REASON
 from referrals.models import ReferralStatus
-from tests.factories import record
+from tests.factories import give_warning, record
 
 
 def session(group, number):
@@ -65,8 +65,17 @@ def test_an_amendment_cannot_be_changed_or_deleted(group, placement, fern):
 def test_after_a_restart_his_old_registers_can_still_be_saved_and_corrected(group, placement, fern):
     miss_five(group, placement, fern)
     assert placement.referral.status == ReferralStatus.RESTART_REQUIRED
-    # Saving session 3 again, with nothing about him changed, works.
-    record(session(group, 3), placement, "unacceptable_absence", fern, note="Re-saved")
+    # Saving session 3 again, with nothing about him changed, works (a note added needs its
+    # reason, like any change to a recorded entry).
+    record(session(group, 3), placement, "unacceptable_absence", fern)
+    record(
+        session(group, 3),
+        placement,
+        "unacceptable_absence",
+        fern,
+        note="Re-saved",
+        change_reason="Note added",
+    )
     # And correcting a miss after the restart works, and tells the offender manager.
     result = record(
         session(group, 2),
@@ -85,7 +94,14 @@ def test_after_a_restart_his_old_registers_can_still_be_saved_and_corrected(grou
 def test_the_same_correction_twice_tells_the_offender_manager_once(group, placement, fern):
     miss_five(group, placement, fern)
     record(session(group, 2), placement, "attended", fern, change_reason="He was there")
-    record(session(group, 2), placement, "attended", fern, note="Saved again")
+    record(
+        session(group, 2),
+        placement,
+        "attended",
+        fern,
+        note="Saved again",
+        change_reason="Note added",
+    )
     assert Notice.objects.filter(kind="correction").count() == 1
 
 
@@ -140,7 +156,14 @@ def test_an_attendance_recorded_before_an_earlier_amendment_stays_correctable(
     record(session(group, 2), placement, "attended", fern)
     record(session(group, 1), placement, "unacceptable_absence", fern, change_reason="Left early")
     # Session 2's record (attended) can still be re-saved with a note.
-    record(session(group, 2), placement, "attended", fern, note="Good contributions")
+    record(
+        session(group, 2),
+        placement,
+        "attended",
+        fern,
+        note="Good contributions",
+        change_reason="Note added",
+    )
     assert placement.attendances.get(session__number=2).note == "Good contributions"
 
 
@@ -201,10 +224,9 @@ def test_the_warning_letter_shows_an_amendment_between_failures(
 
 
 def decided_warning(group, placement, fern, alice):
+    """Session 1 missed (2 February 2026); the warning given the next day."""
     record(session(group, 1), placement, "unacceptable_absence", fern)
-    enforcement = Enforcement.objects.get()
-    enforcement_decide(enforcement=enforcement, decision="warning_given", reason="", by=alice)
-    return enforcement
+    return give_warning(Enforcement.objects.get(), alice)
 
 
 def test_a_decision_can_be_corrected_and_the_old_one_is_kept(login, group, placement, fern, alice):

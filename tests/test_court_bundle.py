@@ -11,7 +11,7 @@ from django.urls import reverse
 from isotp.models import AccessLog
 from programme.models import Enforcement, EnforcementDecisionType
 from programme.services.enforcement import enforcement_decide
-from tests.factories import make_offender, make_referral, record
+from tests.factories import give_warning, make_offender, make_referral, record
 from tests.pdf_text import assert_accessible_pdf, pdf_reader, pdf_text
 
 
@@ -34,12 +34,7 @@ def breach(group, placement, fern, alice):
     )
     record(session(group, 2), placement, "unacceptable_absence", fern)
     first = Enforcement.objects.get(attendance__session__number=2)
-    enforcement_decide(
-        enforcement=first,
-        decision=EnforcementDecisionType.WARNING_GIVEN,
-        reason="First failure; warned in writing",
-        by=alice,
-    )
+    give_warning(first, alice, reason="First failure; warned in writing")
     record(session(group, 3), placement, "unacceptable_absence", fern)
     second = Enforcement.objects.get(attendance__session__number=3)
     assert second.proposed_action == "breach"
@@ -145,11 +140,10 @@ def test_a_restarted_attempt_and_its_warning_are_in_the_bundle(
     from tests.factories import allocation_day, make_group
 
     record(session(group, 1), placement, "unacceptable_absence", fern)
-    enforcement_decide(
-        enforcement=Enforcement.objects.get(attendance__placement=placement),
-        decision=EnforcementDecisionType.WARNING_GIVEN,
+    give_warning(
+        Enforcement.objects.get(attendance__placement=placement),
+        alice,
         reason="First failure; warned in writing",
-        by=alice,
     )
     restarted = placement_restart(placement=placement, on=date(2026, 2, 3), by=alice)
     second_group = make_group(pat, [fern], start_date=date(2026, 3, 2), venue="Second room")

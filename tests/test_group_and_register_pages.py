@@ -308,15 +308,18 @@ def test_a_complete_register_is_a_summary_with_a_change_link_for_each_man(
     )
     change = client.get(url, {"change": placement.pk}).content.decode()
     assert f"Change the record of {name}" in change
-    assert "Reason for changing the recorded outcome" in change
+    assert "Reason for the change" in change
     assert (
         f'id="id_m{placement.pk}-outcome_0" name="m{placement.pk}-outcome" type="radio" value="attended" checked'
         in change
     )
 
-    # The change needs its reason; the old outcome is kept.
+    # The change needs its reason; the old outcome is kept. (The page sends the state of his
+    # record it showed: tests/test_register_concurrency.py.)
+    seen = Attendance.objects.get().version
     refused = client.post(
-        url, {"change": placement.pk, **register_data(placement, "unacceptable_absence")}
+        url,
+        {"change": placement.pk, **register_data(placement, "unacceptable_absence", seen=seen)},
     )
     assert "Give a reason for changing the recorded outcome" in refused.content.decode()
     assert Attendance.objects.get().outcome == "attended"
@@ -324,7 +327,9 @@ def test_a_complete_register_is_a_summary_with_a_change_link_for_each_man(
         url,
         {
             "change": placement.pk,
-            **register_data(placement, "unacceptable_absence", change_reason="Left at the break"),
+            **register_data(
+                placement, "unacceptable_absence", change_reason="Left at the break", seen=seen
+            ),
         },
     )
     assert saved.status_code == 302

@@ -1,8 +1,9 @@
 """The offender manager's pages (actions, notices, enforcement, his programme, risk reviews,
 appointments) and the facilitator's start page."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
+import pgtrigger
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -363,6 +364,11 @@ def test_a_warning_given_makes_his_next_unacceptable_absence_a_breach(
     assert response.status_code == 302
     absence.refresh_from_db()
     assert (absence.decision, absence.decided_by) == ("warning_given", alice)
+    # As if given the day after the absence (2 February 2026), before his next session: a
+    # warning counts only for failures after it. (The decision is locked; the test steps
+    # around its trigger to date it back.)
+    with pgtrigger.ignore("programme.Enforcement:enforcement_human_decision_locked"):
+        Enforcement.objects.filter(pk=absence.pk).update(decided_on=date(2026, 2, 3))
 
     page = client.get(absence.get_absolute_url()).content.decode()
     assert "Formal warning given" in page

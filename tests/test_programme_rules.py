@@ -18,7 +18,7 @@ from programme.models import (
     ProgrammeError,
     add_working_days,
 )
-from programme.services.enforcement import enforcement_decide
+from programme.services.enforcement import enforcement_decide, warnings_in_window
 from programme.services.register import (
     RegisterEntry,
     RegisterRefused,
@@ -35,6 +35,7 @@ from programme.services.scheduling import (
 from referrals.models import Programme, Referral, ReferralStatus
 from tests.factories import (
     allocation_day,
+    give_warning,
     make_group,
     make_offender,
     make_placement,
@@ -416,7 +417,7 @@ def test_a_second_failure_within_twelve_months_of_a_warning_proposes_breach(
 ):
     record(session(group, 1), placement, "unacceptable_absence", fern)
     first = Enforcement.objects.get()
-    enforcement_decide(enforcement=first, decision="warning_given", reason="", by=alice)
+    give_warning(first, alice)  # 3 February 2026, the day after
     do_catch_up(placement, 1, fern)
     record(session(group, 2), placement, "unacceptable_absence", fern)
     second = Enforcement.objects.exclude(pk=first.pk).get()
@@ -424,19 +425,34 @@ def test_a_second_failure_within_twelve_months_of_a_warning_proposes_breach(
     assert "already given in the previous 12 months" in second.proposal_reason
 
 
-def test_a_warning_given_later_updates_the_proposal_for_pending_failures(
+def test_only_warnings_given_before_a_failure_count_towards_its_breach(
     group, placement, fern, alice
 ):
+    """Sessions 1 (2 February 2026) and 3 (16 February) missed, both decisions pending; the
+    warning for the first given on 20 February, after both: it warns of what the next failure
+    leads to, so the second is still proposed a warning; a failure after it, a breach."""
     record(session(group, 1), placement, "unacceptable_absence", fern)
     record(session(group, 2), placement, "acceptable_absence", fern, absence_reason="medical")
     do_catch_up(placement, 1, fern)
     do_catch_up(placement, 2, fern)
     record(session(group, 3), placement, "failed_to_comply", fern)
     first, second = Enforcement.objects.order_by("failure_on")
-    assert second.proposed_action == "warning"
-    enforcement_decide(enforcement=first, decision="warning_given", reason="", by=alice)
+    give_warning(first, alice, on=date(2026, 2, 20))
     second.refresh_from_db()
-    assert second.proposed_action == "breach"
+    assert second.proposed_action == "warning"
+    assert "No formal warning in the previous 12 months" in second.proposal_reason
+    # A failure after the warning (session 4, 23 February): breach.
+    record(session(group, 4), placement, "unacceptable_absence", fern)
+    fourth = Enforcement.objects.get(attendance__session__number=4)
+    assert fourth.proposed_action == "breach"
+    # A warning given on the day of a failure does not count for it (the day is all the
+    # record holds): it counts from the next day.
+    programme = placement.referral.programme
+    counted = [
+        warnings_in_window(offender=placement.offender, before=day, programme=programme)
+        for day in (date(2026, 2, 20), date(2026, 2, 21))
+    ]
+    assert counted == [0, 1]
 
 
 def test_a_licence_case_proposes_a_recall_request(group, alice, pat, fern):

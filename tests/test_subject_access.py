@@ -62,7 +62,15 @@ def adam(placement, alice, fern, login):
     )
     record(sessions[1], placement, "attended", fern, note=RISK_NOTE, risk_relevant=True)
     # The note is reworded later: neither wording may appear.
-    record(sessions[1], placement, "attended", fern, note=RISK_NOTE_REWORDED, risk_relevant=True)
+    record(
+        sessions[1],
+        placement,
+        "attended",
+        fern,
+        note=RISK_NOTE_REWORDED,
+        risk_relevant=True,
+        change_reason="Reworded",
+    )
     record(sessions[2], placement, "acceptable_absence", fern, absence_reason="medical")
     record(
         sessions[2], placement, "attended", fern, change_reason="He came in late: register fixed"

@@ -104,6 +104,13 @@ RISK_NOTE = Withhold(
     condition="when the note is marked risk-relevant",
     applies=lambda row: bool(row.get("risk_relevant")),
 )
+# An amendment's note, before or after: withheld when either side was marked risk-relevant.
+RISK_NOTE_AMENDED = Withhold(
+    exemption=RISK_EXEMPTION,
+    reason=RISK_REASON,
+    condition="when the note was marked risk-relevant before or after the change",
+    applies=lambda row: bool(row.get("old_risk_relevant") or row.get("new_risk_relevant")),
+)
 RISK_NOTICE = Withhold(
     exemption=RISK_EXEMPTION,
     reason=RISK_REASON,
@@ -181,9 +188,12 @@ FIELDS: dict[type[models.Model], dict[str, object]] = {
         "note": RISK_NOTE,
         **shown("risk_relevant change_reason recorded_by recorded_at"),
     },
-    AttendanceAmendment: shown(
-        "id attendance old_outcome old_absence_reason new_outcome new_absence_reason reason by at"
-    ),
+    AttendanceAmendment: {
+        **shown("id attendance old_outcome old_absence_reason new_outcome new_absence_reason"),
+        "old_note": RISK_NOTE_AMENDED,
+        "new_note": RISK_NOTE_AMENDED,
+        **shown("old_risk_relevant new_risk_relevant reason by at"),
+    },
     CatchUp: shown("id placement session held_on facilitator completed cancelled note"),
     Enforcement: shown(
         "id attendance offender failure_on due_by proposed_action proposal_reason decision "

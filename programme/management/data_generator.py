@@ -1248,7 +1248,8 @@ class Generator:
         since = add_months(failure_on, -programme.warning_window_months)
         return propose_enforcement(
             order_type=m.referral.offender["order_type"],
-            warnings_in_window=sum(1 for w in m.man.warnings if w >= since),
+            # As programme/services/enforcement.py counts: warnings given before the failure.
+            warnings_in_window=sum(1 for w in m.man.warnings if since <= w < failure_on),
             warnings_allowed=programme.warnings_before_breach,
             window_months=programme.warning_window_months,
         )

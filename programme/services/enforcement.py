@@ -31,8 +31,8 @@ from referrals.models import (
 
 
 def proposal_for(*, offender, failure_on: date, programme: Programme) -> tuple[str, str]:
-    """The action the policy proposes for his failure on that day, with the warnings he has
-    been given counted now, and why."""
+    """The action the policy proposes for his failure on that day, counting the warnings he
+    had been given before it, and why."""
     return propose_enforcement(
         order_type=offender.order_type,
         warnings_in_window=warnings_in_window(
@@ -77,16 +77,20 @@ def enforcement_reopen(*, enforcement: Enforcement) -> Enforcement:
 
 
 def warnings_in_window(*, offender, before: date, programme: Programme) -> int:
-    """Formal warnings given to him from the window's start before this failure until now.
+    """Formal warnings given to him in the window before the day of this failure.
 
-    The window runs from the day a warning was given (Sch. 8 para 5: a warning "within the
-    previous twelve months"); one given after this failure but before its decision counts too.
+    Sch. 8 para 6 asks whether he had been given a warning within the twelve months before he
+    failed: a warning is a warning of what the next failure leads to, so one given after this
+    failure (for an earlier one, say, decided late) does not count towards it, and neither does
+    one given the same day (the day is all the record holds; the doubt goes his way).
+    docs/decisions.md, "Which warnings count towards a breach".
     """
     since = add_months(before, -programme.warning_window_months)
     return Enforcement.objects.filter(
         offender=offender,
         decision=EnforcementDecisionType.WARNING_GIVEN,
         decided_on__gte=since,
+        decided_on__lt=before,
     ).count()
 
 

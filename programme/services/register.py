@@ -48,6 +48,9 @@ class RegisterEntry:
     note: str = ""
     risk_relevant: bool = False
     change_reason: str = ""
+    # The state of his record the page showed (Attendance.version; "" when he was not yet
+    # recorded). None: not checked (the services' own callers, which read it under the lock).
+    seen: str | None = None
 
 
 @dataclass
@@ -89,6 +92,33 @@ CATCH_UP_NOT_NEEDED = (
 )
 UNKNOWN_OUTCOME = "Choose what happened from the outcomes listed"
 CHANGE_NEEDS_REASON = "Give a reason for changing the recorded outcome ({old} to {new})"
+CHANGE_OF_DETAIL_NEEDS_REASON = "Give a reason for changing his recorded {what}"
+CHANGED_SINCE_LOADED = (
+    "{who} {did} at {time}, after you opened this register: he is now recorded as “{now}”. "
+    "Nothing was saved for him. Check his record, then save again"
+)
+
+
+def _changed_since_loaded(old, seen: str) -> str:
+    """Why a save from an older page is refused, naming who changed what since."""
+    at = timezone.localtime(old.recorded_at)
+    return CHANGED_SINCE_LOADED.format(
+        who=old.recorded_by.get_full_name() or old.recorded_by.username,
+        did="changed his record" if seen else "recorded him",
+        time=f"{at:%H:%M} on {at:%-d %B %Y}",
+        now=AttendanceAmendment.outcome_label(old.outcome, old.absence_reason),
+    )
+
+
+def _details_changed(old, entry) -> list[str]:
+    """The parts of a recorded entry other than the outcome that this save changes and that
+    need a reason: the note and the risk flag."""
+    changed = []
+    if old.note.strip() != entry.note.strip():
+        changed.append("note")
+    if bool(old.risk_relevant) != bool(entry.risk_relevant):
+        changed.append("risk-relevant flag")
+    return changed
 
 
 def outstanding_catch_ups(placements) -> dict[int, list[int]]:
@@ -122,7 +152,10 @@ def register_save(
         raise ProgrammeError(session.not_yet_recordable)
     programme = session.group.programme
     members = {p.pk: p for p in members_at(session).select_for_update(of=("self",))}
-    existing = {a.placement_id: a for a in session.attendances.all()}
+    existing = {
+        a.placement_id: a
+        for a in session.attendances.select_for_update(of=("self",)).select_related("recorded_by")
+    }
     outstanding = outstanding_catch_ups(list(members.values()))
     errors: dict[int, str] = {}
     for entry in entries:
@@ -135,6 +168,14 @@ def register_save(
             continue
         earlier = [n for n in outstanding.get(placement_id, []) if n < session.number]
         old = existing.get(placement_id)
+        if entry.seen is not None and entry.seen != (old.version if old else ""):
+            # Optimistic concurrency: the page was loaded before someone else's save.
+            errors[placement_id] = (
+                _changed_since_loaded(old, entry.seen)
+                if old
+                else ("His record was removed after you opened this register: reload it")
+            )
+            continue
         # The rule governs recording him at a later session; a correction of a session already
         # recorded states what happened there, so it is never refused for an outstanding one.
         if entry.outcome in ATTENDED_OUTCOMES and earlier and old is None:
@@ -145,6 +186,10 @@ def register_save(
             errors[placement_id] = CHANGE_NEEDS_REASON.format(
                 old=AttendanceAmendment.outcome_label(old.outcome, old.absence_reason).lower(),
                 new=AttendanceAmendment.outcome_label(entry.outcome, new_reason).lower(),
+            )
+        elif old and _details_changed(old, entry) and not entry.change_reason.strip():
+            errors[placement_id] = CHANGE_OF_DETAIL_NEEDS_REASON.format(
+                what=" and ".join(_details_changed(old, entry))
             )
         if entry.outcome == AttendanceOutcome.ACCEPTABLE_ABSENCE and not entry.absence_reason:
             errors[placement_id] = "Choose the reason the absence is acceptable"
@@ -159,9 +204,15 @@ def register_save(
         old = existing.get(placement.pk)
         attendance = old or Attendance(session=session, placement=placement)
         was = (old.outcome, old.absence_reason) if old else None
+        details_changed = bool(old and _details_changed(old, entry))
+        old_note, old_risk = (old.note, old.risk_relevant) if old else ("", None)
         attendance.outcome = entry.outcome
         attendance.absence_reason = _recorded_absence_reason(entry)
-        amended = was is not None and was != (attendance.outcome, attendance.absence_reason)
+        outcome_amended = was is not None and was != (
+            attendance.outcome,
+            attendance.absence_reason,
+        )
+        amended = outcome_amended or details_changed
         attendance.minutes_late = entry.minutes_late or 0
         attendance.homework_done = entry.homework_done
         attendance.note = entry.note
@@ -178,6 +229,10 @@ def register_save(
                 old_absence_reason=was[1],
                 new_outcome=attendance.outcome,
                 new_absence_reason=attendance.absence_reason,
+                old_note=old_note,
+                new_note=attendance.note,
+                old_risk_relevant=old_risk,
+                new_risk_relevant=attendance.risk_relevant,
                 reason=attendance.change_reason,
                 by=by,
             )
@@ -231,7 +286,12 @@ def _follow_up(attendance, *, amendment, by, holidays, programme, result) -> Non
         enforcement.decided_by = by
         enforcement.decided_on = timezone.localdate()
         enforcement.save()
-    elif amendment and enforcement and enforcement.decision in HUMAN_DECISIONS:
+    elif (
+        amendment
+        and amendment.outcome_changed
+        and enforcement
+        and enforcement.decision in HUMAN_DECISIONS
+    ):
         _tell_offender_manager(
             placement,
             DECIDED_FAILURE_AMENDED.format(

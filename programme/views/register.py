@@ -253,6 +253,9 @@ def _entry(row) -> RegisterEntry:
         note=data.get("note", ""),
         risk_relevant=data.get("risk_relevant", False),
         change_reason=data.get("change_reason", ""),
+        # The state of his record the page showed; a save without it counts as from a page
+        # that showed him not yet recorded.
+        seen=row["form"].data.get(row["form"].add_prefix("seen"), ""),
     )
 
 

@@ -152,9 +152,7 @@ def test_the_fifth_missed_session_ends_the_attempt_with_a_restart(page, alice, p
     page.goto(f"/sessions/{group.sessions.get(number=2).pk}/register/")
     page.get_by_role("link", name="Change the record of Frank Fivemisses").click()
     page.get_by_label("Attended and complied").check()
-    page.get_by_label("Reason for changing the recorded outcome").fill(
-        "Signed in on the paper register: he was there"
-    )
+    page.get_by_label("Reason for the change").fill("Signed in on the paper register: he was there")
     page.get_by_role("button", name="Save the change").click()
     expect(page.get_by_text("Register for session 2 saved")).to_be_visible()
     expect(page.get_by_text("the restart may no longer be needed").first).to_be_visible()

@@ -92,7 +92,7 @@ def test_enter_in_every_text_box_of_the_register_saves_what_was_typed(page, alic
     late.press("Enter")
     # Without a reason the change is refused: the reason box is marked in error.
     expect(page.locator(".govuk-error-summary")).to_contain_text("Give a reason for changing")
-    reason = page.get_by_label("Reason for changing the recorded outcome for Albert Absentee")
+    reason = page.get_by_label("Reason for the change for Albert Absentee")
     expect(reason).to_have_class("govuk-input govuk-input--error")
     expect(late).to_have_value("15")
     assert page.title().startswith("Error: ")
@@ -110,9 +110,7 @@ def test_enter_in_every_text_box_of_the_register_saves_what_was_typed(page, alic
     # Enter in Arthur's change reason box too (a reason with no change is harmless).
     page.get_by_role("link", name="Change the record of Arthur Attender").click()
     page.get_by_label("Minutes late for Arthur Attender", exact=True).fill("0")
-    arthur_reason = page.get_by_label(
-        "Reason for changing the recorded outcome for Arthur Attender"
-    )
+    arthur_reason = page.get_by_label("Reason for the change for Arthur Attender")
     arthur_reason.fill("Nothing changed")
     arthur_reason.press("Enter")
     expect(page.get_by_text(SAVED + " (1 recorded)")).to_be_visible()
