@@ -73,6 +73,11 @@ MIDDLEWARE = [
     "isotp.consultation.ConsultationMiddleware",
 ]
 
+# Which of a person's notifications name a case now closed to them (limited access): a digest
+# written after a case was restricted, or the person excluded, leaves those out. The apps' rule,
+# named by its path (isotp imports neither app).
+NOTIFICATION_CASES_CLOSED = "referrals.access.crns_closed_to"
+
 ROOT_URLCONF = "isotp.urls"
 WSGI_APPLICATION = "isotp.wsgi.application"
 

@@ -38,6 +38,40 @@ def cases_open_to(user: Staff, to_offender: str = "") -> Q:
     )
 
 
+def open_to_whom(offender: Offender, staff) -> list[Staff]:
+    """Of these staff (None and repeats dropped), those no limit on access closes his case to:
+    `cases_open_to` for one case and a few people, in one query. Everyone told of an event
+    about him (an email, a digest) is one of these."""
+    people = {person.pk: person for person in staff if person is not None}
+    if not people:
+        return []
+    listed = dict(
+        CaseAccess.objects.filter(offender_id=offender.pk, staff_id__in=people).values_list(
+            "staff_id", "kind"
+        )
+    )
+    return [
+        person
+        for pk, person in people.items()
+        if listed.get(pk) != CaseAccessKind.EXCLUDED
+        and (not offender.restricted or listed.get(pk) == CaseAccessKind.ALLOWED)
+    ]
+
+
+def crns_closed_to(person: Staff, crns) -> set[str]:
+    """Of these CRNs, those of cases closed to the person (restricted without them on the list,
+    or excluding them): a digest written later than its notifications checks again with this
+    (settings.NOTIFICATION_CASES_CLOSED)."""
+    crns = set(crns)
+    if not crns:
+        return set()
+    return set(
+        Offender.objects.filter(crn__in=crns)
+        .exclude(cases_open_to(person))
+        .values_list("crn", flat=True)
+    )
+
+
 def offenders_in_scope(user: Staff) -> QuerySet[Offender]:
     """The offenders of the user's work (caseload, office), before limits on access: only
     for showing that a restricted case is there, never for showing anything about him."""

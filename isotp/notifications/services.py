@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from isotp.models import Role, Staff
 from isotp.notifications.models import Delivery, Email, EmailState, Kind, Notification, Preference
@@ -248,6 +249,12 @@ def digests_write(*, on: date) -> list[Email]:
     return written
 
 
+def cases_closed_to(person: Staff, crns: set[str]) -> set[str]:
+    """The CRNs of cases closed to the person, by the apps' limited-access rule, which
+    settings.NOTIFICATION_CASES_CLOSED names (isotp imports neither app)."""
+    return import_string(settings.NOTIFICATION_CASES_CLOSED)(person, crns) if crns else set()
+
+
 def _digest_write(notifications: list[Notification], *, on: date) -> Email | None:
     person = notifications[0].recipient
     if not person.is_active or not person.email:
@@ -261,6 +268,10 @@ def _digest_write(notifications: list[Notification], *, on: date) -> Email | Non
             pk__in=[n.pk for n in notifications], email__isnull=True
         )
     )
+    # A case closed to them since (restricted, or they were excluded) is left out: the digest
+    # names CRNs. Those stay waiting, for a later digest if the case is opened to them again.
+    closed = cases_closed_to(person, {n.crn for n in mine if n.crn})
+    mine = [n for n in mine if n.crn not in closed]
     if not mine:
         return None
     sections = []

@@ -1,6 +1,7 @@
 """Who is emailed about what happens in the programme (docs/notifications.md), and the daily
 checks for what is coming due. Each function here is one call from where the event happens,
-inside its transaction; `isotp.notifications.services.notify` does the rest."""
+inside its transaction; `_tell` keeps out everyone the case is closed to (limited access: the
+same rule as the pages) and `isotp.notifications.services.notify` does the rest."""
 
 from datetime import date
 
@@ -19,7 +20,8 @@ from programme.models import (
     ReportStatus,
     add_working_days,
 )
-from referrals.models import Referral, ReferralStatus
+from referrals.access import open_to_whom
+from referrals.models import Offender, Referral, ReferralStatus
 
 # The notices the offender manager is also emailed about (a correction is seen by the person
 # who made it and waits on the actions page).
@@ -34,6 +36,18 @@ NOTICE_KINDS = {
 DUE_SOON_WORKING_DAYS = 2
 
 
+def _tell(*, kind: str, event: str, offender: Offender, recipients, link: str) -> list:
+    """Notify those of `recipients` his case is open to: a restricted case only those on its
+    list, never anyone excluded from it (an email names his CRN)."""
+    return notify(
+        kind=kind,
+        event=event,
+        recipients=open_to_whom(offender, recipients),
+        crn=offender.crn,
+        link=link,
+    )
+
+
 def notice_notify(notice: Notice, *, link: str = "") -> None:
     """A notice for the offender manager: his offender manager is emailed too, as they chose.
     The link is to where it is acknowledged, unless given."""
@@ -41,11 +55,11 @@ def notice_notify(notice: Notice, *, link: str = "") -> None:
     if kind is None:
         return
     offender = notice.offender
-    notify(
+    _tell(
         kind=kind,
         event=f"notice:{notice.pk}",
+        offender=offender,
         recipients=[offender.offender_manager],
-        crn=offender.crn,
         link=link or reverse("programme:actions"),
     )
 
@@ -53,11 +67,11 @@ def notice_notify(notice: Notice, *, link: str = "") -> None:
 def absence_notify(enforcement: Enforcement) -> None:
     """An unacceptable absence (or failure to comply) opened an enforcement decision."""
     offender = enforcement.offender
-    notify(
+    _tell(
         kind=Kind.ABSENCE,
         event=f"enforcement:{enforcement.pk}",
+        offender=offender,
         recipients=[offender.offender_manager],
-        crn=offender.crn,
         link=reverse("programme:enforcement", args=[enforcement.pk]),
     )
 
@@ -78,11 +92,11 @@ def decisions_due_soon_notify(*, today: date) -> int:
         .select_related("offender__offender_manager")
     ):
         count += len(
-            notify(
+            _tell(
                 kind=Kind.DECISION_DUE_SOON,
                 event=f"enforcement:{enforcement.pk}",
+                offender=enforcement.offender,
                 recipients=[enforcement.offender.offender_manager],
-                crn=enforcement.offender.crn,
                 link=reverse("programme:enforcement", args=[enforcement.pk]),
             )
         )
@@ -100,11 +114,11 @@ def decisions_overdue_notify(*, today: date) -> int:
         Enforcement.objects.pending().filter(due_by__lt=today).select_related("offender")
     ):
         count += len(
-            notify(
+            _tell(
                 kind=Kind.DECISION_OVERDUE,
                 event=f"enforcement:{enforcement.pk}",
+                offender=enforcement.offender,
                 recipients=managers.get(enforcement.offender.office_id, []),
-                crn=enforcement.offender.crn,
                 link=reverse("programme:enforcement", args=[enforcement.pk]),
             )
         )
@@ -132,11 +146,11 @@ def handovers_overdue_notify(*, today: date) -> int:
             continue
         facilitators = list(referral.placement.group.facilitators.all())
         count += len(
-            notify(
+            _tell(
                 kind=Kind.HANDOVER_OVERDUE,
                 event=f"referral:{referral.pk}",
+                offender=referral.offender,
                 recipients=[referral.offender.offender_manager, *facilitators],
-                crn=referral.offender.crn,
                 link=reverse("programme:post_programme", args=[referral.pk]),
             )
         )
