@@ -85,12 +85,18 @@ class Consultation:
             records=list(self.records),
             offender_ids=offender_ids,
             action=self.action or default_action,
-            view=view[:150],
-            path=path[:500],
-            query=self.query[:500],
+            view=_text(view, 150),
+            path=_text(path, 500),
+            query=_text(self.query, 500),
             result_count=self.result_count,
-            reason=self.reason[:500],
+            reason=_text(self.reason, 500),
         )
+
+
+def _text(value: str, limit: int) -> str:
+    """What was typed or asked for, as the log can keep it: PostgreSQL refuses a NUL byte in
+    text (a NUL typed into a search must not turn the page into a server error)."""
+    return value.replace("\x00", "")[:limit]
 
 
 def current() -> Consultation | None:

@@ -98,10 +98,14 @@ class GovForm:
     """Mixin giving a form the GOV.UK crispy helper and one submit button."""
 
     submit_label = "Save"
+    # "get" for a search form: crispy then leaves out the CSRF token, which would otherwise be
+    # sent in the address (and kept in logs and browser history).
+    method = "post"
 
     def _setup_helper(self) -> None:
         self.helper = GovFormHelper()
         self.helper.form_tag = False
+        self.helper.form_method = self.method
         # Small bold labels and legends, as on GOV.UK question pages.
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL

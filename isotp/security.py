@@ -158,3 +158,21 @@ class SecondFactorRequiredMiddleware:
             query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
             return redirect(reverse(page) + (f"?{query}" if query else ""))
         return self.get_response(request)
+
+
+class UsernameNotInPasswordValidator:
+    """A password must not contain the username (Django's similarity check lets through
+    "alice.accredited2026!"): AUTH_PASSWORD_VALIDATORS, so it holds wherever a password is
+    set, the admin included."""
+
+    message = "Your password must not contain your username"
+
+    def validate(self, password: str, user=None) -> None:
+        from django.core.exceptions import ValidationError
+
+        username = (getattr(user, "username", "") or "").casefold()
+        if username and username in password.casefold():
+            raise ValidationError(self.message, code="password_contains_username")
+
+    def get_help_text(self) -> str:
+        return "Your password must not contain your username."

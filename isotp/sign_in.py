@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -61,6 +62,15 @@ class PasswordForm(GovForm, PasswordChangeForm):
             # Bounded like every field (isotp/limits.py): hashing a megabyte is work for nothing.
             field.max_length = PASSWORD_MAX_LENGTH
         self._setup_helper()
+
+    def clean_new_password1(self):
+        new = self.cleaned_data.get("new_password1")
+        if new and self.user.check_password(new):
+            raise ValidationError(SAME_PASSWORD_MESSAGE, code="password_unchanged")
+        return new
+
+
+SAME_PASSWORD_MESSAGE = "Your new password must be different from your current password"
 
 
 def _next_url(request) -> str:

@@ -49,6 +49,7 @@ ACTION_LABELS = {
 
 
 class LogFilterForm(GovPlainForm):
+    method = "get"  # a search: no CSRF token in the address
     person = forms.CharField(
         label="Person (CRN)", required=False, max_length=20, help_text="For example, X123456."
     )

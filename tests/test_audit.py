@@ -155,3 +155,27 @@ def test_the_look_up_never_says_whether_a_case_it_will_not_show_exists(alice, hi
 def test_facilitators_and_auditors_do_not_look_up_cases(fern, audrey, login):
     for staff in (fern, audrey):
         assert login(staff).get(reverse("referrals:case_lookup")).status_code == 404
+
+
+def test_the_search_sends_no_csrf_token_in_the_address(audrey, login):
+    # A search is a GET: a token in its address would be kept in logs and browser history.
+    page = login(audrey).get(reverse("audit:home")).content.decode()
+    search = page.split('role="search"')[1].split("</form>")[0]
+    assert 'name="person"' in search
+    assert "csrfmiddlewaretoken" not in search
+
+
+def test_a_nul_byte_typed_in_the_look_up_is_refused_with_a_message(alice, hilary, login):
+    make_offender(alice, crn="T444444")
+    client = login(hilary)
+    for crn, reason in (
+        ("T444\x00444", "Covering for Alice"),
+        ("T444444", "Covering\x00 for Alice"),
+    ):
+        response = client.post(reverse("referrals:case_lookup"), {"crn": crn, "reason": reason})
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "govuk-error-summary" in page and "Null characters are not allowed" in page
+    logged = AccessLog.objects.filter(view="referrals:case_lookup").order_by("pk")
+    assert [row.query for row in logged] == ["crn=T444444", "crn=T444444"]
+    assert logged[1].reason == "Covering for Alice"

@@ -59,3 +59,15 @@ def test_changing_the_password_needs_the_second_factor_first(alice):
     assert change(client).status_code == 302
     alice.refresh_from_db()
     assert alice.check_password(PASSWORD)
+
+
+def test_the_new_password_is_not_the_current_one_and_does_not_hold_the_username(login, alice):
+    client = login(alice)
+    same = change(client, new=PASSWORD).content.decode()
+    assert "Your new password must be different from your current password" in same
+    named = change(client, new=f"My-{alice.username.upper()}-passphrase").content.decode()
+    assert "Your password must not contain your username" in named
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)
+    # A good one still goes through.
+    assert change(client).status_code == 302
