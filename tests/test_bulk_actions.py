@@ -51,11 +51,13 @@ def test_a_refused_man_is_listed_by_name_with_the_reason_while_the_others_are_al
     young = make_ready_referral(
         make_offender(alice, last_name="Youngman", date_of_birth=date(2008, 6, 1)), alice
     )
-    response = login(pat).post(
+    client = login(pat)
+    response = client.post(
         reverse("programme:group_allocate", args=[group.pk]), {"referral": [ready.pk, young.pk]}
     )
-    assert response.status_code == 200
-    page = response.content.decode()
+    # Someone was placed: the browser is sent on to the group's page (a reload posts nothing).
+    assert (response.status_code, response.url) == (302, group.get_absolute_url())
+    page = client.get(response.url).content.decode()
     assert "Readyman has a place in the group" in page
     assert "There is a problem: 1 man was not allocated" in page
     assert "Youngman was not allocated" in page
@@ -63,6 +65,8 @@ def test_a_refused_man_is_listed_by_name_with_the_reason_while_the_others_are_al
     assert page.count("Youngman was not allocated") == 1
     assert "<title>Error: " in page
     assert list(group.placements.values_list("referral", flat=True)) == [ready.pk]
+    # Shown once: the page reloaded says nothing more.
+    assert "was not allocated" not in client.get(response.url).content.decode()
 
 
 def test_capacity_is_kept_when_more_men_are_ticked_than_places_left(login, pat, alice, fern):
@@ -79,6 +83,7 @@ def test_capacity_is_kept_when_more_men_are_ticked_than_places_left(login, pat, 
         .post(
             reverse("programme:group_allocate", args=[group.pk]),
             {"referral": [r.pk for r in referrals]},
+            follow=True,
         )
         .content.decode()
     )

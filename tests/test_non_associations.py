@@ -219,6 +219,7 @@ def test_two_co_defendants_ticked_together_are_not_both_placed(
     response = login(pat).post(
         reverse("programme:group_allocate", args=[forming.pk]),
         {"referral": [first.pk, second.pk]},
+        follow=True,
     )
     assert Placement.objects.filter(referral=first).exists()
     assert not Placement.objects.filter(referral=second).exists()

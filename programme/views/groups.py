@@ -97,7 +97,24 @@ def _create_group(form: GroupForm, user):
 @require_safe
 def group_detail(request, pk: int):
     group = get_group_for_user(request.user, pk)
+    # After an allocation that placed some men and refused others (group_allocate): the
+    # refused named with their reasons and still ticked, once.
+    kept = request.session.pop(_REFUSED_KEY.format(pk=group.pk), None)
+    if kept and can_manage_groups(request.user):
+        by_pk = {
+            r.pk: r for r in get_referrals_for_user(request.user, [p for p, _ in kept["refused"]])
+        }
+        return _render_group(
+            request,
+            group,
+            ticked=[pk for pk in kept["ticked"] if pk in by_pk],
+            refused=[(by_pk[pk], reason) for pk, reason in kept["refused"] if pk in by_pk],
+            override_reason=kept["override_reason"],
+        )
     return _render_group(request, group)
+
+
+_REFUSED_KEY = "allocation_refused:{pk}"
 
 
 def _render_group(request, group, *, ticked=(), refused=(), override_reason=""):
@@ -205,7 +222,20 @@ def group_allocate(request, pk: int):
         messages.success(request, message)
     if not refused:
         return redirect(group)
-    # Shown here, not after a redirect: the refused men stay ticked to try again or untick.
+    refused_reasons = [
+        (referral.pk, f"{referral.offender.full_name} was not allocated. {reason}")
+        for referral, reason in refused
+    ]
+    if allocated:
+        # Some were placed: the browser leaves this address (a reload must not post again),
+        # and the group page shows the refused men, still ticked, from the session.
+        request.session[_REFUSED_KEY.format(pk=group.pk)] = {
+            "ticked": [pk for pk, _ in refused_reasons],
+            "refused": refused_reasons,
+            "override_reason": override_reason,
+        }
+        return redirect(group)
+    # Nothing changed: shown here, the refused men still ticked to try again or untick.
     group.refresh_from_db()
     return _render_group(
         request,
