@@ -28,6 +28,9 @@ max_requests_jitter = 200
 # Errors to stderr; the access log only when asked for (the load balancer usually keeps one).
 errorlog = "-"
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG") else None
+# Each request as address, time, method, path (never its query string: a search's words name
+# people), status, size and duration. No referrer either: it carries the previous page's query.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 # gunicorn's control socket is one path per user (~/.gunicorn/gunicorn.ctl): two servers on
 # one host would share it. Nothing here uses it.
 control_socket_disable = True

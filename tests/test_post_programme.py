@@ -1,7 +1,7 @@
 """After the programme: the report and its versions, the handover, the re-assessment, the
 recommendations and closing the referral."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pgtrigger
 import pytest
@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from programme.models import (
     EndOfProgrammeReport,
+    Enforcement,
     HandoverMeeting,
     Notice,
     ProgrammeError,
@@ -636,10 +637,36 @@ def test_the_task_list_takes_the_same_queries_however_many_recommendations(
     client = login(alice)
     url = reverse("programme:post_programme", args=[completed.pk])
     # Signed in: session, staff, second factor (3); the referral (1); its reports, handover
-    # meetings, re-assessments and recommendations (4); whether the viewer writes the report
-    # (1); the access log in a savepoint (3); the session saved (1).
-    # (+1: the header's count of what is due today, programme/services/today.py)
-    with django_assert_num_queries(14):
+    # meetings, re-assessments, recommendations and his open enforcement decisions (5);
+    # whether the viewer writes the report (1); the access log in a savepoint (3); the session
+    # saved (1).
+    # (+1: the header's count of what is due today, programme/casework/header_count.py)
+    with django_assert_num_queries(15):
         response = client.get(url)
     tasks = [t for t in response.context["tasks"] if t.key.startswith("recommendation-")]
     assert len(tasks) == len(recommendations)
+
+
+def test_an_open_enforcement_decision_of_any_attempt_blocks_closing(login, completed, fern, alice):
+    """A recall proposed for a failure (here on his first session's record, as an earlier
+    attempt's would be) and never decided: the referral cannot be closed, on the page or not."""
+    close_all(completed, fern, alice)
+    attendance = completed.placement.attendances.get(session__number=1)
+    Enforcement.objects.create(
+        attendance=attendance,
+        offender=completed.offender,
+        failure_on=attendance.session.date,
+        due_by=attendance.session.date + timedelta(days=14),
+        proposed_action="recall",
+        proposal_reason="On licence: the action is a recall request",
+    )
+    when = f"{attendance.session.date:%-d %B %Y}"
+    assert closing_missing(completed) == [
+        f"The enforcement decision on his failure of {when} has not been taken"
+    ]
+    with pytest.raises(ProgrammeError, match="enforcement decision"):
+        referral_close(referral=completed, by=alice)
+    page = login(alice).get(reverse("programme:post_programme", args=[completed.pk]))
+    assert f"the enforcement decision on his failure of {when} taken" in page.content.decode()
+    completed.refresh_from_db()
+    assert completed.status == ReferralStatus.POST_PROGRAMME

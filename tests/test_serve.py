@@ -76,6 +76,8 @@ def test_make_serve_runs_gunicorn_with_whitenoise_and_the_worker(tmp_path):
         "WEB_CONCURRENCY": "1",
         # Its worker would start the day's jobs in the test database, for the tests after.
         "SCHEDULE_DAILY_JOBS": "false",
+        # The access log on: it must name paths, never what was searched for.
+        "GUNICORN_ACCESS_LOG": "1",
     }
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen(
@@ -106,6 +108,15 @@ def test_make_serve_runs_gunicorn_with_whitenoise_and_the_worker(tmp_path):
             fetch(f"{base}/static/no-such-file.css")
         assert missing.value.code == 404
         assert b"DEBUG = True" not in missing.value.read()
+
+        # A search's words (a man's name) stay out of the access log (stdout, which carries
+        # no case data: docs/security.md); the path is there.
+        with pytest.raises(urllib.error.HTTPError):
+            fetch(f"{base}/static/search-probe.css?person=Nobodyknowsman&crn=X999999")
+        log.flush()
+        written = (tmp_path / "serve.log").read_text()
+        assert "/static/search-probe.css" in written
+        assert "Nobodyknowsman" not in written and "X999999" not in written
 
         # Ctrl-C (SIGINT to the script, as the terminal sends it) stops the web server and the
         # worker together.

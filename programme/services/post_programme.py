@@ -1,7 +1,7 @@
 """After the programme: the end-of-programme report and its versions, recommendations,
 the handover, the re-assessment and closing the referral."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -17,6 +17,7 @@ from programme.models import (
     AttendanceOutcome,
     CatchUp,
     EndOfProgrammeReport,
+    Enforcement,
     GroupSession,
     HandoverMeeting,
     Notice,
@@ -397,6 +398,8 @@ class PostProgramme:
     meetings: list  # latest first
     reassessments: list  # latest first
     recommendations: list  # by number
+    # His enforcement decisions still to be taken, of every attempt (an earlier attempt's too).
+    open_decisions: list = field(default_factory=list)
 
     @classmethod
     def load(cls, referral: Referral) -> "PostProgramme":
@@ -406,6 +409,11 @@ class PostProgramme:
             meetings=list(referral.handover_meetings.all()),
             reassessments=list(referral.reassessments.select_related("recorded_by")),
             recommendations=list(referral.recommendations.select_related("owner")),
+            open_decisions=list(
+                Enforcement.objects.pending()
+                .filter(offender_id=referral.offender_id)
+                .order_by("failure_on", "pk")
+            ),
         )
 
     # -- facts --
@@ -477,6 +485,11 @@ class PostProgramme:
                 f"Recommendation {recommendation.number} is "
                 f"{recommendation.get_status_display().lower()}"
             )
+        for decision in self.open_decisions:
+            missing.append(
+                f"The enforcement decision on his failure of {decision.failure_on:%-d %B %Y} "
+                "has not been taken"
+            )
         return missing
 
     def closing_needs(self) -> str:
@@ -496,6 +509,10 @@ class PostProgramme:
         if outstanding:
             which = "recommendation" if len(outstanding) == 1 else "recommendations"
             needs.append(f"{which} {_and(outstanding)} done or not pursued")
+        if self.open_decisions:
+            days = [f"{d.failure_on:%-d %B %Y}" for d in self.open_decisions]
+            which = "decision" if len(days) == 1 else "decisions"
+            needs.append(f"the enforcement {which} on his failure of {_and(days)} taken")
         return "Needs " + _and(needs) if needs else ""
 
     # -- the task list --
