@@ -87,13 +87,19 @@ def test_after_a_restart_his_old_registers_can_still_be_saved_and_corrected(grou
     placement.referral.refresh_from_db()
     assert placement.referral.status == ReferralStatus.RESTART_REQUIRED  # not undone
     assert any("the restart may no longer be needed" in n for n in result.notices)
-    notice = Notice.objects.get(kind="correction")
+    notice = Notice.objects.get(kind="correction", message__contains="restart")
     assert "4 missed sessions, within the 4 that catch-ups allow" in notice.message
+    # And the decision session 2's failure needed is left to his offender manager.
+    assert Notice.objects.filter(kind="correction", message__contains="yours to take").exists()
 
 
 def test_the_same_correction_twice_tells_the_offender_manager_once(group, placement, fern):
     miss_five(group, placement, fern)
     record(session(group, 2), placement, "attended", fern, change_reason="He was there")
+    # Told twice for the one correction: the restart may not be needed, and the decision the
+    # failure needed is his offender manager's.
+    told = Notice.objects.filter(kind="correction").count()
+    assert told == 2
     record(
         session(group, 2),
         placement,
@@ -102,7 +108,7 @@ def test_the_same_correction_twice_tells_the_offender_manager_once(group, placem
         note="Saved again",
         change_reason="Note added",
     )
-    assert Notice.objects.filter(kind="correction").count() == 1
+    assert Notice.objects.filter(kind="correction").count() == told
 
 
 def test_a_decided_warning_stands_when_the_absence_is_amended(group, placement, fern, alice):
@@ -129,7 +135,7 @@ def test_a_decided_warning_stands_when_the_absence_is_amended(group, placement, 
 def test_amended_back_to_a_failure_the_decision_is_needed_again(group, placement, fern):
     record(session(group, 1), placement, "unacceptable_absence", fern)
     record(session(group, 1), placement, "attended", fern, change_reason="He was there")
-    assert Enforcement.objects.get().decision == "not_needed"
+    assert Enforcement.objects.get().is_pending  # his offender manager's to decide
     record(session(group, 1), placement, "unacceptable_absence", fern, change_reason="He was not")
     enforcement = Enforcement.objects.get()
     assert enforcement.is_pending

@@ -263,15 +263,25 @@ def test_changing_a_recorded_outcome_needs_a_reason_and_keeps_the_old_one(group,
     assert outcomes == ["attended", "unacceptable_absence"]
 
 
-def test_correcting_an_absence_to_attended_cancels_the_catch_up_and_the_enforcement(
-    group, placement, fern
+def test_correcting_an_absence_to_attended_cancels_the_catch_up_and_leaves_the_decision_to_the_om(
+    group, placement, fern, alice
 ):
     record(session(group, 1), placement, "unacceptable_absence", fern)
-    record(session(group, 1), placement, "attended", fern, change_reason="He was there")
+    result = record(session(group, 1), placement, "attended", fern, change_reason="He was there")
     assert CatchUp.objects.get().cancelled
+    # Only offender managers decide enforcement: the facilitator's correction decides nothing.
     enforcement = Enforcement.objects.get()
-    assert enforcement.decision == "not_needed"
-    assert "He was there" in enforcement.decision_reason
+    assert enforcement.is_pending and enforcement.decided_by is None
+    # His offender manager is told, with a notice to acknowledge, and the register says so.
+    notice = Notice.objects.get(kind="correction", offender=placement.offender)
+    assert "may no longer be needed: it is yours to take" in notice.message
+    assert "He was there" in notice.message
+    assert any("it is yours to take" in n for n in result.notices)
+    enforcement_decide(
+        enforcement=enforcement, decision="found_acceptable", reason="He attended", by=alice
+    )
+    enforcement.refresh_from_db()
+    assert (enforcement.decision, enforcement.decided_by) == ("found_acceptable", alice)
 
 
 def test_the_first_register_starts_the_programme(group, placement, fern):

@@ -266,10 +266,18 @@ class ProgrammeMachine(RuleBasedStateMachine):
                 assert enforcement is not None, "a failure without an enforcement decision"
                 assert enforcement.decision != EnforcementDecisionType.NOT_NEEDED
             elif enforcement is not None:
-                assert enforcement.decision in [
-                    EnforcementDecisionType.NOT_NEEDED,
-                    *HUMAN_DECISIONS,
-                ]
+                # A failure corrected away: decided by a person, or left to his offender manager
+                # with a notice saying so (never decided by the correction).
+                assert (
+                    enforcement.decision
+                    in [
+                        EnforcementDecisionType.NOT_NEEDED,
+                        *HUMAN_DECISIONS,
+                    ]
+                    or Notice.objects.filter(
+                        offender=attendance.placement.referral.offender, kind="correction"
+                    ).exists()
+                )
 
     @invariant()
     def every_missed_session_has_one_catch_up_and_attended_ones_none_outstanding(self):

@@ -280,12 +280,29 @@ def _follow_up(attendance, *, amendment, by, holidays, programme, result) -> Non
         enforcement_open(attendance, holidays=holidays, programme=programme)
     elif enforceable and enforcement.decision == EnforcementDecisionType.NOT_NEEDED:
         enforcement_reopen(enforcement=enforcement)
-    elif not enforceable and enforcement and enforcement.is_pending:
-        enforcement.decision = EnforcementDecisionType.NOT_NEEDED
-        enforcement.decision_reason = f"Outcome amended: {attendance.change_reason}"
-        enforcement.decided_by = by
-        enforcement.decided_on = timezone.localdate()
-        enforcement.save()
+    elif (
+        not enforceable
+        and enforcement
+        and enforcement.is_pending
+        and amendment
+        and amendment.outcome_changed
+    ):
+        # Only offender managers decide enforcement: a correction that takes away the failure
+        # leaves the decision to his, who is told (a notice to acknowledge) and decides.
+        _tell_offender_manager(
+            placement,
+            PENDING_FAILURE_AMENDED.format(
+                number=attendance.session.number,
+                date=attendance.session.date,
+                was=amendment.was.lower(),
+                now=amendment.now.lower(),
+                by=by,
+                reason=amendment.reason,
+                proposed=enforcement.get_proposed_action_display().lower(),
+            ),
+            by=by,
+            result=result,
+        )
     elif (
         amendment
         and amendment.outcome_changed
@@ -321,6 +338,11 @@ def _follow_up(attendance, *, amendment, by, holidays, programme, result) -> Non
         notice_notify(notice)
 
 
+PENDING_FAILURE_AMENDED = (
+    "Session {number} ({date:%-d %B %Y}) was amended from {was} to {now} by {by}: {reason}. "
+    "The enforcement decision it needed ({proposed} proposed) may no longer be needed: it is "
+    "yours to take."
+)
 DECIDED_FAILURE_AMENDED = (
     "Session {number} ({date:%-d %B %Y}) was amended from {was} to {now} by {by}: {reason}. "
     "The enforcement decision already taken ({decision}) stands until you review it."
