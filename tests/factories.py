@@ -307,6 +307,25 @@ def give_warning(enforcement, by: Staff, *, on: date | None = None, reason: str 
         )
 
 
+def make_handover_overdue(referral, author: Staff, *, days_ago: int = 60):
+    """After the programme, his report submitted `days_ago` days ago and no handover held
+    since: overdue (set directly, for the daily reminders' tests)."""
+    from django.utils import timezone
+
+    from programme.models import EndOfProgrammeReport, ReportStatus
+    from referrals.models import ReferralStatus
+
+    referral.status = ReferralStatus.POST_PROGRAMME
+    referral.save(update_fields=["status"])
+    return EndOfProgrammeReport.objects.create(
+        referral=referral,
+        version=1,
+        author=author,
+        status=ReportStatus.SUBMITTED,
+        submitted_at=timezone.now() - timedelta(days=days_ago),
+    )
+
+
 def make_handover(referral, by: Staff, **fields):
     """A three-way handover meeting, all three present unless told otherwise."""
     from programme.models import HandoverMeeting

@@ -23,7 +23,7 @@ from isotp.notifications.models import DailyRun, Delivery, Email, Kind, Notifica
 from isotp.notifications.schedule import schedule_tick
 from isotp.notifications.services import digests_write, emails_send_due
 from isotp.notifications.tasks import send_digests, send_email
-from programme.models import Enforcement, HandoverMeeting, ReportStatus
+from programme.models import Enforcement, HandoverMeeting
 from programme.services.register import feedback_send
 from programme.services.reminders import daily_reminders
 from tests import clock
@@ -347,19 +347,9 @@ def test_the_daily_checks(addresses, alice, otto, fern, pat, group, placement, s
 def test_an_overdue_handover_tells_the_offender_manager_and_the_facilitators(
     addresses, alice, fern, pat, group, placement
 ):
-    from programme.models import EndOfProgrammeReport
-    from referrals.models import ReferralStatus
+    from tests.factories import make_handover_overdue
 
-    referral = placement.referral
-    referral.status = ReferralStatus.POST_PROGRAMME
-    referral.save(update_fields=["status"])
-    EndOfProgrammeReport.objects.create(
-        referral=referral,
-        version=1,
-        author=fern,
-        status=ReportStatus.SUBMITTED,
-        submitted_at=timezone.now() - timedelta(days=60),
-    )
+    make_handover_overdue(placement.referral, fern)
     daily_reminders(today=date.today())
     told = set(
         Notification.objects.filter(kind=Kind.HANDOVER_OVERDUE).values_list("recipient", flat=True)

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from isotp.notifications.models import Delivery, Email, Kind, Notification, Preference
 from isotp.notifications.services import digests_write
-from programme.models import EndOfProgrammeReport, Enforcement, Notice, NoticeKind, ReportStatus
+from programme.models import Enforcement, Notice, NoticeKind
 from programme.services.reminders import NOTICE_KINDS, daily_reminders, notice_notify
-from referrals.models import CaseAccess, ReferralStatus
-from tests.factories import record
+from referrals.models import CaseAccess
+from tests.factories import make_handover_overdue, record
 
 
 @pytest.fixture
@@ -77,16 +77,7 @@ def test_a_decision_due_soon_and_overdue(addresses, access, alice, pat, fern, gr
 
 @pytest.mark.parametrize("access", ACCESS)
 def test_an_overdue_handover(addresses, access, alice, fern, group, placement):
-    referral = placement.referral
-    referral.status = ReferralStatus.POST_PROGRAMME
-    referral.save(update_fields=["status"])
-    EndOfProgrammeReport.objects.create(
-        referral=referral,
-        version=1,
-        author=fern,
-        status=ReportStatus.SUBMITTED,
-        submitted_at=timezone.now() - timedelta(days=60),
-    )
+    make_handover_overdue(placement.referral, fern)
     limit(placement.offender, access, fern)
     daily_reminders(today=timezone.localdate())
     assert told(Kind.HANDOVER_OVERDUE, fern) == (access == "open")
