@@ -27,50 +27,6 @@ def pytest_configure(config):
     start_travelling()
 
 
-# The slowest tests (--durations), by file and name: each runs first in its part of the order
-# (pytest-django's: plain database tests, then transactional ones, then those without the
-# database; a slow one without the database, which may run anywhere, goes first of all), so
-# the workers share the long ones from the start and the run does not end with one worker idle
-# while the other finishes a long test.
-SLOWEST_FIRST = (
-    "browser/test_admin_accessible.py::",
-    "test_private_postgres.py::",
-    "test_every_url.py::",
-    "test_role_matrix.py::",
-    "test_programme_state_machine.py::",
-    "browser/test_reflow.py::",
-    "browser/test_reflow_more.py::",
-    "browser/test_design_screenshots.py::",
-    "browser/test_programme_journey.py::",
-    "browser/test_referral_journey.py::",
-    "test_notifications.py::test_a_worker_killed",
-)
-
-
-def _order_part(item) -> int:
-    """pytest-django's part of the order: 0 database, 1 transactional, 2 no database."""
-    from pytest_django.plugin import validate_django_db
-
-    marker = item.get_closest_marker("django_db")
-    fixtures = getattr(item, "fixturenames", [])
-    transactional = bool(marker and any(validate_django_db(marker)[:2]))
-    if transactional or "transactional_db" in fixtures or "live_server" in fixtures:
-        return 1
-    return 0 if marker or "db" in fixtures else 2
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items):
-    def slow(item) -> bool:
-        return any(name in item.nodeid for name in SLOWEST_FIRST)
-
-    def part(item) -> int:
-        found = _order_part(item)
-        return 0 if found == 2 and slow(item) else found
-
-    items.sort(key=lambda item: (part(item), not slow(item)))
-
-
 def pytest_report_header(config):
     day = travel_date()
     return f"today: {day or date.today()} ({'TEST_TODAY' if day else 'the real date'})"
