@@ -2,12 +2,13 @@
 happened to him since, and what a person decided is never silently undone."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import DatabaseError, transaction
 from django.urls import reverse
 
-from programme.models import AttendanceAmendment, CatchUp, Enforcement, Notice
+from programme.models import AttendanceAmendment, CatchUp, Enforcement, Notice, ProgrammeError
 from programme.services.enforcement import enforcement_decide
 from programme.services.register import CHANGE_NEEDS_REASON
 from referrals.models import ReferralStatus
@@ -400,3 +401,29 @@ def test_a_held_catch_up_of_a_session_amended_to_attended_cannot_be_reopened(
     catch_up.refresh_from_db()
     assert catch_up.completed
     record(session(group, 3), placement, "attended", fern)
+
+
+def test_an_ended_attempt_reads_as_ended_with_nothing_left_to_do(login, group, placement, fern):
+    """Five sessions missed: the attempt ends (a restart). Its page says so, and offers no
+    catch-up to record nor a finish to expect."""
+    from programme.services.register import catch_up_record
+
+    miss_five(group, placement, fern)
+    assert placement.ended_on is not None
+    page = " ".join(login(fern).get(placement.get_absolute_url()).content.decode().split())
+    assert "This attempt ended on" in page
+    assert "5 (4 can be made up by catch-ups)" in page
+    assert "of 4 used" not in page and "Projected finish" not in page
+    assert "Not done: the attempt ended" in page and "Outstanding" not in page
+    assert "Record<span" not in page
+    # And the service refuses a catch-up held after the attempt ended.
+    catch_up = placement.catch_ups.order_by("session__number").first()
+    with pytest.raises(ProgrammeError, match="This attempt ended on"):
+        catch_up_record(
+            catch_up=catch_up,
+            held_on=placement.ended_on + timedelta(days=1),
+            facilitator=fern,
+            completed=True,
+            note="",
+            by=fern,
+        )

@@ -550,6 +550,12 @@ def catch_up_record(
         raise ProgrammeError(
             f"A catch-up cannot be held before the session it makes up ({catch_up.session.date:%-d %B %Y})"
         )
+    ended_on = catch_up.placement.ended_on
+    if ended_on and held_on > ended_on:
+        raise ProgrammeError(
+            f"This attempt ended on {ended_on:%-d %B %Y}: a catch-up held after that is not part "
+            "of it"
+        )
     if held_on > timezone.localdate():
         raise ProgrammeError("A catch-up cannot be recorded before it has been held")
     attendance = Attendance.objects.filter(
