@@ -322,3 +322,16 @@ def test_programme_manager_sees_this_weeks_sessions_without_a_register(
     assert "register not recorded" in page
     assert group.get_absolute_url() in page
     assert section(login(hilary).get(TODAY), "sessions").count == 0
+
+
+def test_each_notice_is_named_in_its_acknowledge_link(login, alice, placement, fern):
+    Notice.objects.create(
+        offender=placement.offender,
+        kind="correction",
+        message="Session 1 was amended",
+        created_by=fern,
+    )
+    page = " ".join(login(alice).get(TODAY).content.decode().split())
+    name = placement.offender.full_name
+    assert f"the notice “A correction needs your decision” for {name}" in page
+    assert "the a correction" not in page
