@@ -182,15 +182,14 @@ def register_save(
             errors[placement_id] = catch_up_outstanding(earlier)
         new_reason = _recorded_absence_reason(entry)
         changed = old and (old.outcome, old.absence_reason) != (entry.outcome, new_reason)
+        details = _details_changed(old, entry) if old else []
         if changed and not entry.change_reason.strip():
             errors[placement_id] = CHANGE_NEEDS_REASON.format(
                 old=AttendanceAmendment.outcome_label(old.outcome, old.absence_reason).lower(),
                 new=AttendanceAmendment.outcome_label(entry.outcome, new_reason).lower(),
             )
-        elif old and _details_changed(old, entry) and not entry.change_reason.strip():
-            errors[placement_id] = CHANGE_OF_DETAIL_NEEDS_REASON.format(
-                what=" and ".join(_details_changed(old, entry))
-            )
+        elif details and not entry.change_reason.strip():
+            errors[placement_id] = CHANGE_OF_DETAIL_NEEDS_REASON.format(what=" and ".join(details))
         if entry.outcome == AttendanceOutcome.ACCEPTABLE_ABSENCE and not entry.absence_reason:
             errors[placement_id] = "Choose the reason the absence is acceptable"
     if errors:

@@ -104,14 +104,20 @@ def group_detail(request, pk: int):
         by_pk = {
             r.pk: r for r in get_referrals_for_user(request.user, [p for p, _ in kept["refused"]])
         }
-        return _render_group(
-            request,
-            group,
-            ticked=[pk for pk in kept["ticked"] if pk in by_pk],
-            refused=[(by_pk[pk], reason) for pk, reason in kept["refused"] if pk in by_pk],
-            override_reason=kept["override_reason"],
-        )
+        refused = [(by_pk[pk], reason) for pk, reason in kept["refused"] if pk in by_pk]
+        return _render_refused(request, group, refused, kept["override_reason"])
     return _render_group(request, group)
+
+
+def _render_refused(request, group, refused, override_reason: str):
+    """The group page naming the men refused (referral, why), their boxes still ticked."""
+    return _render_group(
+        request,
+        group,
+        ticked=[referral.pk for referral, _ in refused],
+        refused=refused,
+        override_reason=override_reason,
+    )
 
 
 _REFUSED_KEY = "allocation_refused:{pk}"
@@ -222,31 +228,21 @@ def group_allocate(request, pk: int):
         messages.success(request, message)
     if not refused:
         return redirect(group)
-    refused_reasons = [
-        (referral.pk, f"{referral.offender.full_name} was not allocated. {reason}")
+    refused = [
+        (referral, f"{referral.offender.full_name} was not allocated. {reason}")
         for referral, reason in refused
     ]
     if allocated:
         # Some were placed: the browser leaves this address (a reload must not post again),
         # and the group page shows the refused men, still ticked, from the session.
         request.session[_REFUSED_KEY.format(pk=group.pk)] = {
-            "ticked": [pk for pk, _ in refused_reasons],
-            "refused": refused_reasons,
+            "refused": [(referral.pk, reason) for referral, reason in refused],
             "override_reason": override_reason,
         }
         return redirect(group)
     # Nothing changed: shown here, the refused men still ticked to try again or untick.
     group.refresh_from_db()
-    return _render_group(
-        request,
-        group,
-        ticked=[referral.pk for referral, _ in refused],
-        refused=[
-            (referral, f"{referral.offender.full_name} was not allocated. {reason}")
-            for referral, reason in refused
-        ],
-        override_reason=override_reason,
-    )
+    return _render_refused(request, group, refused, override_reason)
 
 
 @require_http_methods(["GET", "POST"])
