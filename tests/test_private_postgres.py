@@ -1,6 +1,6 @@
 """`make run` where no PostgreSQL server answers and none is installed: .ci/ensure-postgres.sh
-starts a private server from the pgserver wheel on its own port, migrate works against it, and
-the Makefile hands its URLs to the commands that follow.
+starts a private server from the pgserver wheel on its own port, migrate builds and grants on it,
+and the Makefile hands its URLs to the commands that follow.
 
 The script runs with a PATH holding only the few programs it needs (no psql, pg_isready,
 pg_ctlcluster or apt-get: nothing of Debian's PostgreSQL, and no way to install it) and a
@@ -83,8 +83,11 @@ def test_a_private_server_is_started_where_none_is_installed(bare_path, private_
         f"DATABASE_OWNER_URL=postgres://isotp_owner@127.0.0.1:{private_port}/isotp_private",
     ]
 
+    # As far as the first migration that makes a case table: it proves the owner connects,
+    # builds and grants on the private server as on any other. The whole of `migrate` (a
+    # minute of Django rendering migration states) is run by every test database's template.
     migrate = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input"],
+        [sys.executable, "manage.py", "migrate", "referrals", "0001_initial", "--no-input"],
         cwd=BASE,
         env={
             "PATH": os.environ["PATH"],
