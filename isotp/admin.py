@@ -69,6 +69,22 @@ class AccessibleInputs:
 class TabularInline(AccessibleInputs, admin.TabularInline):
     name_every_input = True
 
+    def get_formset(self, request, obj=None, **kwargs):
+        """Each row's "Delete?" checkbox, which the tabular template leaves without a label
+        (its column heading is not one), named after the row's kind (axe's "label" rule)."""
+        formset = super().get_formset(request, obj, **kwargs)
+        row_name = str(self.verbose_name)
+
+        class NamedDeleteFormSet(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                if "DELETE" in form.fields:
+                    form.fields["DELETE"].widget.attrs.setdefault(
+                        "aria-label", f"Delete this {row_name}"
+                    )
+
+        return NamedDeleteFormSet
+
 
 class StackedInline(AccessibleInputs, admin.StackedInline):
     pass

@@ -190,6 +190,25 @@ def test_the_register_says_why_a_man_cannot_be_recorded_attending(login, fern, g
     assert not Attendance.objects.filter(session__number=2).exists()
 
 
+def test_one_save_reports_every_problem_at_once(login, fern, group, placement, alice, pat):
+    """A man left blank on completing the register and a man who cannot be recorded attending
+    (his catch-up is still to do): both in the one refusal, not the second after a resave."""
+    other = make_placement(group, make_offender(alice, last_name="Blankman"), alice, by=pat)
+    record(session_of(group, 1), placement, "unacceptable_absence", fern)
+    record(session_of(group, 1), other, "attended", fern)
+    response = login(fern).post(
+        reverse("programme:register", args=[session_of(group, 2).pk]),
+        {**register_data(placement, "attended"), "complete": "1"},
+    )
+    content = response.content.decode()
+    start = content.index("govuk-error-summary")
+    summary = content[start : content.index("</ul>", start)]
+    name, blank = placement.referral.offender.full_name, other.referral.offender.full_name
+    assert f"{name}: Catch-up of session 1 still to do" in summary
+    assert f"{blank}: Choose what happened" in summary
+    assert not Attendance.objects.filter(session__number=2).exists()
+
+
 def test_an_acceptable_absence_without_a_reason_is_refused_on_the_form(
     login, fern, group, placement
 ):

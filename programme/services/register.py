@@ -134,28 +134,9 @@ def outstanding_catch_ups(placements) -> dict[int, list[int]]:
     return outstanding
 
 
-@transaction.atomic
-def register_save(
-    *, session: GroupSession, entries: list[RegisterEntry], by: Staff
-) -> RegisterOutcome:
-    """Record a session's register. All or nothing: a refused entry saves no entry.
-
-    The session row is locked, so two facilitators saving the same register at once are
-    applied one after the other, and each member keeps exactly one attendance.
-    """
-    session = (
-        GroupSession.objects.select_for_update()
-        .select_related("group", "group__programme")
-        .get(pk=session.pk)
-    )
-    if not session.can_be_recorded(timezone.localdate()):
-        raise ProgrammeError(session.not_yet_recordable)
-    programme = session.group.programme
-    members = {p.pk: p for p in members_at(session).select_for_update(of=("self",))}
-    existing = {
-        a.placement_id: a
-        for a in session.attendances.select_for_update(of=("self",)).select_related("recorded_by")
-    }
+def _entry_problems(session, entries, *, members, existing) -> dict[int, str]:
+    """What is wrong with each entry, by placement id: the register's rules, in one place for
+    the save (under its locks) and for the page's report of a save it refused."""
     outstanding = outstanding_catch_ups(list(members.values()))
     errors: dict[int, str] = {}
     for entry in entries:
@@ -192,6 +173,41 @@ def register_save(
             errors[placement_id] = CHANGE_OF_DETAIL_NEEDS_REASON.format(what=" and ".join(details))
         if entry.outcome == AttendanceOutcome.ACCEPTABLE_ABSENCE and not entry.absence_reason:
             errors[placement_id] = "Choose the reason the absence is acceptable"
+    return errors
+
+
+def register_problems(*, session: GroupSession, entries: list[RegisterEntry]) -> dict[int, str]:
+    """The problems `register_save` would refuse these entries for, read without saving or
+    locking: so that a page refusing a save for one reason (a man left without an outcome)
+    reports every other problem of the same save at once."""
+    members = {p.pk: p for p in members_at(session)}
+    existing = {a.placement_id: a for a in session.attendances.select_related("recorded_by")}
+    return _entry_problems(session, entries, members=members, existing=existing)
+
+
+@transaction.atomic
+def register_save(
+    *, session: GroupSession, entries: list[RegisterEntry], by: Staff
+) -> RegisterOutcome:
+    """Record a session's register. All or nothing: a refused entry saves no entry.
+
+    The session row is locked, so two facilitators saving the same register at once are
+    applied one after the other, and each member keeps exactly one attendance.
+    """
+    session = (
+        GroupSession.objects.select_for_update()
+        .select_related("group", "group__programme")
+        .get(pk=session.pk)
+    )
+    if not session.can_be_recorded(timezone.localdate()):
+        raise ProgrammeError(session.not_yet_recordable)
+    programme = session.group.programme
+    members = {p.pk: p for p in members_at(session).select_for_update(of=("self",))}
+    existing = {
+        a.placement_id: a
+        for a in session.attendances.select_for_update(of=("self",)).select_related("recorded_by")
+    }
+    errors = _entry_problems(session, entries, members=members, existing=existing)
     if errors:
         raise RegisterRefused(errors)
 

@@ -30,6 +30,7 @@ from programme.services.register import (
     feedback_send,
     outstanding_catch_ups,
     projected_finish,
+    register_problems,
     register_save,
 )
 from programme.services.scheduling import members_at
@@ -72,7 +73,9 @@ def _register_rows(user, session, data=None, mark_all=False):
                 "risk_relevant": attendance.risk_relevant,
             }
         prefix = f"m{placement.pk}"
+        marked = False
         if mark_all and data is not None and not attendance and not earlier:
+            marked = f"{prefix}-outcome" not in data
             data.setdefault(f"{prefix}-outcome", AttendanceOutcome.ATTENDED)
         form = RegisterEntryForm(data, prefix=prefix, initial=initial)
         if mark_all and data is not None:
@@ -88,6 +91,8 @@ def _register_rows(user, session, data=None, mark_all=False):
                 "amendments": amendments.get(placement.pk, []),
                 "blocked": catch_up_outstanding(earlier) if earlier else "",
                 "error": "",
+                # Marked attended by "Mark all attended": his follow-up questions stay folded.
+                "marked": marked,
             }
         )
     return rows
@@ -122,7 +127,14 @@ def register(request, pk: int):
     chosen = []
     if post is not None:
         chosen = _rows_to_save(rows, post, change=change, complete="complete" in post)
-        if all(row["form"].is_valid() for row in chosen):
+        valid = [row for row in chosen if row["form"].is_valid()]
+        if len(valid) < len(chosen):
+            # Refused for what the form checks: the register's own rules are reported with
+            # it, so one save names every problem.
+            problems = register_problems(session=session, entries=[_entry(r) for r in valid])
+            for row in valid:
+                row["error"] = problems.get(row["placement"].pk, "")
+        else:
             try:
                 result = register_save(
                     session=session, entries=[_entry(row) for row in chosen], by=request.user

@@ -55,35 +55,6 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def _without_known_govuk_exceptions(violations: list[dict]) -> list[dict]:
-    """GOV.UK Frontend's radios with conditional reveals put `aria-expanded` on the radios
-    that reveal a question. ARIA 1.2 does not list it for the radio role, so axe flags it;
-    the Design System keeps it on purpose (screen readers announce it, found in research) and
-    lists the axe finding as a known issue: alphagov/govuk-frontend#979, #1280, and the
-    declined #2823. Only that exact finding is set aside: any other attribute, on any other
-    element, still fails."""
-    kept = []
-    for violation in violations:
-        if violation["id"] == "aria-allowed-attr":
-            nodes = [
-                node
-                for node in violation["nodes"]
-                if not (
-                    'class="govuk-radios__input"' in node["html"]
-                    and all(
-                        value.startswith("aria-expanded=")
-                        for check in node["any"] + node["all"] + node["none"]
-                        for value in (check.get("data") or {}).get("values", ["?"])
-                    )
-                )
-            ]
-            if not nodes:
-                continue
-            violation = {**violation, "nodes": nodes}
-        kept.append(violation)
-    return kept
-
-
 def _axe_run(page: Page) -> list[dict]:
     """axe-core's WCAG 2.0-2.2 A and AA violations on the page. Only the violations are asked
     for and sent back (`resultTypes`, axe's own option for speed): the passes, with every node
@@ -101,7 +72,7 @@ def assert_accessible(page: Page) -> None:
     """Run axe-core (WCAG 2.0-2.2 A and AA rules) on the page; fail listing any violation."""
     violations = [
         {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in _without_known_govuk_exceptions(_axe_run(page))
+        for v in _axe_run(page)
     ]
     assert violations == [], f"axe violations on {page.url}:\n{json.dumps(violations, indent=2)}"
 
@@ -118,7 +89,7 @@ def axe_violations(page: Page, impacts: tuple[str, ...] | None = None) -> list[d
             "help": v["help"],
             "nodes": [n["target"] for n in v["nodes"]][:5],
         }
-        for v in _without_known_govuk_exceptions(_axe_run(page))
+        for v in _axe_run(page)
         if impacts is None or v["impact"] in impacts
     ]
 

@@ -1,7 +1,8 @@
 """The Django admin passes axe-core (WCAG 2.x A and AA): admins are users too. Every page type
 of every registered model is opened as a superuser, over the demo data: the log-in page, the
 index and each app's index, each changelist, add form (where adding is allowed), change form
-and history."""
+and history. A model with inlines is opened at a record that has rows in them, so that each
+row's own inputs (its "Delete?" box among them) are checked too."""
 
 import json
 import os
@@ -9,6 +10,7 @@ import os
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
+from django.forms.models import _get_foreign_key
 from django.urls import reverse
 
 from tests.browser.conftest import ARTIFACTS, SERIOUS_IMPACTS, axe_violations, sign_in
@@ -44,13 +46,25 @@ def admin_pages(superuser, part: int) -> list[str]:
         pages.append(reverse(f"{name}_changelist"))
         if model_admin.has_add_permission(request):
             pages.append(reverse(f"{name}_add"))
-        first = model.objects.order_by("pk").first()
+        first = record_to_open(model, model_admin)
         if first is not None:
             pages.append(reverse(f"{name}_change", args=[first.pk]))
             histories.append(reverse(f"{name}_history", args=[first.pk]))
     # Every history page is the same template over the same kind of rows: three will do
     # (a run over all of them found nothing more), one in each part.
     return pages + histories[:1]
+
+
+def record_to_open(model, model_admin):
+    """The first record with rows in as many of its admin's inlines as any record has (a
+    change page with empty inlines shows none of their rows' inputs)."""
+    records = model.objects.order_by("pk")
+    for inline in model_admin.inlines:
+        parent = _get_foreign_key(model, inline.model, fk_name=inline.fk_name).name
+        with_rows = records.filter(pk__in=inline.model.objects.values(parent))
+        if with_rows.exists():
+            records = with_rows
+    return records.first()
 
 
 @pytest.mark.parametrize("part", range(PARTS))

@@ -47,6 +47,9 @@ def test_enter_in_every_text_box_of_the_register_saves_what_was_typed(page, alic
     page.get_by_role("button", name="Mark all attended").click()
     expect(page.get_by_text("Nothing is saved yet")).to_be_visible()
     expect(first.get_by_label("Attended and complied")).to_be_checked()
+    # Nothing is unfolded that was not asked for: choosing his outcome again shows its questions.
+    expect(arthur_late).to_be_hidden()
+    first.get_by_label("Attended and complied").click()
     expect(arthur_late).to_be_visible()
     expect(second.get_by_label("Unacceptable absence")).to_be_checked()
     expect(second.get_by_label("Note for Albert Absentee")).to_have_value("No call, no message")

@@ -23,7 +23,16 @@ from programme.services.scheduling import (
     session_dates,
     session_move,
 )
-from referrals.models import Assessment, Gender, Offence, Offender, OrderType, Programme
+from referrals.models import (
+    Assessment,
+    CaseAccess,
+    CaseAccessKind,
+    Gender,
+    Offence,
+    Offender,
+    OrderType,
+    Programme,
+)
 from referrals.services import assessment_record, checklist_save, referral_create
 
 # The demo accounts' password is published in the README on purpose (reviewed: not a secret).
@@ -126,6 +135,17 @@ class Command(BaseCommand):
                     internet_related_sexual=internet,
                     conviction_date=start - timedelta(days=14),
                 )
+
+        # A limited-access case, as offices have them: a colleague excluded from a man he knows
+        # outside work (he no longer finds him in the office's lists or searches).
+        CaseAccess.objects.get_or_create(
+            offender=Offender.objects.get(crn=f"D{900000 + number:06d}"),
+            staff=staff["om.unaccredited"],
+            defaults={
+                "kind": CaseAccessKind.EXCLUDED,
+                "note": "Knows him outside work (demo)",
+            },
+        )
 
         self._seed_programme_work(staff, offices["Riverside PDU"], today)
 
