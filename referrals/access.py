@@ -38,6 +38,20 @@ def cases_open_to(user: Staff, to_offender: str = "") -> Q:
     )
 
 
+def cases_open_to_auditing(user: Staff, to_offender: str = "") -> Q:
+    """The cases an auditor may audit: every case but those he is excluded from.
+
+    A restriction closes a case to everyone not on its list, but auditing is how the service
+    answers for who looked at a restricted man, and how it answers the man's own subject
+    access request: so an auditor reaches a restricted case in the consultation log and in
+    subject access (each opening is a security event, and a restricted case is marked as such
+    on the page). An exclusion, a colleague who knows him, still closes it: another auditor
+    answers (docs/decisions.md, "Auditors and limited-access cases")."""
+    prefix = f"{to_offender}__" if to_offender else ""
+    excluded = CaseAccess.objects.filter(staff_id=user.pk, kind=CaseAccessKind.EXCLUDED)
+    return ~Q(**{f"{prefix}pk__in": excluded.values("offender_id")})
+
+
 def open_to_whom(offender: Offender, staff) -> list[Staff]:
     """Of these staff (None and repeats dropped), those no limit on access closes his case to:
     `cases_open_to` for one case and a few people, in one query. Everyone told of an event
@@ -122,12 +136,14 @@ def get_offender_for_his_offender_manager(user: Staff, pk: int) -> Offender:
 
 
 def get_offender_for_subject_access(user: Staff, pk: int) -> Offender:
-    """Only an auditor answers subject access requests, for any case not closed to them by a
-    limit on access (an admin adds the auditor to a restricted case's list); for anyone else
-    the page is a 404, as if he did not exist."""
+    """Only an auditor answers subject access requests, for any case he is not excluded from
+    (`cases_open_to_auditing`: restricted cases included); for anyone else the page is a
+    404, as if he did not exist."""
     require(user.is_authenticated and user.is_active and user.is_auditor, "No such offender")
     return one_of(
-        Offender.objects.filter(cases_open_to(user)).select_related("office", "offender_manager"),
+        Offender.objects.filter(cases_open_to_auditing(user)).select_related(
+            "office", "offender_manager"
+        ),
         pk,
         "No such offender",
     )

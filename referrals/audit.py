@@ -21,7 +21,7 @@ from isotp.forms import GovDateField, GovPlainForm
 from isotp.models import AccessLog, Staff
 from isotp.security_events import security_event
 from referrals.access import (
-    cases_open_to,
+    cases_open_to_auditing,
     ensure_auditor,
     ensure_can_look_outside_work,
     get_offender_for_his_offender_manager,
@@ -65,8 +65,8 @@ class LogFilterForm(GovPlainForm):
         crn = normalise_crn(self.cleaned_data["person"])
         if not crn:
             return None
-        # A case closed to the auditor (limited access) is as unknown as a CRN that is not here.
-        offender = Offender.objects.filter(cases_open_to(self.auditor), crn=crn).first()
+        # A case the auditor is excluded from is as unknown as a CRN that is not here.
+        offender = Offender.objects.filter(cases_open_to_auditing(self.auditor), crn=crn).first()
         if offender is None:
             raise ValidationError(f"No case you may see has the CRN {crn}")
         return offender
@@ -110,17 +110,31 @@ def _matching(data: dict):
     return rows
 
 
-# How the audit pages name an offender whose case is closed to the reader.
-RESTRICTED_LABEL = "Restricted"
+# How the audit pages name an offender whose case is closed to the reader, and what they show
+# instead of what a row's search or reason may say about him.
+RESTRICTED_LABEL = "Withheld (a case closed to you)"
+WITHHELD = "Withheld: the entry names a case closed to you"
 
 
 def _offender_labels(user: Staff, rows) -> dict[int, str]:
-    """CRNs of the offenders in these rows; RESTRICTED_LABEL for a case closed to the user."""
+    """CRNs of the offenders in these rows; RESTRICTED_LABEL for a case closed to the user
+    (the consultation log is read by auditors: `cases_open_to_auditing`)."""
     ids = {pk for row in rows for pk in row.offender_ids}
     open_ids = dict(
-        Offender.objects.filter(cases_open_to(user), pk__in=ids).values_list("pk", "crn")
+        Offender.objects.filter(cases_open_to_auditing(user), pk__in=ids).values_list("pk", "crn")
     )
     return {pk: open_ids.get(pk, RESTRICTED_LABEL) for pk in ids}
+
+
+def _withhold_what_names_closed_cases(rows, labels: dict[int, str]) -> None:
+    """A row about a case closed to the reader keeps who, when and what, but not its search
+    text (in its address too) or reason, which may name the man (a name typed into a search
+    that found him)."""
+    for row in rows:
+        if any(labels[pk] == RESTRICTED_LABEL for pk in row.offender_ids):
+            row.query = WITHHELD if row.query else ""
+            row.reason = WITHHELD if row.reason else ""
+            row.path = row.path.split("?", 1)[0]
 
 
 def _open_offender_ids(rows, labels: dict[int, str]) -> list[int]:
@@ -151,7 +165,12 @@ def consultation_log(request):
         form = ReasonForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             give_reason(request, person.pk, form.cleaned_data["reason"])
-            security_event("audit_person_opened", request=request, offender_id=person.pk)
+            security_event(
+                "audit_person_opened",
+                request=request,
+                offender_id=person.pk,
+                restricted_case=person.restricted,
+            )
             return redirect(request.get_full_path())
         return render(request, "audit/reason.html", {"form": form, "crn": person.crn})
     rows = _matching(data)
@@ -159,6 +178,7 @@ def consultation_log(request):
         return _download(request, rows, reason)
     number, shown, more = _page(request, rows)
     labels = _offender_labels(request.user, shown)
+    _withhold_what_names_closed_cases(shown, labels)
     for row in shown:
         row.offenders = [labels[pk] for pk in row.offender_ids]
         row.action_label = ACTION_LABELS.get(row.action, row.action)
@@ -191,6 +211,7 @@ def _download(request, rows, reason: str):
     rows = list(rows[:CSV_LIMIT])
     security_event("audit_export", request=request, rows=len(rows), about_one_person=bool(reason))
     labels = _offender_labels(request.user, rows)
+    _withhold_what_names_closed_cases(rows, labels)
     consulted(
         offender_ids=_open_offender_ids(rows, labels),
         action="export",

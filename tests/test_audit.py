@@ -61,16 +61,43 @@ def test_the_log_is_searched_by_staff_member_and_by_date(alice, otto, audrey, lo
     assert "No member of staff has the username nobody.here" in unknown
 
 
-def test_a_restricted_case_closed_to_the_auditor_is_unknown_to_the_search(alice, audrey, login):
+def test_the_auditor_audits_a_restricted_case_and_the_opening_is_a_security_event(
+    alice, audrey, login, events
+):
     offender = make_offender(alice, crn="C333333", restricted=True)
     CaseAccess.objects.create(offender=offender, staff=alice, kind="allowed", note="Test")
     login(alice).get(reverse("programme:offender", args=[offender.pk]))
     client = login(audrey)
 
-    page = client.get(reverse("audit:home"), {"person": "C333333"}).content.decode()
-    assert "No case you may see has the CRN C333333" in page
     listed = client.get(reverse("audit:home"), {"staff": "alice.accredited"}).content.decode()
-    assert "C333333" not in listed and "Restricted" in listed
+    assert "C333333" in listed
+    asked = client.get(reverse("audit:home"), {"person": "C333333"})
+    assert "Why do you need to see this person" in asked.content.decode()
+    client.post(reverse("audit:home") + "?person=C333333", {"reason": "Complaint ref 2026/41"})
+    page = client.get(reverse("audit:home"), {"person": "C333333"}).content.decode()
+    assert "Entries about C333333" in page
+    opened = [e for e in events() if e["event"] == "audit_person_opened"]
+    assert opened[-1]["offender_id"] == offender.pk and opened[-1]["restricted_case"] is True
+
+
+def test_a_case_the_auditor_is_excluded_from_is_withheld_from_the_log(alice, audrey, login):
+    offender = make_offender(alice, crn="C444444", last_name="Keptquiet")
+    CaseAccess.objects.create(offender=offender, staff=audrey, kind="excluded", note="Knows him")
+    login(alice).get(reverse("programme:caseload"), {"q": "Keptquiet"})
+    client = login(audrey)
+
+    page = client.get(reverse("audit:home"), {"person": "C444444"}).content.decode()
+    assert "No case you may see has the CRN C444444" in page
+    for listed in (
+        client.get(reverse("audit:home"), {"staff": "alice.accredited"}).content.decode(),
+        b"".join(
+            client.get(
+                reverse("audit:home"), {"staff": "alice.accredited", "format": "csv"}
+            ).streaming_content
+        ).decode(),
+    ):
+        assert "C444444" not in listed and "Keptquiet" not in listed
+        assert "Withheld" in listed
 
 
 def test_the_download_is_the_search_and_safe_in_a_spreadsheet(alice, audrey, login, events):

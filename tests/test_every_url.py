@@ -56,7 +56,7 @@ from programme.services.post_programme import (
 )
 from programme.services.register import catch_up_record, feedback_send
 from programme.services.scheduling import referral_move
-from referrals.access import cases_open_to, offenders_visible_to, referrals_visible_to
+from referrals.access import cases_open_to_auditing, offenders_visible_to, referrals_visible_to
 from referrals.models import (
     Assessment,
     CaseAccess,
@@ -156,8 +156,9 @@ def visible(user, model) -> "set[int]":
     """The pks of `model` the user may see, asked of the app's access helpers."""
     offenders = offenders_visible_to(user)
     if user.role == StaffRole.AUDITOR:
-        # Auditors open no case pages, but answer subject access requests for open cases.
-        offenders = Offender.objects.filter(cases_open_to(user))
+        # Auditors open no case pages, but answer subject access requests for every case they
+        # are not excluded from, restricted ones included.
+        offenders = Offender.objects.filter(cases_open_to_auditing(user))
     referrals = referrals_visible_to(user)
     querysets = {
         Offender: offenders,

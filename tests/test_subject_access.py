@@ -396,7 +396,9 @@ def test_a_received_date_before_the_act_is_refused(adam, audrey, login):
     assert "on or after 25 May 2018" in response.content.decode()
 
 
-def test_a_case_closed_to_the_auditor_is_a_404_until_an_admin_allows_them(adam, audrey, login):
+def test_the_auditor_answers_for_a_restricted_case_but_not_one_he_is_excluded_from(
+    adam, audrey, login, events
+):
     from referrals.models import CaseAccess
 
     offender = adam
@@ -406,10 +408,15 @@ def test_a_case_closed_to_the_auditor_is_a_404_until_an_admin_allows_them(adam, 
     CaseAccess.objects.create(offender=offender, staff=keeper, kind="allowed", note="His OM")
     url = reverse("programme:subject_access", args=[offender.pk])
     client = login(audrey)
-    assert client.get(url).status_code == 404
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "This is a restricted case" in page.content.decode()
+    assert [e["offender_id"] for e in events() if e["event"].startswith("restricted_case")] == [
+        offender.pk
+    ]
 
-    CaseAccess.objects.create(offender=offender, staff=audrey, kind="allowed", note="SAR-1")
-    assert client.get(url).status_code == 200
+    CaseAccess.objects.create(offender=offender, staff=audrey, kind="excluded", note="Neighbour")
+    assert client.get(url).status_code == 404
 
 
 def test_a_download_too_slow_to_produce_says_so_and_keeps_what_was_typed(

@@ -54,6 +54,14 @@ def subject_access(request, pk: int):
             status = 503
     else:
         consulted(offender)
+        if offender.restricted:
+            # Auditors reach restricted cases to answer for them (referrals.access.
+            # cases_open_to_auditing): each opening is a security event of its own.
+            security_event(
+                "restricted_case_opened_for_subject_access",
+                request=request,
+                offender_id=offender.pk,
+            )
         status = 200
     return render(
         request,
