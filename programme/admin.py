@@ -43,9 +43,11 @@ from referrals.admin import LimitedAccessAdmin
 
 @admin.register(BankHoliday)
 class BankHolidayAdmin(AccessibleAdmin):
-    """Reference data: admins add next year's bank holidays and may correct mistakes."""
+    """The admin's local changes to the bank holidays, which come from the `holidays` package
+    for every year: a day an office is closed, or a bank holiday the service works."""
 
-    list_display = ["date", "name"]
+    list_display = ["date", "name", "kind"]
+    list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["name"]
 

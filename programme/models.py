@@ -1,8 +1,10 @@
 """Running the programme: groups and their sessions, places, registers, catch-ups,
 enforcement, and what the offender manager must act on."""
 
+import functools
 from datetime import date, timedelta
 
+import holidays
 import pghistory
 import pgtrigger
 from django.conf import settings
@@ -36,16 +38,56 @@ from referrals.models import (
     RiskLevel,
 )
 
+# The years around today whose bank holidays are known: records go back years (attendance is
+# evidence), and a group formed now, moved and restarted, runs into the years ahead.
+BANK_HOLIDAY_YEARS_BACK = 10
+BANK_HOLIDAY_YEARS_AHEAD = 5
+
+
+@functools.lru_cache(maxsize=2)
+def england_and_wales_bank_holidays(this_year: int) -> frozenset[date]:
+    """England and Wales's bank holidays (the special ones too, such as a coronation) from
+    the `holidays` package, for the years around `this_year`: no hand-kept list to run out."""
+    years = range(this_year - BANK_HOLIDAY_YEARS_BACK, this_year + BANK_HOLIDAY_YEARS_AHEAD + 1)
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=years))
+
+
+class BankHolidayKind(models.TextChoices):
+    CLOSED = "closed", "Closed: no sessions and not a working day (a local closure)"
+    OPEN = "open", "Open: a bank holiday the service works as usual"
+
+
+class BankHolidayQuerySet(models.QuerySet):
+    def days_off(self) -> set[date]:
+        """The days no group meets and that are not working days: England and Wales's bank
+        holidays, with the admin's local changes on top (a closure added, a bank holiday
+        the service works taken away)."""
+        days = set(england_and_wales_bank_holidays(timezone.localdate().year))
+        for day, kind in self.values_list("date", "kind"):
+            if kind == BankHolidayKind.CLOSED:
+                days.add(day)
+            else:
+                days.discard(day)
+        return days
+
 
 @pghistory.track()
 class BankHoliday(models.Model):
-    """Bank holidays in England and Wales: no group session or working day falls on one."""
+    """An admin's local change to the bank holidays (`BankHoliday.objects.days_off()`): a day the
+    service is closed although it is no bank holiday, or a bank holiday it works."""
 
     date = models.DateField(unique=True, validators=[ANY_DATE])
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, help_text="For example, “Office closed: flood”.")
+    kind = models.CharField(
+        max_length=10, choices=BankHolidayKind.choices, default=BankHolidayKind.CLOSED
+    )
+
+    objects = BankHolidayQuerySet.as_manager()
 
     class Meta:
         ordering = ["date"]
+        verbose_name = "change to the bank holidays"
+        verbose_name_plural = "changes to the bank holidays"
 
     def __str__(self) -> str:
         return f"{self.name} ({self.date:%-d %B %Y})"

@@ -76,11 +76,11 @@ def dates_to_try(start: date) -> list[date]:
     import calendar
     from datetime import timedelta
 
-    from programme.reference_data import BANK_HOLIDAYS
+    from programme.models import england_and_wales_bank_holidays
 
     end = start + timedelta(days=365)
     days = set()
-    for holiday, _name in BANK_HOLIDAYS:
+    for holiday in england_and_wales_bank_holidays(start.year):
         if start <= holiday <= end:
             days |= {holiday - timedelta(days=1), holiday, holiday + timedelta(days=1)}
     monday = start + timedelta(days=(7 - start.weekday()) % 7 or 7)

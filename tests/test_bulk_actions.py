@@ -350,15 +350,12 @@ def test_two_managers_allocating_several_at_once_never_overfill_the_group(office
 
     from django.db import connection
 
-    from programme.models import BankHoliday
-    from programme.reference_data import ensure_bank_holidays
     from programme.services.scheduling import placements_allocate
     from referrals.models import ClosingReason, Programme, StatusTransition
     from referrals.reference_data import ensure_reference_data
     from tests.factories import allocation_day
 
     ensure_reference_data(Programme, StatusTransition, ClosingReason)
-    ensure_bank_holidays(BankHoliday)
     Programme.objects.filter(code="isotp").update(max_group_size=3)
     group = make_group(pat, [fern])
     referrals = [make_ready_referral(make_offender(alice), alice) for _ in range(4)]

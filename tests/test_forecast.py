@@ -242,7 +242,7 @@ def latest_finish(forecast) -> date:
     return finish_of_group_starting(
         forecast.latest,
         Programme.objects.get(code="isotp"),
-        set(BankHoliday.objects.values_list("date", flat=True)),
+        BankHoliday.objects.days_off(),
     )
 
 

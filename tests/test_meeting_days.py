@@ -23,7 +23,7 @@ def dates_of(group) -> list[date]:
 
 
 def holidays() -> set[date]:
-    return set(BankHoliday.objects.values_list("date", flat=True))
+    return BankHoliday.objects.days_off()
 
 
 def test_a_monday_and_friday_group_skips_good_friday_and_easter_monday(pat, fern):
@@ -43,6 +43,27 @@ def test_a_monday_and_friday_group_skips_christmas_boxing_day_and_new_year(pat, 
     # (Friday) are skipped: the group meets again on Monday 4 January.
     assert dates_of(group)[:3] == [date(2026, 12, 21), date(2027, 1, 4), date(2027, 1, 8)]
     assert group.sessions.count() == 35
+
+
+def test_a_group_formed_in_late_2028_skips_the_2029_bank_holidays(pat, fern):
+    # Beyond the hand-kept list of 2025 to 2028 this replaced: the `holidays` package knows.
+    group = make_group(pat, [fern], start_date=date(2028, 12, 18), weekdays=[MONDAY])
+    # Christmas Day 2028 and New Year's Day 2029 are Mondays: the group meets on 8 January.
+    assert dates_of(group)[:3] == [date(2028, 12, 18), date(2029, 1, 8), date(2029, 1, 15)]
+    assert {date(2031, 4, 11), date(2031, 12, 25)} <= holidays()  # Good Friday, Christmas
+
+
+def test_an_admins_closure_and_a_worked_bank_holiday_are_kept_on_top(pat, fern):
+    BankHoliday.objects.create(date=date(2027, 3, 15), name="Office closed: flood")
+    BankHoliday.objects.create(date=date(2027, 3, 29), name="We work Easter Monday", kind="open")
+    group = make_group(pat, [fern], start_date=date(2027, 3, 8), weekdays=[MONDAY])
+    # Closed on 15 March (a Monday, no bank holiday); Easter Monday (29 March) is worked.
+    assert dates_of(group)[:4] == [
+        date(2027, 3, 8),
+        date(2027, 3, 22),
+        date(2027, 3, 29),
+        date(2027, 4, 5),
+    ]
 
 
 def test_the_group_page_says_the_days_it_meets(login, pat, fern):

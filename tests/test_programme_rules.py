@@ -167,13 +167,10 @@ def test_a_referral_can_hold_only_one_place_in_the_database(group, placement, pa
 def test_two_managers_filling_the_last_place_at_once_leave_exactly_one_allocated(
     office, alice, pat, fern
 ):
-    from programme.models import BankHoliday
-    from programme.reference_data import ensure_bank_holidays
     from referrals.models import ClosingReason, StatusTransition
     from referrals.reference_data import ensure_reference_data
 
     ensure_reference_data(Programme, StatusTransition, ClosingReason)
-    ensure_bank_holidays(BankHoliday)
     Programme.objects.filter(code="isotp").update(max_group_size=1)
     group = make_group(pat, [fern])
     referrals = [make_ready_referral(make_offender(alice), alice) for _ in range(2)]
@@ -362,14 +359,11 @@ def test_completing_every_session_moves_to_post_programme_and_tells_the_manager(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_facilitators_saving_one_register_at_once_lose_nothing(office, alice, pat, fern):
-    from programme.models import BankHoliday
-    from programme.reference_data import ensure_bank_holidays
     from referrals.models import ClosingReason, StatusTransition
     from referrals.reference_data import ensure_reference_data
     from tests.factories import Role, make_staff
 
     ensure_reference_data(Programme, StatusTransition, ClosingReason)
-    ensure_bank_holidays(BankHoliday)
     fay = make_staff("fay.facilitator", Role.FACILITATOR, office)
     group = make_group(pat, [fern, fay])
     placements = [make_placement(group, make_offender(alice), alice, by=pat) for _ in range(2)]

@@ -290,7 +290,7 @@ class Generator:
         self.transitions = set(StatusTransition.objects.values_list("from_status", "to_status"))
         from programme.models import BankHoliday, TreatmentTarget
 
-        self.holidays = set(BankHoliday.objects.values_list("date", flat=True))
+        self.holidays = BankHoliday.objects.days_off()
         self.targets: dict[int, list[int]] = {}
         for target in TreatmentTarget.objects.order_by("number"):
             self.targets.setdefault(target.programme_id, []).append(target.pk)
@@ -970,7 +970,8 @@ class Generator:
         last = sessions[-1]
         if last["number"] not in m.recorded or m.outstanding:
             return
-        done_on = max([last["date"], *m.catch_up_days])
+        # Never before the court let him continue: a man in breach completes nothing.
+        done_on = max([last["date"], *m.catch_up_days, *filter(None, [m.resumed_on])])
         done_at = at if session is not None else ts(done_on, 1000)
         self.move(
             referral, "post_programme", by=by, at=done_at, note="Every session and catch-up done"
@@ -1442,6 +1443,7 @@ class Attempt:
         self.last_number: int | None = None
         self.breach_until: date | None = None
         self.court_allows = True
+        self.resumed_on: date | None = None  # the day the court let him continue
         self.told_over_limit = False
         self.completed = False
         self.held: list[Row] = []
@@ -1542,6 +1544,7 @@ class Attempt:
                 gen.move(
                     row, "on_programme", by=om, at=at, note="The court allowed him to continue"
                 )
+                self.resumed_on = on
             else:
                 reason = gen.court_revoked or gen.reasons["withdrawn"][0]
                 gen.move(

@@ -1,14 +1,10 @@
-"""Seed bank holidays in England and Wales (see programme/reference_data.py)."""
+"""Once seeded a hand-kept list of bank holidays in England and Wales, 2025 to 2028. They come
+from the `holidays` package now (programme.models.BankHoliday.objects.days_off()), so this does
+nothing; 0020 removes the rows it made from databases that ran it."""
 
 from django.db import migrations
-
-from programme.reference_data import ensure_bank_holidays
-
-
-def seed(apps, schema_editor):
-    ensure_bank_holidays(apps.get_model("programme", "BankHoliday"))
 
 
 class Migration(migrations.Migration):
     dependencies = [("programme", "0001_initial")]
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+    operations = []

@@ -413,7 +413,7 @@ def queue_supplies(
 
 
 def bank_holidays_from(today: date) -> frozenset[date]:
-    return frozenset(BankHoliday.objects.filter(date__gte=today).values_list("date", flat=True))
+    return frozenset(day for day in BankHoliday.objects.days_off() if day >= today)
 
 
 def forecasts_for(referrals: list[Referral], *, today: date) -> dict[int, Forecast]:

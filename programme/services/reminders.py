@@ -82,9 +82,7 @@ def absence_notify(enforcement: Enforcement) -> None:
 def decisions_due_soon_notify(*, today: date) -> int:
     """Decisions not yet taken that fall due within the next 2 working days: his offender
     manager, once per decision."""
-    until = add_working_days(
-        today, DUE_SOON_WORKING_DAYS, set(BankHoliday.objects.values_list("date", flat=True))
-    )
+    until = add_working_days(today, DUE_SOON_WORKING_DAYS, BankHoliday.objects.days_off())
     count = 0
     for enforcement in (
         Enforcement.objects.pending()

@@ -38,7 +38,7 @@ from referrals.services import referral_follow_checklist
 
 
 def bank_holidays() -> set[date]:
-    return set(BankHoliday.objects.values_list("date", flat=True))
+    return BankHoliday.objects.days_off()
 
 
 # --- Groups and their schedule ------------------------------------------------------------
