@@ -51,7 +51,7 @@ def bundle_url(placement):
     return reverse("programme:court_bundle_pdf", args=[placement.referral_id])
 
 
-def test_the_bundle_holds_the_whole_record_of_the_breach(login, alice, placement, breach):
+def test_the_bundle_holds_the_whole_record_of_the_breach(login, alice, group, placement, breach):
     response = login(alice).get(bundle_url(placement))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -62,14 +62,19 @@ def test_the_bundle_holds_the_whole_record_of_the_breach(login, alice, placement
     assert "Adam Placedperson" in flat and placement.offender.crn in flat
     # The decision it supports, with its reason and the failure.
     assert "Second failure within twelve months after a warning" in flat
-    assert "Unacceptable absence on 16 February 2026 (session 3)" in flat
+    assert f"Unacceptable absence on 16 February 2026 ({session(group, 3).name})" in flat
     # Each failure with its date; the warning with its reason; the letter sent for it.
     failures = flat[flat.index("3. Failures", flat.index("7. Signatures")) :]
-    assert "9 February 2026 2 Unacceptable absence" in failures
-    assert "16 February 2026 3 Unacceptable absence" in failures
+    assert f"9 February 2026 {session(group, 2).name} Unacceptable absence" in failures
+    assert f"16 February 2026 {session(group, 3).name} Unacceptable absence" in failures
     assert "Formal warning given. Reason: First failure; warned in writing" in flat
     letters = flat[flat.index("5. Letters sent", flat.index("7. Signatures")) :]
-    assert "Formal warning Unacceptable absence on 9 February 2026 (session 2)" in letters
+    assert (
+        f"Formal warning Unacceptable absence on 9 February 2026 ({session(group, 2).name})"
+        in letters
+    )
+    # Each session named, with who led it (a court would ask).
+    assert f"{session(group, 4).name} 23 February 2026 Fern Testington" in flat
     # The amended entry is marked and its change listed.
     assert "Acceptable absence: Medical (amended*)" in flat
     assert "Doctor's note arrived" in flat

@@ -106,6 +106,7 @@ def test_the_attendance_record_lists_every_session_catch_ups_decisions_and_the_c
 
     text = text_of(response)
     today = timezone.localdate()
+    lead = "Fern Testington"  # who led each session, as a court would ask
     for expected in [
         "Attendance record: i-SOTP",
         "Adam Placedperson",
@@ -118,20 +119,20 @@ def test_the_attendance_record_lists_every_session_catch_ups_decisions_and_the_c
         "Mondays at 6pm, from 2 February 2026",
         "Facilitators Fern Testington",
         # Every session, recorded or not.
-        f"{named(group, 1)} {short_date(session(group, 1).date)} Attended and complied 5 Yes",
-        f"{named(group, 2)} {short_date(session(group, 2).date)} Acceptable absence: Medical — —",
-        f"{named(group, 3)} {short_date(session(group, 3).date)} Attended, failed to comply 0 No",
-        f"{named(group, 4)} {short_date(session(group, 4).date)} Unacceptable absence — —",
-        f"{named(group, 5)} {short_date(session(group, 5).date)} Not recorded — —",
-        f"{named(group, 35)} {short_date(session(group, 35).date)} Not recorded — —",
+        f"{named(group, 1)} {short_date(session(group, 1).date)} {lead} Attended and complied 5 Yes",
+        f"{named(group, 2)} {short_date(session(group, 2).date)} {lead} Acceptable absence: Medical — —",
+        f"{named(group, 3)} {short_date(session(group, 3).date)} {lead} Attended, failed to comply 0 No",
+        f"{named(group, 4)} {short_date(session(group, 4).date)} {lead} Unacceptable absence — —",
+        f"{named(group, 5)} {short_date(session(group, 5).date)} {lead} Not recorded — —",
+        f"{named(group, 35)} {short_date(session(group, 35).date)} {lead} Not recorded — —",
         # Catch-ups.
         f"{named(group, 2)} {short_date(session(group, 2).date + timedelta(days=2))} "
         "Fern Testington Completed",
         f"{named(group, 4)} — — Outstanding",
         # The enforcement decision.
-        f"{short_date(session(group, 3).date)}: Attended, failed to comply (session 3)",
+        f"{short_date(session(group, 3).date)}: Attended, failed to comply ({named(group, 3)})",
         "Awaiting decision",
-        f"{short_date(session(group, 4).date)}: Unacceptable absence (session 4)",
+        f"{short_date(session(group, 4).date)}: Unacceptable absence ({named(group, 4)})",
         "Formal warning given",
         f"Alice Testington, {short_date(today)}",
         f"{short_date(failure.due_by)}",
@@ -152,7 +153,7 @@ def test_sessions_still_to_come_are_not_yet_held(login, alice, pat, fern):
     text = text_of(login(alice).get(attendance_url(place)))
 
     first = session(future_group, 1).date
-    assert f"{named(future_group, 1)} {short_date(first)} Not yet held — —" in text
+    assert f"{named(future_group, 1)} {short_date(first)} Fern Testington Not yet held — —" in text
     assert "Not recorded" not in text
     assert "No catch-up sessions needed" in text
     assert "No failures needing an enforcement decision" in text
@@ -166,8 +167,8 @@ def test_a_facilitator_gets_her_members_record_without_the_enforcement_decisions
 
     assert "Adam Placedperson" in text
     assert (
-        f"{named(placement.group, 1)} {short_date(session(placement.group, 1).date)} Unacceptable absence"
-        in text
+        f"{named(placement.group, 1)} {short_date(session(placement.group, 1).date)} "
+        "Fern Testington Unacceptable absence" in text
     )
     assert "Formal warning given" not in text
     assert "Not shown: enforcement decisions are for the offender manager" in text
@@ -269,7 +270,8 @@ def test_after_his_place_ends_the_register_shows_a_dash_and_his_record_says_so(
     ) in register
     # His record lists only the sessions of his membership: it ends at session 5.
     assert (
-        f"{named(group, 5)} {short_date(session(group, 5).date)} Unacceptable absence" in attendance
+        f"{named(group, 5)} {short_date(session(group, 5).date)} Fern Testington Unacceptable absence"
+        in attendance
     )
     assert f"{named(group, 6)} {short_date(session(group, 6).date)}" not in attendance
     assert "catch-ups: 5 of 4 used; unacceptable absences: 5" in attendance

@@ -22,6 +22,7 @@ from programme.models import (
     Placement,
     meeting_days_label,
 )
+from programme.services.staffing import attach_staffing
 from referrals.access import offenders_visible_to
 
 # The register's short codes, in the order the legend lists them.
@@ -55,6 +56,8 @@ def attendance_record_context(user, placement: Placement) -> dict:
     offender = placement.offender
     today = timezone.localdate()
     sessions = list(placement.sessions().named())
+    # Who led each session, as a court would ask (one query for them all).
+    attach_staffing(sessions)
     attendances = {a.session_id: a for a in placement.attendances.all()}
     catch_ups = list(
         placement.catch_ups.select_related(
@@ -67,7 +70,12 @@ def attendance_record_context(user, placement: Placement) -> dict:
         list(
             enforcements_visible_to(user)
             .filter(attendance__placement=placement)
-            .select_related("attendance__session", "attendance__recorded_by", "decided_by")
+            .select_related(
+                "attendance__session",
+                f"attendance__session__{SESSION_NAME}",
+                "attendance__recorded_by",
+                "decided_by",
+            )
             .order_by("failure_on", "pk")
         )
         if shows_enforcement

@@ -9,6 +9,7 @@ was a breach or a recall; until then there is nothing to take to court.
 from programme.models import (
     COURT_DECISIONS,
     ENFORCEABLE_OUTCOMES,
+    SESSION_NAME,
     Enforcement,
     EnforcementDecisionType,
     Placement,
@@ -26,7 +27,7 @@ def grounds_for(referral: Referral) -> Enforcement:
         Enforcement.objects.filter(
             attendance__placement__referral=referral, decision__in=COURT_DECISIONS
         )
-        .select_related("attendance__session", "decided_by")
+        .select_related("attendance__session", f"attendance__session__{SESSION_NAME}", "decided_by")
         .order_by("-decided_on", "-pk")
         .first()
     )
