@@ -766,9 +766,14 @@ class RecommendationForm(GovPlainForm):
         help_text="Dated today and kept with the recommendation.",
     )
 
-    def __init__(self, *args, office, **kwargs):
+    def __init__(self, *args, owners, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = Staff.objects.filter(office=office, is_active=True)
+        # Only those who may own it (programme.services.post_programme.recommendation_owners).
+        self.fields["owner"].queryset = owners
+        self.fields["owner"].error_messages["invalid_choice"] = (
+            "Choose an owner from the list: an offender manager, programme manager or "
+            "facilitator of his office who may see his case"
+        )
         self.helper.layout = Layout(
             Field.radios("status"),
             Field("owner"),

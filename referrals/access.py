@@ -52,24 +52,29 @@ def cases_open_to_auditing(user: Staff, to_offender: str = "") -> Q:
     return ~Q(**{f"{prefix}pk__in": excluded.values("offender_id")})
 
 
+def staff_open_to_case(offender: Offender) -> Q:
+    """The staff (a Q over Staff) to whom no limit on access closes this man's case: the rule
+    of `cases_open_to`, from the case's side."""
+    listed = CaseAccess.objects.filter(offender_id=offender.pk)
+    open_to = ~Q(pk__in=listed.filter(kind=CaseAccessKind.EXCLUDED).values("staff_id"))
+    if offender.restricted:
+        open_to &= Q(pk__in=listed.filter(kind=CaseAccessKind.ALLOWED).values("staff_id"))
+    return open_to
+
+
 def open_to_whom(offender: Offender, staff) -> list[Staff]:
     """Of these staff (None and repeats dropped), those no limit on access closes his case to:
-    `cases_open_to` for one case and a few people, in one query. Everyone told of an event
+    `staff_open_to_case` for a few people, in one query. Everyone told of an event
     about him (an email, a digest) is one of these."""
     people = {person.pk: person for person in staff if person is not None}
     if not people:
         return []
-    listed = dict(
-        CaseAccess.objects.filter(offender_id=offender.pk, staff_id__in=people).values_list(
-            "staff_id", "kind"
+    open_ids = set(
+        Staff.objects.filter(staff_open_to_case(offender), pk__in=people).values_list(
+            "pk", flat=True
         )
     )
-    return [
-        person
-        for pk, person in people.items()
-        if listed.get(pk) != CaseAccessKind.EXCLUDED
-        and (not offender.restricted or listed.get(pk) == CaseAccessKind.ALLOWED)
-    ]
+    return [person for pk, person in people.items() if pk in open_ids]
 
 
 def crns_closed_to(person: Staff, crns) -> set[str]:

@@ -197,6 +197,36 @@ def test_an_open_recommendation_blocks_closing(completed, fern, alice):
     assert closing_missing(completed) == ["Recommendation 1 is in progress"]
 
 
+def test_a_recommendation_is_owned_only_by_those_who_work_his_case(
+    login, completed, fern, alice, pat, ada, audrey
+):
+    report_submit(report=write_report(completed, fern), by=fern)
+    recommendation = completed.recommendations.get()
+    url = reverse("programme:recommendation", args=[recommendation.pk])
+    client = login(alice)
+    page = client.get(url).content.decode()
+    owners = page[page.index('name="owner"') : page.index("</select>", page.index('name="owner"'))]
+    for person in (alice, pat, fern):
+        assert f'value="{person.pk}"' in owners
+    for person in (ada, audrey):  # an admin and an auditor of his office are not offered
+        assert f'value="{person.pk}"' not in owners
+    # Nor taken if sent anyway, nor taken by the service.
+    response = client.post(url, {"status": "in_progress", "owner": ada.pk})
+    assert "Choose an owner from the list" in response.content.decode()
+    with pytest.raises(ProgrammeError, match="Choose an owner from the list"):
+        recommendation_update(
+            recommendation=recommendation,
+            status="in_progress",
+            owner=ada,
+            due_on=None,
+            not_pursued_reason="",
+            note="",
+            by=alice,
+        )
+    recommendation.refresh_from_db()
+    assert recommendation.owner is None
+
+
 def test_a_recommendation_not_pursued_needs_a_reason(completed, fern, alice):
     report = write_report(completed, fern)
     report_submit(report=report, by=fern)

@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
-from isotp.models import Staff
+from isotp.models import Role, Staff
 from programme.models import (
     SESSION_NAME,
     AbsenceReason,
@@ -32,6 +32,7 @@ from programme.models import (
     TargetProgress,
 )
 from programme.services.reminders import notice_notify
+from referrals.access import staff_open_to_case
 from referrals.models import (
     Referral,
     ReferralStatus,
@@ -304,6 +305,26 @@ def handover_held(referral: Referral) -> bool:
     return any(m.all_attended for m in referral.handover_meetings.all())
 
 
+# Who works a man's recommendations: the staff of his case's kinds of work, not admins,
+# auditors or senior managers.
+RECOMMENDATION_OWNER_ROLES = (Role.OFFENDER_MANAGER, Role.PROGRAMME_MANAGER, Role.FACILITATOR)
+OWNER_NOT_ALLOWED = (
+    "Choose an owner from the list: an offender manager, programme manager or facilitator of "
+    "his office who may see his case"
+)
+
+
+def recommendation_owners(offender) -> QuerySet:
+    """Who may own one of his recommendations: active offender managers, programme managers
+    and facilitators of his office to whom his case is open."""
+    return Staff.objects.filter(
+        staff_open_to_case(offender),
+        office_id=offender.office_id,
+        is_active=True,
+        role__in=RECOMMENDATION_OWNER_ROLES,
+    ).order_by("last_name", "first_name", "pk")
+
+
 @transaction.atomic
 def recommendation_update(
     *,
@@ -318,6 +339,9 @@ def recommendation_update(
     recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
     if status == RecommendationStatus.NOT_PURSUED and not not_pursued_reason.strip():
         raise ProgrammeError("Say why the recommendation is not being pursued")
+    offender = recommendation.referral.offender
+    if owner is not None and not recommendation_owners(offender).filter(pk=owner.pk).exists():
+        raise ProgrammeError(OWNER_NOT_ALLOWED)
     recommendation.status = status
     recommendation.owner = owner
     recommendation.due_on = due_on

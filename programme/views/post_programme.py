@@ -35,6 +35,7 @@ from programme.services.post_programme import (
     handover_record,
     latest_submitted_report,
     reassessment_record,
+    recommendation_owners,
     recommendation_update,
     report_missing,
     report_save,
@@ -241,7 +242,7 @@ def recommendation_edit(request, pk: int):
     referral = get_referral_to_run_after_programme(request.user, recommendation.referral_id)
     form = RecommendationForm(
         request.POST if request.method == "POST" else None,
-        office=referral.offender.office,
+        owners=recommendation_owners(referral.offender),
         initial={
             "status": recommendation.status,
             "owner": recommendation.owner_id,
