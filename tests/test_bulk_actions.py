@@ -279,6 +279,7 @@ def group_meeting_this_week(pat, facilitators, weekday, members, alice):
 
 def test_the_weeks_registers_are_printed_in_one_pdf(login, pat, fern, alice):
     from isotp.models import AccessLog
+    from programme.models import GroupSession
     from tests.factories import Role, make_staff
     from tests.pdf_text import pdf_text
 
@@ -301,8 +302,10 @@ def test_the_weeks_registers_are_printed_in_one_pdf(login, pat, fern, alice):
     text = " ".join(pdf_text(response.content).split())
     first = this_monday() + timedelta(days=first_day)
     wednesday = this_monday() + timedelta(days=third_day)
-    assert f"Session 3 of 35, {first:%A} {first.day} {first:%B %Y}" in text
-    assert f"Session 3 of 35, {wednesday:%A} {wednesday.day} {wednesday:%B %Y}" in text
+    # Each register named as the session is ("Session 3 — Module 1: …").
+    name = GroupSession.objects.named().get(group=monday, number=3).name
+    assert f"{name} (3 of 35), {first:%A} {first.day} {first:%B %Y}" in text
+    assert f"{name} (3 of 35), {wednesday:%A} {wednesday.day} {wednesday:%B %Y}" in text
     for name in ("Mondayman", "Secondmondayman", "Wednesdayman"):
         assert name in text
     assert "Hiddenman" not in text

@@ -133,6 +133,7 @@ def week_registers_pdf(request):
     sessions = list(
         registers_open_to(user)
         .filter(date__range=(monday, sunday))
+        .named()
         .select_related("group__programme", "group__office")
         .order_by("date", "group_id", "number")
     )
