@@ -90,6 +90,7 @@ def test_offender_managers_decisions_overdue_first_with_links(login, alice, pat,
     # The catch-up he needs is outstanding too, linked to his programme page.
     catch_ups = section(response, "catch-ups")
     assert catch_ups.count == 2
+    assert f"Catch-up: {catch_ups.items[0].session.name}" in page
     assert reverse("programme:offender_programme", args=[absence.offender_id]) in page
     assert nav_count(response) == sum(s.count for s in response.context["sections"])
 
@@ -320,6 +321,8 @@ def test_programme_manager_sees_this_weeks_sessions_without_a_register(
     assert [s.pk for s in sessions.items] == [group.sessions.get(number=1).pk]
     page = response.content.decode()
     assert "register not recorded" in page
+    # Named as the session is, not "Session 1".
+    assert f"{group.sessions.named().get(number=1).name}: register not recorded" in page
     assert group.get_absolute_url() in page
     assert section(login(hilary).get(TODAY), "sessions").count == 0
 

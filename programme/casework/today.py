@@ -17,6 +17,7 @@ from django.utils import timezone
 from isotp.models import Role, Staff
 from programme.access import groups_visible_to, has_today_page, registers_open_to
 from programme.models import (
+    SESSION_NAME,
     CatchUp,
     EndOfProgrammeReport,
     Enforcement,
@@ -150,7 +151,7 @@ def offender_manager_sections(user: Staff, today: date) -> list[Section]:
                 cases_open_to(user, "placement__referral__offender"),
                 placement__referral__offender__offender_manager=user,
             )
-            .select_related("session", "placement__referral__offender")
+            .select_related("session", f"session__{SESSION_NAME}", "placement__referral__offender")
             .order_by("session__date", "pk"),
             actions + "#catch-ups",
         ),
@@ -204,7 +205,7 @@ def facilitator_sections(user: Staff, today: date) -> list[Section]:
                 date__gte=today,
                 date__lte=week_end(today),
             )
-            .select_related("group__programme")
+            .select_related("group__programme", SESSION_NAME)
             .order_by("date", "group_id", "number"),
             my_groups,
         ),
@@ -213,7 +214,7 @@ def facilitator_sections(user: Staff, today: date) -> list[Section]:
             "Registers not yet recorded",
             registers_open_to(user)
             .filter(date__lte=today, register_completed_at__isnull=True)
-            .select_related("group__programme")
+            .select_related("group__programme", SESSION_NAME)
             .order_by("date", "group_id", "number"),
             my_groups + "#registers-due",
         ),
@@ -237,7 +238,7 @@ def facilitator_sections(user: Staff, today: date) -> list[Section]:
                 cases_open_to(user, "placement__referral__offender"),
                 placement__group_id__in=group_ids,
             )
-            .select_related("session", "placement__referral__offender")
+            .select_related("session", f"session__{SESSION_NAME}", "placement__referral__offender")
             .order_by("session__date", "pk"),
             my_groups + "#catch-ups",
         ),
@@ -313,7 +314,7 @@ def programme_manager_sections(user: Staff, today: date) -> list[Section]:
             )
             .filter(no_facilitator | Q(date__lte=today, register_completed_at__isnull=True))
             .annotate(no_facilitator=no_facilitator)
-            .select_related("group__programme")
+            .select_related("group__programme", SESSION_NAME)
             .order_by("date", "group_id", "number"),
             reverse("programme:group_list"),
         ),
