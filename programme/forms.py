@@ -23,6 +23,7 @@ from programme.models import (
     RiskReview,
     Weekday,
 )
+from programme.services.post_programme import OWNER_NOT_ALLOWED
 from programme.services.versions import VERSION_OF_ANOTHER_PROGRAMME
 from referrals.models import (
     AgeBand,
@@ -770,10 +771,7 @@ class RecommendationForm(GovPlainForm):
         super().__init__(*args, **kwargs)
         # Only those who may own it (programme.services.post_programme.recommendation_owners).
         self.fields["owner"].queryset = owners
-        self.fields["owner"].error_messages["invalid_choice"] = (
-            "Choose an owner from the list: an offender manager, programme manager or "
-            "facilitator of his office who may see his case"
-        )
+        self.fields["owner"].error_messages["invalid_choice"] = OWNER_NOT_ALLOWED
         self.helper.layout = Layout(
             Field.radios("status"),
             Field("owner"),
